@@ -1,0 +1,79 @@
+package fate
+
+import (
+	"context"
+	"errors"
+)
+
+// This file fixes the API the step kinds and commands call. The bodies are
+// placeholders until the engine lands.
+
+// Compat selects how faithfully to reproduce FATE's own migration.
+type Compat string
+
+const (
+	// CompatPlanrun (the default) also rewrites the party-id fields FATE
+	// forgets (SecureBoost anonymous_name_mapping, binning transform_*,
+	// 1.5–1.8 roles/runtime_conf_on_party).
+	CompatPlanrun Compat = ""
+	// CompatFATE reproduces FATE 1.9+'s output exactly, omissions included.
+	CompatFATE Compat = "fate"
+)
+
+// MigrateRequest asks for one party's model to be migrated.
+type MigrateRequest struct {
+	// Src is the party's model: a `<role>#<pid>#<model_id>/<version>`
+	// directory, its parent `<role>#<pid>#<model_id>` directory, or a zip.
+	Src string
+	// OutDir is where `<new party_model_id>_<version>.zip` is written.
+	OutDir string
+	// Config is FATE's migrate_model.json.
+	Config *MigrateConfig
+	// Role and PartyID name the (old) party to migrate.
+	Role    string
+	PartyID int64
+	Compat  Compat
+}
+
+// MigrateResult describes the written archive.
+type MigrateResult struct {
+	ModelID      string // new model id
+	PartyModelID string // new <role>#<pid>#<model_id>
+	ModelVersion string
+	Zip          string // path of the archive
+	SHA256       string // hex digest of the archive
+}
+
+// Migrate rewrites one party's model for its new party ids, offline, and
+// writes the archive. The source is never modified.
+func Migrate(ctx context.Context, req MigrateRequest) (*MigrateResult, error) {
+	return nil, errors.New("fate: native migration not implemented yet")
+}
+
+// ImportRequest asks for an archive to be unpacked into a model_local_cache
+// as FATE 1.9+'s /v1/model/import does (with its fix-ups).
+type ImportRequest struct {
+	Zip      string
+	CacheDir string // the model_local_cache directory
+	Role     string
+	PartyID  int64
+	// ModelID and ModelVersion default to the values in the archive's
+	// import_model.json / pipeline.
+	ModelID      string
+	ModelVersion string
+	Force        bool
+}
+
+// ImportResult says where the model landed.
+type ImportResult struct {
+	Dir          string
+	ModelID      string
+	ModelVersion string
+	PartyModelID string
+}
+
+// Import unpacks a migrated archive into CacheDir, refusing an existing
+// target unless Force.
+func Import(ctx context.Context, req ImportRequest) (*ImportResult, error) {
+	return nil, errors.New("fate: native import not implemented yet")
+}

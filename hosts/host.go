@@ -1,0 +1,92 @@
+package hosts
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"time"
+)
+
+// Host is one machine's files and commands. Paths are the host's own
+// (absolute, or relative to the host's working directory). Every method
+// honours ctx. Implementations are safe for concurrent use.
+type Host interface {
+	// Name is the inventory name ("local", "old-guest", ...).
+	Name() string
+	Stat(ctx context.Context, path string) (fs.FileInfo, error)
+	// ReadDir lists a directory, sorted by name.
+	ReadDir(ctx context.Context, path string) ([]fs.FileInfo, error)
+	Open(ctx context.Context, path string) (io.ReadCloser, error)
+	// Create creates or truncates path for writing with mode perm.
+	Create(ctx context.Context, path string, perm fs.FileMode) (io.WriteCloser, error)
+	MkdirAll(ctx context.Context, path string, perm fs.FileMode) error
+	// Rename atomically replaces newpath with oldpath (POSIX rename).
+	Rename(ctx context.Context, oldpath, newpath string) error
+	Remove(ctx context.Context, path string) error
+	RemoveAll(ctx context.Context, path string) error
+	Chmod(ctx context.Context, path string, mode fs.FileMode) error
+	Chtimes(ctx context.Context, path string, atime, mtime time.Time) error
+	// SHA256 returns the lowercase hex sha256 of a file's content, computed
+	// on the host where it can be (sha256sum over SSH) to avoid moving bytes.
+	SHA256(ctx context.Context, path string) (string, error)
+	// Exec runs a command on the host. A non-zero exit status is reported in
+	// Result.ExitCode with a nil error; err is for failures to run at all.
+	// When ctx ends the command is killed.
+	Exec(ctx context.Context, cmd Command) (Result, error)
+	Close() error
+}
+
+// Command is a command to run on a host.
+type Command struct {
+	Path string   // program
+	Args []string // arguments (not including Path)
+	Env  map[string]string
+	Dir  string
+	// Stdout and Stderr, when set, receive the output as it arrives in
+	// addition to it being captured in Result.
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Result is how a command ended.
+type Result struct {
+	ExitCode int
+	Stdout   []byte
+	Stderr   []byte
+}
+
+// Resolver gives access to the hosts of a plan's inventory.
+type Resolver interface {
+	// Host returns the connected host called name ("local" always exists).
+	// Connections are shared: one per host for all steps.
+	Host(ctx context.Context, name string) (Host, error)
+	// Spec returns the inventory entry for name.
+	Spec(name string) (Spec, bool)
+}
+
+// Spec is one entry of a plan's `hosts:` inventory (or a hosts.yaml).
+type Spec struct {
+	// SSH is "user@host[:port]"; empty means the local machine.
+	SSH string `yaml:"ssh" json:"ssh,omitempty"`
+	// IdentityFiles are private key files; ssh-agent is used too when
+	// SSH_AUTH_SOCK is set.
+	IdentityFiles []string `yaml:"identity_files" json:"identity_files,omitempty"`
+	// KnownHosts is the known_hosts file (default ~/.ssh/known_hosts).
+	KnownHosts string `yaml:"known_hosts" json:"known_hosts,omitempty"`
+	// Jump is another inventory host (or user@host[:port]) to tunnel through.
+	Jump string `yaml:"jump" json:"jump,omitempty"`
+	// ConnectTimeout, e.g. "10s" (default 15s).
+	ConnectTimeout string `yaml:"connect_timeout" json:"connect_timeout,omitempty"`
+	// Root, for a local host, is a directory relative paths on that host
+	// resolve against (lets one machine stand in for several clusters).
+	Root string `yaml:"root" json:"root,omitempty"`
+	// Flow is the FATE Flow base URL, e.g. http://10.1.0.5:9380.
+	Flow string `yaml:"flow" json:"flow,omitempty"`
+	// FlowAppKey and FlowSecretEnv enable request signing; the secret is read
+	// from the named environment variable, never from the plan.
+	FlowAppKey    string `yaml:"flow_app_key" json:"flow_app_key,omitempty"`
+	FlowSecretEnv string `yaml:"flow_secret_env" json:"flow_secret_env,omitempty"`
+	// FateBase is the FATE (1.5/1.6) or FATE Flow (1.7+) root whose
+	// model_local_cache holds models.
+	FateBase string `yaml:"fate_base" json:"fate_base,omitempty"`
+}
