@@ -1,0 +1,13 @@
+// Package all lists every step kind planrun knows, in one place.
+package all
+
+import (
+	"github.com/planrun/planrun/steps"
+)
+
+// Registry returns a registry of every step kind. Add a kind here: one line.
+func Registry() *steps.Registry {
+	return steps.NewRegistry(
+	// kinds: keep one per line
+	)
+}
