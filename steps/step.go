@@ -139,3 +139,17 @@ func (r *Registry) Names() []string {
 	sort.Strings(names)
 	return names
 }
+
+// HostUser is implemented by kinds whose config names hosts (`host:`,
+// "host:path" addresses). The loader checks every name exists in the
+// inventory (an unknown host is a plan error at that field's position) and
+// the runner names the first host in messages about the step.
+type HostUser interface {
+	HostRefs(cfg any) []HostRef
+}
+
+// HostRef is one host a config names, and the field that names it.
+type HostRef struct {
+	Path string // dotted path inside with:, e.g. "from"
+	Host string
+}
