@@ -63,7 +63,8 @@ Exit codes: 0 success, 1 a step failed, 2 usage error, 3 invalid plan,
 	root.SetErr(s.err)
 	// Each command lives in its own file and is added here.
 	root.AddCommand(
-	// commands: keep one per line
+		// commands: keep one per line
+		newVersionCmd(),
 	)
 	return root
 }
