@@ -1,0 +1,15 @@
+// Package redact removes secrets (passwords, keys, tokens) from text before
+// it reaches logs, state or output.
+//
+// A Redactor is built once from the secrets a run knows about. String
+// redacts a whole string, Writer wraps an io.Writer and redacts a stream
+// (a secret split across two Write calls is still caught: the writer holds
+// back the tail that could begin a secret until more data or Flush), and
+// Event redacts a checkpoint event's error, reason and string outputs.
+//
+// Every occurrence of a secret is replaced by "***"; overlapping or
+// adjacent occurrences collapse into one "***". Secrets shorter than
+// MinLen bytes are ignored, because redacting "a" or "42" would mangle
+// ordinary text without protecting anything. A nil *Redactor redacts
+// nothing, so callers need no nil checks.
+package redact

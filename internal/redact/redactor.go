@@ -1,0 +1,180 @@
+package redact
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/planrun/planrun/runner/checkpoint"
+)
+
+// Mask replaces every occurrence of a secret.
+const Mask = "***"
+
+// MinLen is the shortest secret that is redacted; shorter ones are ignored.
+const MinLen = 4
+
+// Redactor replaces known secrets with Mask. It is immutable and safe for
+// concurrent use.
+type Redactor struct {
+	secrets []string // unique, longest first
+	maxLen  int
+}
+
+// New returns a Redactor for secrets. Empty secrets, secrets shorter than
+// MinLen and duplicates are dropped.
+func New(secrets ...string) *Redactor {
+	r := &Redactor{}
+	for _, s := range secrets {
+		if len(s) < MinLen || slices.Contains(r.secrets, s) {
+			continue
+		}
+		r.secrets = append(r.secrets, s)
+		r.maxLen = max(r.maxLen, len(s))
+	}
+	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
+	return r
+}
+
+// Len reports how many secrets r redacts.
+func (r *Redactor) Len() int {
+	if r == nil {
+		return 0
+	}
+	return len(r.secrets)
+}
+
+// String returns s with every occurrence of every secret replaced by Mask.
+// It returns s itself (no allocation) when s holds no secret.
+func (r *Redactor) String(s string) string {
+	if r == nil || len(r.secrets) == 0 {
+		return s
+	}
+	spans := r.spans(s, nil)
+	if len(spans) == 0 {
+		return s
+	}
+	return string(appendMasked(nil, s, spans))
+}
+
+// span is a half-open byte range [start, end) covered by secrets.
+type span struct{ start, end int }
+
+// spans finds every occurrence of every secret in s and returns the merged,
+// sorted ranges they cover, appended to dst[:0].
+func (r *Redactor) spans(s string, dst []span) []span {
+	dst = dst[:0]
+	for _, sec := range r.secrets {
+		for off := 0; ; {
+			i := strings.Index(s[off:], sec)
+			if i < 0 {
+				break
+			}
+			dst = append(dst, span{off + i, off + i + len(sec)})
+			off += i + 1
+		}
+	}
+	if len(dst) < 2 {
+		return dst
+	}
+	slices.SortFunc(dst, func(a, b span) int { return a.start - b.start })
+	merged := dst[:1]
+	for _, sp := range dst[1:] {
+		last := &merged[len(merged)-1]
+		if sp.start <= last.end { // overlapping or adjacent
+			last.end = max(last.end, sp.end)
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	return merged
+}
+
+// appendMasked appends s to dst with every span replaced by Mask.
+func appendMasked(dst []byte, s string, spans []span) []byte {
+	prev := 0
+	for _, sp := range spans {
+		dst = append(dst, s[prev:sp.start]...)
+		dst = append(dst, Mask...)
+		prev = sp.end
+	}
+	return append(dst, s[prev:]...)
+}
+
+// Event returns e with its Error, Reason and every string among its
+// Outputs (nested maps and lists included) redacted. e itself is not
+// modified: a changed Outputs map is a copy.
+func (r *Redactor) Event(e checkpoint.Event) checkpoint.Event {
+	if r == nil || len(r.secrets) == 0 {
+		return e
+	}
+	e.Error = r.String(e.Error)
+	e.Reason = r.String(e.Reason)
+	if len(e.Outputs) > 0 {
+		if v, changed := r.value(e.Outputs); changed {
+			e.Outputs = v.(map[string]any)
+		}
+	}
+	return e
+}
+
+// value redacts strings inside v, copying containers only when something
+// inside them changed.
+func (r *Redactor) value(v any) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		s := r.String(x)
+		return s, s != x
+	case map[string]any:
+		var out map[string]any
+		for k, item := range x {
+			nv, changed := r.value(item)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = make(map[string]any, len(x))
+				for k2, v2 := range x {
+					out[k2] = v2
+				}
+			}
+			out[k] = nv
+		}
+		if out == nil {
+			return x, false
+		}
+		return out, true
+	case []any:
+		var out []any
+		for i, item := range x {
+			nv, changed := r.value(item)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = slices.Clone(x)
+			}
+			out[i] = nv
+		}
+		if out == nil {
+			return x, false
+		}
+		return out, true
+	case []string:
+		var out []string
+		for i, item := range x {
+			s := r.String(item)
+			if s == item {
+				continue
+			}
+			if out == nil {
+				out = slices.Clone(x)
+			}
+			out[i] = s
+		}
+		if out == nil {
+			return x, false
+		}
+		return out, true
+	}
+	return v, false
+}

@@ -1,0 +1,222 @@
+package redact
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/planrun/planrun/runner/checkpoint"
+)
+
+func TestString(t *testing.T) {
+	tests := map[string]struct {
+		secrets []string
+		in      string
+		want    string
+	}{
+		"no secrets":            {nil, "password hunter22", "password hunter22"},
+		"one occurrence":        {[]string{"hunter22"}, "password hunter22 ok", "password *** ok"},
+		"every occurrence":      {[]string{"tok3n"}, "tok3ntok3n and tok3n", "*** and ***"},
+		"short secret ignored":  {[]string{"abc", "", "x"}, "abc x", "abc x"},
+		"exactly MinLen":        {[]string{"abcd"}, "xabcdx", "x***x"},
+		"longest wins":          {[]string{"pass", "password1"}, "password1 pass", "*** ***"},
+		"overlapping collapse":  {[]string{"abcdef", "defghi"}, "xabcdefghiy", "x***y"},
+		"duplicates":            {[]string{"s3cret", "s3cret"}, "a s3cret", "a ***"},
+		"multi-line":            {[]string{"line1\nline2"}, "k=line1\nline2;", "k=***;"},
+		"unicode":               {[]string{"pässwörd"}, "pw: pässwörd!", "pw: ***!"},
+		"self-overlapping runs": {[]string{"aaaa"}, "baaaaaab", "b***b"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := New(tc.secrets...).String(tc.in)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("String(%q) mismatch (-want +got):\n%s", tc.in, diff)
+			}
+		})
+	}
+}
+
+func TestNilRedactor(t *testing.T) {
+	var r *Redactor
+	if got := r.String("secret-value"); got != "secret-value" {
+		t.Errorf("nil String = %q", got)
+	}
+	e := checkpoint.Event{Error: "x"}
+	if diff := cmp.Diff(e, r.Event(e)); diff != "" {
+		t.Errorf("nil Event changed the event:\n%s", diff)
+	}
+	var buf bytes.Buffer
+	w := r.Writer(&buf)
+	w.Write([]byte("plain"))
+	w.Flush()
+	if buf.String() != "plain" {
+		t.Errorf("nil Writer wrote %q", buf.String())
+	}
+}
+
+func TestStringNoAllocWithoutSecret(t *testing.T) {
+	r := New("hunter22", "tok3n-abc")
+	s := strings.Repeat("harmless log line\n", 10)
+	if n := testing.AllocsPerRun(100, func() { _ = r.String(s) }); n != 0 {
+		t.Errorf("String allocated %v times on text without secrets", n)
+	}
+}
+
+func TestEvent(t *testing.T) {
+	r := New("hunter22")
+	in := checkpoint.Event{
+		Version: 1, Seq: 3, Time: time.Date(2026, 11, 25, 19, 30, 0, 0, time.UTC),
+		Type: checkpoint.StepFailed, Step: "login",
+		Error:  "exec ssh: password hunter22 rejected",
+		Reason: "hunter22",
+		Outputs: map[string]any{
+			"stdout": "token=hunter22",
+			"bytes":  int64(42),
+			"nested": map[string]any{"list": []any{"ok", "hunter22!"}},
+			"args":   []string{"-p", "hunter22"},
+		},
+	}
+	orig := in.Outputs["stdout"]
+	got := r.Event(in)
+	want := in
+	want.Error = "exec ssh: password *** rejected"
+	want.Reason = "***"
+	want.Outputs = map[string]any{
+		"stdout": "token=***",
+		"bytes":  int64(42),
+		"nested": map[string]any{"list": []any{"ok", "***!"}},
+		"args":   []string{"-p", "***"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Event mismatch (-want +got):\n%s", diff)
+	}
+	if in.Outputs["stdout"] != orig {
+		t.Errorf("Event modified the caller's outputs: %v", in.Outputs["stdout"])
+	}
+}
+
+// collect writes chunks through a redacting Writer and returns the output.
+func collect(t *testing.T, r *Redactor, chunks []string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	w := r.Writer(&buf)
+	for _, c := range chunks {
+		n, err := w.Write([]byte(c))
+		if err != nil || n != len(c) {
+			t.Fatalf("Write(%q) = %d, %v", c, n, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	return buf.String()
+}
+
+func TestWriterSplits(t *testing.T) {
+	r := New("hunter22", "AKIA-SECRET-KEY")
+	tests := map[string]struct {
+		chunks []string
+		want   string
+	}{
+		"one write":            {[]string{"pw=hunter22\n"}, "pw=***\n"},
+		"split in the middle":  {[]string{"pw=hunt", "er22\n"}, "pw=***\n"},
+		"split byte by byte":   {strings.Split("key AKIA-SECRET-KEY end", ""), "key *** end"},
+		"secret at the end":    {[]string{"a", "hunter2", "2"}, "a***"},
+		"prefix never secret":  {[]string{"hunter2", "x"}, "hunter2x"},
+		"many writes, none":    {[]string{"abc", "def", "ghi"}, "abcdefghi"},
+		"two secrets straddle": {[]string{"hunter22AKIA-SEC", "RET-KEY"}, "***"},
+		"empty writes":         {[]string{"", "hunter", "", "22", ""}, "***"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, collect(t, r, tc.chunks)); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestWriterProperty: for random text sprinkled with secrets and random
+// split points, the streamed output equals String of the whole text and
+// never contains a secret.
+func TestWriterProperty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	secrets := []string{"hunter22", "tok-XYZW-123", "p@ss", "0123456789abcdef0123456789abcdef"}
+	r := New(secrets...)
+	alphabet := "abcdefghijklmnopqrstuvwxyz0123456789 -@\n"
+	for i := range 2000 {
+		var sb strings.Builder
+		for sb.Len() < 200 {
+			if rng.IntN(5) == 0 {
+				sb.WriteString(secrets[rng.IntN(len(secrets))])
+				continue
+			}
+			sb.WriteByte(alphabet[rng.IntN(len(alphabet))])
+		}
+		text := sb.String()
+		var chunks []string
+		for rest := text; rest != ""; {
+			n := min(rng.IntN(20), len(rest))
+			chunks = append(chunks, rest[:n])
+			rest = rest[n:]
+		}
+		got := collect(t, r, chunks)
+		if want := r.String(text); got != want {
+			t.Fatalf("case %d: chunks %q\nstream: %q\nstring: %q", i, chunks, got, want)
+		}
+		for _, s := range secrets {
+			if strings.Contains(got, s) {
+				t.Fatalf("case %d: output %q contains secret %q", i, got, s)
+			}
+		}
+	}
+}
+
+// TestWriterHoldsBackOnlyTail: bytes that cannot begin a secret are
+// written at once, so a long-running command's log is not delayed.
+func TestWriterHoldsBackOnlyTail(t *testing.T) {
+	r := New("hunter22") // holds back at most 7 bytes
+	var buf bytes.Buffer
+	w := r.Writer(&buf)
+	w.Write([]byte("progress 10%\nprogress 20%\n"))
+	if got, want := buf.Len(), len("progress 10%\nprogress 20%\n")-7; got != want {
+		t.Errorf("wrote %d bytes before Flush, want %d", got, want)
+	}
+}
+
+func BenchmarkWriter(b *testing.B) {
+	r := New("hunter22", "tok-XYZW-123", strings.Repeat("k", 64))
+	line := []byte(strings.Repeat("an ordinary log line with no secrets at all ", 2) + "\n")
+	var sink bytes.Buffer
+	w := r.Writer(&sink)
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Write(line)
+		if sink.Len() > 1<<20 {
+			sink.Reset()
+		}
+	}
+}
+
+// TestWriterChainBounded: a stream that is one endless chain of
+// overlapping secrets is still redacted, with a bounded buffer.
+func TestWriterChainBounded(t *testing.T) {
+	r := New("aaaa")
+	var buf bytes.Buffer
+	w := r.Writer(&buf)
+	chunk := []byte(strings.Repeat("a", 1000))
+	for range 200 {
+		w.Write(chunk)
+		if len(w.buf) > maxHold+len(chunk) {
+			t.Fatalf("held back %d bytes", len(w.buf))
+		}
+	}
+	w.Close()
+	if strings.Contains(buf.String(), "a") {
+		t.Errorf("output leaks part of the chain: %q", buf.String()[:100])
+	}
+}
