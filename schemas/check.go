@@ -1,0 +1,197 @@
+package schemas
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// Problem is one schema violation.
+type Problem struct {
+	// Path is the instance location: object keys and array indexes
+	// (as decimal strings) from the document root.
+	Path []string
+	// Key, when set, names an object key at Path that is the problem
+	// itself (an unknown field): point at the key, not at the object.
+	Key string
+	// Msg says what is wrong, in lower case, without the location.
+	Msg string
+}
+
+// compiled holds the compiled plan schema and its parts.
+type compiled struct {
+	plan, hosts *jsonschema.Schema
+	kinds       map[string]*jsonschema.Schema
+}
+
+var compile = sync.OnceValues(func() (*compiled, error) {
+	full, err := composed()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(full))
+	if err != nil {
+		return nil, fmt.Errorf("parse plan schema: %w", err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.RegisterFormat(&jsonschema.Format{Name: "duration", Validate: validDuration})
+	c.AssertFormat()
+	if err := c.AddResource(PlanURL, doc); err != nil {
+		return nil, fmt.Errorf("add plan schema: %w", err)
+	}
+	out := &compiled{kinds: map[string]*jsonschema.Schema{}}
+	if out.plan, err = c.Compile(PlanURL); err != nil {
+		return nil, fmt.Errorf("compile plan schema: %w", err)
+	}
+	if out.hosts, err = c.Compile(PlanURL + "#/$defs/hostsFile"); err != nil {
+		return nil, fmt.Errorf("compile hosts schema: %w", err)
+	}
+	for _, k := range Kinds() {
+		if out.kinds[k], err = c.Compile(PlanURL + "#/$defs/with-" + k); err != nil {
+			return nil, fmt.Errorf("compile schema of kind %s: %w", k, err)
+		}
+	}
+	return out, nil
+})
+
+func validDuration(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return nil
+	}
+	if _, err := time.ParseDuration(s); err != nil {
+		return errors.New("want a duration such as 90s, 2m30s or 1h")
+	}
+	return nil
+}
+
+// CheckPlan validates a decoded plan document (maps, slices, strings,
+// numbers, booleans, nil) against the full plan schema.
+func CheckPlan(doc any) ([]Problem, error) {
+	c, err := compile()
+	if err != nil {
+		return nil, err
+	}
+	return check(c.plan, doc), nil
+}
+
+// CheckHosts validates a decoded hosts.yaml document.
+func CheckHosts(doc any) ([]Problem, error) {
+	c, err := compile()
+	if err != nil {
+		return nil, err
+	}
+	return check(c.hosts, doc), nil
+}
+
+// CheckKind validates a decoded `with:` block against kind name's schema.
+// ok is false when the kind has no schema.
+func CheckKind(name string, with any) (problems []Problem, ok bool, err error) {
+	c, err := compile()
+	if err != nil {
+		return nil, false, err
+	}
+	s, ok := c.kinds[name]
+	if !ok {
+		return nil, false, nil
+	}
+	return check(s, with), true, nil
+}
+
+// Compile compiles every embedded schema, reporting the first failure.
+func Compile() error {
+	_, err := compile()
+	return err
+}
+
+func check(s *jsonschema.Schema, doc any) []Problem {
+	err := s.Validate(doc)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return []Problem{{Msg: err.Error()}}
+	}
+	var out []Problem
+	flatten(ve, &out)
+	return out
+}
+
+var printer = message.NewPrinter(language.English)
+
+// flatten turns the error tree into leaf problems with readable messages.
+func flatten(e *jsonschema.ValidationError, out *[]Problem) {
+	path := e.InstanceLocation
+	add := func(key, msg string) {
+		*out = append(*out, Problem{Path: path, Key: key, Msg: msg})
+	}
+	switch k := e.ErrorKind.(type) {
+	case *kind.AnyOf, *kind.OneOf, *kind.Not:
+		add("", k.LocalizedString(printer))
+		return
+	case *kind.Type:
+		add("", fmt.Sprintf("want %s, got %s", strings.Join(k.Want, " or "), k.Got))
+	case *kind.Required:
+		for _, m := range k.Missing {
+			add("", fmt.Sprintf("missing field %q", m))
+		}
+	case *kind.AdditionalProperties:
+		for _, p := range k.Properties {
+			add(p, fmt.Sprintf("unknown field %q", p))
+		}
+	case *kind.FalseSchema:
+		if n := len(path); n > 0 {
+			path = path[:n-1]
+			add(e.InstanceLocation[n-1], fmt.Sprintf("field %q is not allowed", e.InstanceLocation[n-1]))
+		} else {
+			add("", "not allowed")
+		}
+	case *kind.Enum:
+		add("", fmt.Sprintf("got %s, want one of %s", show(k.Got), showList(k.Want)))
+	case *kind.Const:
+		add("", fmt.Sprintf("got %s, want %s", show(k.Got), show(k.Want)))
+	case *kind.Format:
+		if k.Err != nil {
+			add("", fmt.Sprintf("%s: %v", show(k.Got), k.Err))
+		} else {
+			add("", k.LocalizedString(printer))
+		}
+	case *kind.Pattern:
+		add("", fmt.Sprintf("%s does not match %s", show(k.Got), k.Want))
+	case *kind.Schema, *kind.Group, *kind.AllOf, *kind.Reference:
+		// containers: the causes say what is wrong
+	default:
+		add("", k.LocalizedString(printer))
+	}
+	for _, c := range e.Causes {
+		flatten(c, out)
+	}
+}
+
+func show(v any) string {
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", v)
+	case nil:
+		return "null"
+	}
+	return fmt.Sprint(v)
+}
+
+func showList(vs []any) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = show(v)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,108 @@
+package schemas
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+)
+
+//go:embed plan.json kinds
+var files embed.FS
+
+// PlanURL is the $id of the plan schema.
+const PlanURL = "https://planrun.dev/schemas/plan.json"
+
+// Kinds returns the names of the kinds that have a schema, sorted.
+func Kinds() []string {
+	entries, err := files.ReadDir("kinds")
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".json"); ok && !e.IsDir() {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Kind returns the schema of kind name's `with:` block as written in
+// kinds/<name>.json.
+func Kind(name string) ([]byte, bool) {
+	if name == "" || strings.ContainsAny(name, "/\\.") {
+		return nil, false
+	}
+	b, err := files.ReadFile(path.Join("kinds", name+".json"))
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+// Plan returns the full plan schema, indented JSON: plan.json with every
+// kind's `with:` schema composed in under $defs/with-<kind>, selected by
+// an if/then on the step's `kind`.
+func Plan() []byte {
+	b, err := composed()
+	if err != nil {
+		// The embedded files are checked by the tests; this cannot happen
+		// in a released binary.
+		panic(err)
+	}
+	return b
+}
+
+var composed = sync.OnceValues(compose)
+
+func compose() ([]byte, error) {
+	raw, err := files.ReadFile("plan.json")
+	if err != nil {
+		return nil, fmt.Errorf("read plan schema: %w", err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("parse plan schema: %w", err)
+	}
+	defs := doc["$defs"].(map[string]any)
+	step := defs["step"].(map[string]any)
+	var allOf []any
+	for _, name := range Kinds() {
+		b, _ := Kind(name)
+		var ks map[string]any
+		if err := json.Unmarshal(b, &ks); err != nil {
+			return nil, fmt.Errorf("parse schema of kind %s: %w", name, err)
+		}
+		delete(ks, "$schema")
+		delete(ks, "$id")
+		defs["with-"+name] = ks
+		allOf = append(allOf, map[string]any{
+			"if": map[string]any{
+				"required":   []any{"kind"},
+				"properties": map[string]any{"kind": map[string]any{"const": name}},
+			},
+			"then": map[string]any{
+				"properties": map[string]any{"with": map[string]any{"$ref": "#/$defs/with-" + name}},
+			},
+		})
+	}
+	if allOf == nil {
+		delete(step, "allOf")
+	} else {
+		step["allOf"] = allOf
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("encode plan schema: %w", err)
+	}
+	return buf.Bytes(), nil
+}
