@@ -1,0 +1,189 @@
+package checkpoint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+	"time"
+
+	"github.com/planrun/planrun/plan"
+)
+
+// FormatVersion is the version of the state directory layout this planrun
+// writes and reads. A state directory with a greater version was written by
+// a newer planrun and is refused with a *FormatError.
+const FormatVersion = 1
+
+// Store holds runs and the lock of a state directory. Implementations are
+// safe for concurrent use.
+type Store interface {
+	// Lock takes the state's lock for h. If another holder has it, the
+	// error is a *LockedError naming that holder. The lock is released by
+	// the returned Unlocker (or when the process dies, for the file store).
+	Lock(ctx context.Context, h Holder) (Unlocker, error)
+	// BreakLock clears a stale lock and returns who held it (ok is false
+	// when no holder was recorded). A lock still held by a live process is
+	// not broken: the error is a *LockedError.
+	BreakLock(ctx context.Context) (h Holder, ok bool, err error)
+	// CreateRun creates a new run called id with the frozen plan p. It
+	// fails if the run exists.
+	CreateRun(ctx context.Context, id string, p *plan.Plan) (Run, error)
+	// OpenRun opens an existing run to append to it. A torn last event
+	// (a crash mid-write) is discarded so that appends start on a clean line.
+	OpenRun(ctx context.Context, id string) (Run, error)
+	// LoadRun reads a run: its frozen plan and every recorded event. A torn
+	// last event is ignored; a corrupted event before it is a *CorruptError.
+	LoadRun(ctx context.Context, id string) (*RunData, error)
+	// Runs lists the run ids, oldest first.
+	Runs(ctx context.Context) ([]string, error)
+	// ReadLog returns the log of one attempt of a step.
+	ReadLog(ctx context.Context, run, step string, attempt int) ([]byte, error)
+}
+
+// Run is an open run that events are appended to. Only the holder of the
+// store's lock appends.
+type Run interface {
+	ID() string
+	// Append records evs durably (all or none) before it returns. It sets
+	// each event's Version, Run and Seq (consecutive, continuing the run's
+	// numbering). One call is one write: callers batch concurrent events
+	// into one call (group commit).
+	Append(ctx context.Context, evs []Event) error
+	// SetPlan replaces the frozen plan atomically (accepted drift).
+	SetPlan(ctx context.Context, p *plan.Plan) error
+	// Log opens the log of one attempt of a step for writing. The file is
+	// created on the first write, so silent attempts leave no file.
+	Log(step string, attempt int) io.WriteCloser
+	Close() error
+}
+
+// RunData is a loaded run.
+type RunData struct {
+	ID     string
+	Plan   *plan.Plan
+	Events []Event
+}
+
+// Unlocker releases a lock.
+type Unlocker interface {
+	Unlock() error
+}
+
+// Holder says who holds a state's lock.
+type Holder struct {
+	PID     int       `json:"pid"`
+	Host    string    `json:"host"`
+	User    string    `json:"user"`
+	Started time.Time `json:"started"`
+	Command string    `json:"command"`
+}
+
+// CurrentHolder describes this process running command.
+func CurrentHolder(command string) Holder {
+	h := Holder{PID: os.Getpid(), Started: time.Now().UTC().Truncate(time.Second), Command: command}
+	h.Host, _ = os.Hostname()
+	if u, err := user.Current(); err == nil {
+		h.User = u.Username
+	}
+	return h
+}
+
+func (h Holder) String() string {
+	if h.PID == 0 && h.Host == "" {
+		return "an unknown holder"
+	}
+	s := fmt.Sprintf("pid %d on %s", h.PID, h.Host)
+	if h.User != "" {
+		s += " (user " + h.User + ")"
+	}
+	if !h.Started.IsZero() {
+		s += " since " + h.Started.Format(time.RFC3339)
+	}
+	if h.Command != "" {
+		s += ": " + h.Command
+	}
+	return s
+}
+
+// LockedError says the state is locked by another run.
+type LockedError struct {
+	Dir    string
+	Holder Holder
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("state %s is locked by %s; wait for it to finish, or run `planrun unlock` if that process is gone", e.Dir, e.Holder)
+}
+
+// FormatError says the state directory was written by a newer planrun.
+type FormatError struct {
+	Dir       string
+	Found     int
+	Supported int
+}
+
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("state %s has format %d, newer than the %d this planrun supports: use a newer planrun", e.Dir, e.Found, e.Supported)
+}
+
+// CorruptError says a recorded event cannot be read.
+type CorruptError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("%s:%d: corrupted event: %v", e.File, e.Line, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// ErrNoRuns is returned by Latest when the state holds no run.
+var ErrNoRuns = errors.New("no run recorded in the state")
+
+// ErrRunNotFound is returned for an unknown run id.
+var ErrRunNotFound = errors.New("run not found")
+
+// Latest returns the id of the most recent run.
+func Latest(ctx context.Context, s Store) (string, error) {
+	ids, err := s.Runs(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(ids) == 0 {
+		return "", ErrNoRuns
+	}
+	return ids[len(ids)-1], nil
+}
+
+// NewRunID returns a run id for a run starting at t: sortable by time.
+func NewRunID(t time.Time) string {
+	return t.UTC().Format("20060102T150405.000000Z")
+}
+
+// LogName is the file name of an attempt's log: the step id with every
+// character outside [A-Za-z0-9._-] replaced by '_', then .<attempt>.log.
+func LogName(step string, attempt int) string {
+	var b strings.Builder
+	for _, r := range step {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return fmt.Sprintf("%s.%d.log", b.String(), attempt)
+}
+
+func validRunID(id string) error {
+	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, `/\`) {
+		return fmt.Errorf("invalid run id %q", id)
+	}
+	return nil
+}

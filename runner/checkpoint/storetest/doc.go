@@ -1,0 +1,2 @@
+// Package storetest is the conformance suite every checkpoint.Store passes.
+package storetest
