@@ -47,7 +47,7 @@ func appendRaw(t *testing.T, path, s string) {
 
 func TestFileStoreTornTail(t *testing.T) {
 	for name, tail := range map[string]string{
-		"no newline":       `{"version":1,"seq":3,"type":"step_sta`,
+		"no newline":        `{"version":1,"seq":3,"type":"step_sta`,
 		"garbage last line": "\x00\x00\x00\n",
 	} {
 		t.Run(name, func(t *testing.T) {
