@@ -3,11 +3,15 @@ package all
 
 import (
 	"github.com/planrun/planrun/steps"
+	"github.com/planrun/planrun/steps/exec"
+	"github.com/planrun/planrun/steps/transfer"
 )
 
 // Registry returns a registry of every step kind. Add a kind here: one line.
 func Registry() *steps.Registry {
 	return steps.NewRegistry(
-	// kinds: keep one per line
+		// kinds: keep one per line
+		exec.New(),
+		transfer.New(),
 	)
 }

@@ -1,0 +1,211 @@
+package hosts
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+)
+
+const tempSuffix = ".planrun-tmp"
+
+// TempName is the name a file is written under before it is renamed into
+// place: ".<name>.planrun-tmp" in the same directory.
+func TempName(p string) string {
+	return path.Join(path.Dir(p), "."+path.Base(p)+tempSuffix)
+}
+
+func isTempName(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, tempSuffix)
+}
+
+type fileResult struct {
+	sha     string
+	skipped bool
+}
+
+// copyFile copies one regular file (or, with CheckOnly, compares it).
+func copyFile(ctx context.Context, src Host, srcPath string, dst Host, dstPath string, fi fs.FileInfo, opts CopyOptions) (fileResult, error) {
+	if di, err := dst.Stat(ctx, dstPath); err == nil && di.Mode().IsRegular() && di.Size() == fi.Size() {
+		ss, ds, err := bothSums(ctx, src, srcPath, dst, dstPath)
+		if err != nil {
+			return fileResult{}, err
+		}
+		if ss == ds {
+			opts.Progress.Add(fi.Size())
+			if !opts.CheckOnly {
+				if err := fixAttrs(ctx, dst, dstPath, di, fi); err != nil {
+					return fileResult{}, err
+				}
+			}
+			return fileResult{sha: ss, skipped: true}, nil
+		}
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fileResult{}, fmt.Errorf("stat %s: %w", dstPath, err)
+	}
+	if opts.CheckOnly {
+		sum, err := src.SHA256(ctx, srcPath)
+		return fileResult{sha: sum}, err
+	}
+	tmp := TempName(dstPath)
+	sum, err := sendFile(ctx, src, srcPath, dst, tmp, dstPath, fi, opts.Progress)
+	if err != nil {
+		cleanup(ctx, dst, tmp)
+		return fileResult{}, err
+	}
+	return fileResult{sha: sum}, nil
+}
+
+// sendFile streams src to tmp, verifies, sets attributes and renames tmp
+// onto final.
+func sendFile(ctx context.Context, src Host, srcPath string, dst Host, tmp, final string, fi fs.FileInfo, p Progress) (string, error) {
+	r, err := src.Open(ctx, srcPath)
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", srcPath, err)
+	}
+	defer r.Close()
+	w, err := dst.Create(ctx, tmp, fi.Mode().Perm()|0o200)
+	if err != nil {
+		return "", fmt.Errorf("create %s: %w", tmp, err)
+	}
+	h := sha256.New()
+	n, err := pump(w, r, fi.Size(), h, p)
+	if cerr := w.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			err = context.Cause(ctx)
+		}
+		return "", fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if n != fi.Size() {
+		return "", fmt.Errorf("read %s: size changed while copying (%d bytes, expected %d)", srcPath, n, fi.Size())
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	got, err := dst.SHA256(ctx, tmp)
+	if err != nil {
+		return "", fmt.Errorf("verify %s: %w", tmp, err)
+	}
+	if got != sum {
+		return "", fmt.Errorf("verify %s: sha256 %s at the destination, %s sent", tmp, got, sum)
+	}
+	if err := dst.Chmod(ctx, tmp, fi.Mode().Perm()); err != nil {
+		return "", fmt.Errorf("chmod %s: %w", tmp, err)
+	}
+	if err := dst.Chtimes(ctx, tmp, fi.ModTime(), fi.ModTime()); err != nil {
+		return "", fmt.Errorf("chtimes %s: %w", tmp, err)
+	}
+	if err := dst.Rename(ctx, tmp, final); err != nil {
+		return "", fmt.Errorf("rename %s: %w", tmp, err)
+	}
+	return sum, nil
+}
+
+// cleanup removes a temp file even when ctx has ended.
+func cleanup(ctx context.Context, h Host, p string) {
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = h.Remove(c, p)
+}
+
+func fixAttrs(ctx context.Context, dst Host, p string, have, want fs.FileInfo) error {
+	if have.Mode().Perm() != want.Mode().Perm() {
+		if err := dst.Chmod(ctx, p, want.Mode().Perm()); err != nil {
+			return fmt.Errorf("chmod %s: %w", p, err)
+		}
+	}
+	if !have.ModTime().Equal(want.ModTime()) {
+		if err := dst.Chtimes(ctx, p, want.ModTime(), want.ModTime()); err != nil {
+			return fmt.Errorf("chtimes %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// bothSums computes the source and destination digests concurrently.
+func bothSums(ctx context.Context, src Host, srcPath string, dst Host, dstPath string) (string, string, error) {
+	type r struct {
+		s   string
+		err error
+	}
+	ch := make(chan r, 1)
+	go func() {
+		s, err := dst.SHA256(ctx, dstPath)
+		ch <- r{s, err}
+	}()
+	ss, err := src.SHA256(ctx, srcPath)
+	d := <-ch
+	if err != nil {
+		return "", "", fmt.Errorf("sha256 %s: %w", srcPath, err)
+	}
+	if d.err != nil {
+		return "", "", fmt.Errorf("sha256 %s: %w", dstPath, d.err)
+	}
+	return ss, d.s, nil
+}
+
+// meter hashes and counts the bytes that pass through it.
+type meter struct {
+	h hash.Hash
+	p Progress
+}
+
+func (m meter) Write(b []byte) (int, error) {
+	m.h.Write(b)
+	m.p.Add(int64(len(b)))
+	return len(b), nil
+}
+
+// sizedReader tells a pipelined writer (sftp ReadFrom) how much to expect,
+// so that it sends many write requests at once.
+type sizedReader struct {
+	io.Reader
+	n int64
+}
+
+func (s sizedReader) Size() int64 { return s.n }
+
+// pump moves r to w, hashing and counting on the way, using the
+// pipelined (concurrent request) paths of remote files when present.
+func pump(w io.Writer, r io.Reader, size int64, h hash.Hash, p Progress) (int64, error) {
+	m := meter{h: h, p: p}
+	wt, srcPipelined := r.(io.WriterTo)
+	rf, dstPipelined := w.(io.ReaderFrom)
+	if _, ok := r.(*localFile); ok {
+		srcPipelined = false
+	}
+	if _, ok := w.(*localFile); ok {
+		dstPipelined = false
+	}
+	switch {
+	case srcPipelined && dstPipelined:
+		pr, pw := io.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			_, err := wt.WriteTo(pw)
+			pw.CloseWithError(err)
+			done <- err
+		}()
+		n, err := rf.ReadFrom(sizedReader{io.TeeReader(pr, m), size})
+		pr.CloseWithError(errors.New("write side failed"))
+		if rerr := <-done; err == nil && rerr != nil {
+			err = rerr
+		}
+		return n, err
+	case srcPipelined:
+		return wt.WriteTo(io.MultiWriter(w, m))
+	case dstPipelined:
+		return rf.ReadFrom(sizedReader{io.TeeReader(r, m), size})
+	default:
+		buf := make([]byte, 1<<20)
+		return io.CopyBuffer(struct{ io.Writer }{w}, io.TeeReader(r, m), buf)
+	}
+}

@@ -1,0 +1,226 @@
+package hoststest
+
+import (
+	"io/fs"
+	"math/rand/v2"
+	"path"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/planrun/planrun/hosts"
+)
+
+type fileSpec struct {
+	data  []byte
+	mode  fs.FileMode
+	mtime time.Time
+}
+
+func sampleTree() map[string]fileSpec {
+	rng := rand.New(rand.NewPCG(1, 2))
+	big := make([]byte, 700_000)
+	for i := range big {
+		big[i] = byte(rng.Uint32())
+	}
+	t0 := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
+	return map[string]fileSpec{
+		"a.bin":          {big, 0o644, t0},
+		"sub/b.txt":      {[]byte("hello\n"), 0o640, t0.Add(time.Hour)},
+		"sub/deep/empty": {nil, 0o600, t0.Add(2 * time.Hour)},
+		"run.sh":         {[]byte("#!/bin/sh\necho hi\n"), 0o755, t0.Add(3 * time.Hour)},
+		"conf.json":      {[]byte(`{"party_id": 9999}`), 0o644, t0.Add(4 * time.Hour)},
+	}
+}
+
+// writeTree creates files under root on h, with modes and mtimes.
+func writeTree(t *testing.T, h hosts.Host, root string, files map[string]fileSpec) {
+	t.Helper()
+	ctx := ctxT(t)
+	for rel, f := range files {
+		p := path.Join(root, rel)
+		if err := h.MkdirAll(ctx, path.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		WriteFile(t, h, p, f.data, f.mode)
+		if err := h.Chtimes(ctx, p, f.mtime, f.mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkTree asserts root on h holds exactly files (content, mode, mtime)
+// and no leftover temp file.
+func checkTree(t *testing.T, h hosts.Host, root string, files map[string]fileSpec) {
+	t.Helper()
+	got := map[string]string{}
+	want := map[string]string{}
+	for rel, f := range files {
+		want[rel] = describe(sha256Hex(f.data), f.mode, f.mtime)
+	}
+	var walk func(rel string)
+	walk = func(rel string) {
+		ents, err := h.ReadDir(ctxT(t), path.Join(root, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			r := path.Join(rel, e.Name())
+			if e.IsDir() {
+				walk(r)
+				continue
+			}
+			got[r] = describe(sha256Hex(ReadFile(t, h, path.Join(root, r))), e.Mode(), e.ModTime())
+		}
+	}
+	walk("")
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("tree %s on %s (-want +got):\n%s", root, h.Name(), d)
+	}
+}
+
+func describe(sum string, mode fs.FileMode, mtime time.Time) string {
+	return sum[:12] + " " + mode.String() + " " + mtime.UTC().Format(time.RFC3339)
+}
+
+func treeDigest(files map[string]fileSpec) string {
+	sums := map[string]string{}
+	for rel, f := range files {
+		sums[rel] = sha256Hex(f.data)
+	}
+	return hosts.ManifestDigest(sums)
+}
+
+func runCopy(t *testing.T, newHost NewHost) {
+	pairs := map[string]func(t *testing.T) (src, dst hosts.Host){
+		"local to host": func(t *testing.T) (hosts.Host, hosts.Host) {
+			return hosts.NewLocal("local", t.TempDir()), newHost(t)
+		},
+		"host to local": func(t *testing.T) (hosts.Host, hosts.Host) {
+			return newHost(t), hosts.NewLocal("local", t.TempDir())
+		},
+		"host to host": func(t *testing.T) (hosts.Host, hosts.Host) {
+			return newHost(t), newHost(t)
+		},
+	}
+	for name, mk := range pairs {
+		t.Run(name, func(t *testing.T) {
+			src, dst := mk(t)
+			t.Cleanup(func() { src.Close(); dst.Close() })
+			copyCases(t, src, dst)
+		})
+	}
+}
+
+func copyCases(t *testing.T, src, dst hosts.Host) {
+	ctx := ctxT(t)
+	files := sampleTree()
+	writeTree(t, src, "model", files)
+	var total int64
+	for _, f := range files {
+		total += int64(len(f.data))
+	}
+
+	res, err := hosts.Copy(ctx, src, "model", dst, "out/model", hosts.CopyOptions{Parallel: 3})
+	if err != nil {
+		t.Fatalf("first copy: %v", err)
+	}
+	want := hosts.CopyResult{Path: "out/model", Bytes: total, Sent: total, Files: len(files), SHA256: treeDigest(files)}
+	if d := cmp.Diff(want, res); d != "" {
+		t.Errorf("first copy result (-want +got):\n%s", d)
+	}
+	checkTree(t, dst, "out/model", files)
+
+	res, err = hosts.Copy(ctx, src, "model", dst, "out/model", hosts.CopyOptions{})
+	if err != nil {
+		t.Fatalf("second copy: %v", err)
+	}
+	want.Sent, want.Skipped = 0, len(files)
+	if d := cmp.Diff(want, res); d != "" {
+		t.Errorf("unchanged re-copy (-want +got):\n%s", d)
+	}
+
+	// Same size, new content: only that file is sent again.
+	changed := files["sub/b.txt"]
+	changed.data = []byte("HELLO\n")
+	files["sub/b.txt"] = changed
+	writeTree(t, src, "model", map[string]fileSpec{"sub/b.txt": changed})
+	res, err = hosts.Copy(ctx, src, "model", dst, "out/model", hosts.CopyOptions{})
+	if err != nil {
+		t.Fatalf("third copy: %v", err)
+	}
+	want.Sent, want.Skipped, want.SHA256 = 6, len(files)-1, treeDigest(files)
+	if d := cmp.Diff(want, res); d != "" {
+		t.Errorf("re-copy after a change (-want +got):\n%s", d)
+	}
+	checkTree(t, dst, "out/model", files)
+
+	check, err := hosts.Copy(ctx, src, "model", dst, "fresh", hosts.CopyOptions{CheckOnly: true})
+	if err != nil {
+		t.Fatalf("check-only: %v", err)
+	}
+	if check.Skipped != 0 || check.Files != len(files) {
+		t.Errorf("check-only against nothing: %+v", check)
+	}
+	if _, err := dst.Stat(ctx, "fresh"); err == nil {
+		t.Error("check-only wrote to the destination")
+	}
+
+	t.Run("into directory", func(t *testing.T) {
+		res, err := hosts.Copy(ctx, src, "model/run.sh", dst, "inbox/", hosts.CopyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Path != "inbox/run.sh" || res.Files != 1 || res.SHA256 != sha256Hex(files["run.sh"].data) {
+			t.Errorf("result %+v", res)
+		}
+		checkTree(t, dst, "inbox", map[string]fileSpec{"run.sh": files["run.sh"]})
+		_, err = hosts.Copy(ctx, src, "model/run.sh", dst, "inbox", hosts.CopyOptions{})
+		if err == nil || !strings.Contains(err.Error(), "is a directory") {
+			t.Errorf("file onto a directory: %v", err)
+		}
+	})
+	t.Run("exclude", func(t *testing.T) {
+		_, err := hosts.Copy(ctx, src, "model", dst, "nojson", hosts.CopyOptions{Exclude: []string{"*.json", "sub/deep"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := map[string]fileSpec{}
+		for rel, f := range files {
+			if rel != "conf.json" && rel != "sub/deep/empty" {
+				kept[rel] = f
+			}
+		}
+		checkTree(t, dst, "nojson", kept)
+	})
+	t.Run("missing source", func(t *testing.T) {
+		_, err := hosts.Copy(ctx, src, "nothing-here", dst, "x", hosts.CopyOptions{})
+		mustNotExist(t, "copy missing", err)
+	})
+	t.Run("symlinks", func(t *testing.T) {
+		writeTree(t, src, "linked", map[string]fileSpec{"real": {[]byte("data"), 0o644, time.Unix(1e9, 0)}})
+		res, err := src.Exec(ctx, sh("ln -s real linked/inside && ln -s ../model/run.sh linked/escape"))
+		if err != nil || res.ExitCode != 0 {
+			t.Fatalf("ln: %v %s", err, res.Stderr)
+		}
+		_, err = hosts.Copy(ctx, src, "linked", dst, "linked", hosts.CopyOptions{})
+		if err == nil || !strings.Contains(err.Error(), "outside the tree") {
+			t.Fatalf("escaping symlink: %v", err)
+		}
+		if err := src.Remove(ctx, "linked/escape"); err != nil {
+			t.Fatal(err)
+		}
+		res2, err := hosts.Copy(ctx, src, "linked", dst, "linked", hosts.CopyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res2.Files != 2 {
+			t.Errorf("files = %d, want 2 (the link inside the tree is copied as a file)", res2.Files)
+		}
+		if got := string(ReadFile(t, dst, "linked/inside")); got != "data" {
+			t.Errorf("linked/inside = %q", got)
+		}
+	})
+}

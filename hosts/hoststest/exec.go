@@ -1,0 +1,157 @@
+package hoststest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/planrun/planrun/hosts"
+)
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func sh(script string) hosts.Command {
+	return hosts.Command{Path: "/bin/sh", Args: []string{"-c", script}}
+}
+
+var execTests = map[string]func(*testing.T, hosts.Host){
+	"exit status and output": func(t *testing.T, h hosts.Host) {
+		res, err := h.Exec(ctxT(t), sh("echo out; echo err >&2; exit 3"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != 3 || string(res.Stdout) != "out\n" || string(res.Stderr) != "err\n" {
+			t.Errorf("got exit %d stdout %q stderr %q; want 3, \"out\\n\", \"err\\n\"", res.ExitCode, res.Stdout, res.Stderr)
+		}
+	},
+	"success": func(t *testing.T, h hosts.Host) {
+		res, err := h.Exec(ctxT(t), hosts.Command{Path: "true"})
+		if err != nil || res.ExitCode != 0 {
+			t.Errorf("true: exit %d, %v", res.ExitCode, err)
+		}
+	},
+	"args kept verbatim": func(t *testing.T, h hosts.Host) {
+		args := []string{"a b", `it's`, `"q"`, "$HOME", "`x`", "semi;colon", "", "new\nline", "*"}
+		res, err := h.Exec(ctxT(t), hosts.Command{Path: "printf", Args: append([]string{`[%s]\n`}, args...)})
+		if err != nil || res.ExitCode != 0 {
+			t.Fatalf("printf: exit %d, %v, %s", res.ExitCode, err, res.Stderr)
+		}
+		var want strings.Builder
+		for _, a := range args {
+			want.WriteString("[" + a + "]\n")
+		}
+		if string(res.Stdout) != want.String() {
+			t.Errorf("stdout %q, want %q", res.Stdout, want.String())
+		}
+	},
+	"env and dir": func(t *testing.T, h hosts.Host) {
+		ctx := ctxT(t)
+		if err := h.MkdirAll(ctx, "work/sub", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		WriteFile(t, h, "work/sub/marker", []byte("here"), 0o644)
+		c := sh(`printf '%s|%s|' "$PLANRUN_A" "$PLANRUN_B"; cat marker`)
+		c.Env = map[string]string{"PLANRUN_A": `it's "quoted" $x`, "PLANRUN_B": "two words"}
+		c.Dir = "work/sub"
+		res, err := h.Exec(ctx, c)
+		if err != nil || res.ExitCode != 0 {
+			t.Fatalf("exit %d, %v, %s", res.ExitCode, err, res.Stderr)
+		}
+		if want := `it's "quoted" $x|two words|here`; string(res.Stdout) != want {
+			t.Errorf("stdout %q, want %q", res.Stdout, want)
+		}
+	},
+	"default dir is the host's": func(t *testing.T, h hosts.Host) {
+		WriteFile(t, h, "marker", []byte("root"), 0o644)
+		res, err := h.Exec(ctxT(t), sh("cat marker"))
+		if err != nil || string(res.Stdout) != "root" {
+			t.Errorf("cat marker: %q, %v, %s", res.Stdout, err, res.Stderr)
+		}
+	},
+	"missing program": func(t *testing.T, h hosts.Host) {
+		res, err := h.Exec(ctxT(t), hosts.Command{Path: "planrun-no-such-program"})
+		if err == nil && res.ExitCode != 127 {
+			t.Errorf("missing program: exit %d, nil error; want an error or exit 127", res.ExitCode)
+		}
+	},
+	"streams output": func(t *testing.T, h hosts.Host) {
+		var out, errb syncBuffer
+		c := sh("echo one; echo two >&2; echo three")
+		c.Stdout, c.Stderr = &out, &errb
+		res, err := h.Exec(ctxT(t), c)
+		if err != nil || res.ExitCode != 0 {
+			t.Fatal(res.ExitCode, err)
+		}
+		if out.String() != "one\nthree\n" || errb.String() != "two\n" || string(res.Stdout) != "one\nthree\n" {
+			t.Errorf("streamed %q / %q, captured %q", out.String(), errb.String(), res.Stdout)
+		}
+	},
+	"timeout kills": func(t *testing.T, h hosts.Host) {
+		ctx, cancel := context.WithTimeout(ctxT(t), 500*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := h.Exec(ctx, sh("echo $$ > pid; exec sleep 30"))
+		if err == nil {
+			t.Fatal("no error after the context ended")
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("exec returned %v after the deadline", d)
+		}
+		// The process must be gone (poll: killing takes a moment remotely).
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			res, err := h.Exec(ctxT(t), sh(`kill -0 "$(cat pid)" 2>/dev/null`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ExitCode != 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the command is still running 5s after its context ended")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	},
+	"concurrent": func(t *testing.T, h hosts.Host) {
+		ctx := ctxT(t)
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := hosts.Command{Path: "echo", Args: []string{strings.Repeat("x", i)}}
+				res, err := h.Exec(ctx, c)
+				if err != nil || string(res.Stdout) != strings.Repeat("x", i)+"\n" {
+					t.Errorf("exec %d: %q, %v", i, res.Stdout, err)
+				}
+			}()
+		}
+		wg.Wait()
+	},
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,127 @@
+package hosts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"sync"
+)
+
+// PoolOptions configure a Pool.
+type PoolOptions struct {
+	// BaseDir is the directory relative local paths (and local hosts'
+	// Root) resolve against: the plan file's directory.
+	BaseDir string
+}
+
+// Pool is the set of hosts of one plan's inventory. It implements
+// Resolver: hosts are connected on first use and shared by every step (one
+// SSH connection per host). "local" always exists. Close closes them all.
+type Pool struct {
+	specs map[string]Spec
+	opts  PoolOptions
+
+	mu     sync.Mutex
+	hosts  map[string]Host
+	closed bool
+}
+
+var _ Resolver = (*Pool)(nil)
+
+// NewPool returns a pool over an inventory. Nothing is connected yet.
+func NewPool(specs map[string]Spec, opts PoolOptions) *Pool {
+	s := make(map[string]Spec, len(specs)+1)
+	for k, v := range specs {
+		s[k] = v
+	}
+	if _, ok := s[LocalName]; !ok {
+		s[LocalName] = Spec{}
+	}
+	return &Pool{specs: s, opts: opts, hosts: map[string]Host{}}
+}
+
+// Names returns every host name in the inventory, sorted ("local" included).
+func (p *Pool) Names() []string {
+	names := make([]string, 0, len(p.specs))
+	for n := range p.specs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Spec returns the inventory entry for name.
+func (p *Pool) Spec(name string) (Spec, bool) {
+	s, ok := p.specs[name]
+	return s, ok
+}
+
+// Host returns the host called name, connecting it on first use.
+func (p *Pool) Host(ctx context.Context, name string) (Host, error) {
+	spec, ok := p.specs[name]
+	if !ok {
+		return nil, fmt.Errorf("host %q: not in the inventory (known: %v)", name, p.Names())
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, fmt.Errorf("host %q: %w", name, errors.New("pool is closed"))
+	}
+	if h, ok := p.hosts[name]; ok {
+		return h, nil
+	}
+	var h Host
+	if spec.SSH == "" {
+		h = NewLocal(name, p.localRoot(spec))
+	} else {
+		s, err := NewSSH(name, spec, SSHOptions{Jump: p.jumpDialer})
+		if err != nil {
+			return nil, err
+		}
+		h = s
+	}
+	p.hosts[name] = h
+	return h, nil
+}
+
+// jumpDialer returns the SSH host a jump host name refers to, when it is an
+// inventory host.
+func (p *Pool) jumpDialer(ctx context.Context, name string) (*SSH, bool, error) {
+	spec, ok := p.specs[name]
+	if !ok || spec.SSH == "" {
+		return nil, false, nil
+	}
+	h, err := p.Host(ctx, name)
+	if err != nil {
+		return nil, true, err
+	}
+	return h.(*SSH), true, nil
+}
+
+func (p *Pool) localRoot(spec Spec) string {
+	root := spec.Root
+	if root == "" {
+		return p.opts.BaseDir
+	}
+	if !filepath.IsAbs(root) && p.opts.BaseDir != "" {
+		root = filepath.Join(p.opts.BaseDir, root)
+	}
+	return root
+}
+
+// Close closes every connected host. The pool cannot be used afterwards.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	hs := p.hosts
+	p.hosts, p.closed = map[string]Host{}, true
+	p.mu.Unlock()
+	var errs []error
+	for name, h := range hs {
+		if err := h.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close host %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}

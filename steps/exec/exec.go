@@ -1,0 +1,164 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/steps"
+)
+
+// Config is the `with:` block of an exec step.
+type Config struct {
+	Host    string            `yaml:"host"`
+	Command string            `yaml:"command"`
+	Args    []string          `yaml:"args"`
+	Env     map[string]string `yaml:"env"`
+	Dir     string            `yaml:"dir"`
+	Timeout string            `yaml:"timeout"`
+}
+
+// Exec is the exec kind.
+type Exec struct{}
+
+var (
+	_ steps.Kind      = (*Exec)(nil)
+	_ steps.Validator = (*Exec)(nil)
+	_ steps.HostUser  = (*Exec)(nil)
+)
+
+// New returns the exec kind.
+func New() *Exec { return &Exec{} }
+
+func (*Exec) Name() string     { return "exec" }
+func (*Exec) Version() int     { return 1 }
+func (*Exec) Idempotent() bool { return false }
+func (*Exec) NewConfig() any   { return &Config{} }
+
+// HostRefs names the host the command runs on.
+func (*Exec) HostRefs(cfg any) []steps.HostRef {
+	return []steps.HostRef{{Path: "host", Host: hostOf(cfg.(*Config))}}
+}
+
+// Validate checks the fields the schema cannot.
+func (*Exec) Validate(cfg any) []steps.FieldError {
+	c := cfg.(*Config)
+	var errs []steps.FieldError
+	if strings.TrimSpace(c.Command) == "" {
+		errs = append(errs, steps.FieldError{Path: "command", Msg: "must not be empty"})
+	}
+	if c.Timeout != "" && !isExpr(c.Timeout) {
+		if d, err := time.ParseDuration(c.Timeout); err != nil || d <= 0 {
+			errs = append(errs, steps.FieldError{Path: "timeout", Msg: fmt.Sprintf("invalid duration %q (use e.g. 90s, 5m)", c.Timeout)})
+		}
+	}
+	for k := range c.Env {
+		if k == "" || strings.ContainsAny(k, "= \t\n") {
+			errs = append(errs, steps.FieldError{Path: "env." + k, Msg: "invalid environment variable name"})
+		}
+	}
+	return errs
+}
+
+func isExpr(s string) bool { return strings.Contains(s, "${{") }
+
+func hostOf(c *Config) string {
+	if c.Host == "" {
+		return hosts.LocalName
+	}
+	return c.Host
+}
+
+// Run runs the command and returns its outputs.
+func (*Exec) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs, error) {
+	c := cfg.(*Config)
+	if c.Timeout != "" {
+		d, err := time.ParseDuration(c.Timeout)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("timeout: invalid duration %q", c.Timeout)
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, d, fmt.Errorf("command timed out after %s", d))
+		defer cancel()
+	}
+	h, err := env.Hosts.Host(ctx, hostOf(c))
+	if err != nil {
+		return nil, err
+	}
+	cmd := hosts.Command{Path: c.Command, Args: c.Args, Env: c.Env, Dir: c.Dir}
+	if c.Args == nil {
+		cmd.Path, cmd.Args = "/bin/sh", []string{"-c", c.Command}
+	}
+	if env.Log != nil {
+		cmd.Stdout, cmd.Stderr = env.Log, env.Log
+	}
+	res, err := h.Exec(ctx, cmd)
+	if err != nil {
+		return nil, fmt.Errorf("run command on %s: %w", h.Name(), err)
+	}
+	if res.ExitCode != 0 {
+		return nil, fmt.Errorf("exit status %d: %s", res.ExitCode, tail(res.Stderr, 5, 2048))
+	}
+	return outputs(res.Stdout), nil
+}
+
+// outputs is stdout trimmed, plus the fields of stdout when it is a JSON
+// object (nested values as compact JSON text; "stdout" itself is kept).
+func outputs(stdout []byte) steps.Outputs {
+	s := strings.TrimSpace(string(stdout))
+	out := steps.Outputs{"stdout": s}
+	if !strings.HasPrefix(s, "{") {
+		return out
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil || dec.Decode(new(any)) != io.EOF {
+		return out
+	}
+	for k, v := range obj {
+		if k == "stdout" {
+			continue
+		}
+		switch v := v.(type) {
+		case nil:
+			out[k] = ""
+		case string, bool:
+			out[k] = v
+		case json.Number:
+			if i, err := v.Int64(); err == nil {
+				out[k] = i
+			} else if f, err := v.Float64(); err == nil {
+				out[k] = f
+			} else {
+				out[k] = v.String()
+			}
+		default:
+			b, _ := json.Marshal(v)
+			out[k] = string(b)
+		}
+	}
+	return out
+}
+
+// tail returns the last n lines of b (at most max bytes), trimmed.
+func tail(b []byte, n, max int) string {
+	b = bytes.TrimRight(b, "\n\r\t ")
+	if len(b) == 0 {
+		return "(no stderr)"
+	}
+	lines := bytes.Split(b, []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	s := string(bytes.Join(lines, []byte("\n")))
+	if len(s) > max {
+		s = "…" + s[len(s)-max:]
+	}
+	return s
+}

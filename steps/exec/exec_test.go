@@ -1,0 +1,118 @@
+package exec_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/steps"
+	"github.com/planrun/planrun/steps/exec"
+)
+
+func newEnv(t *testing.T) (*steps.Env, *bytes.Buffer) {
+	pool := hosts.NewPool(nil, hosts.PoolOptions{BaseDir: t.TempDir()})
+	t.Cleanup(func() { pool.Close() })
+	var log bytes.Buffer
+	return &steps.Env{StepID: "s", Attempt: 1, Hosts: pool, Log: &log, Progress: steps.NopProgress{}}, &log
+}
+
+func TestRun(t *testing.T) {
+	tests := map[string]struct {
+		cfg     exec.Config
+		want    steps.Outputs
+		wantErr string
+	}{
+		"shell line": {
+			cfg:  exec.Config{Command: "echo '  hello  '; echo note >&2"},
+			want: steps.Outputs{"stdout": "hello"},
+		},
+		"args run directly": {
+			cfg:  exec.Config{Command: "printf", Args: []string{"%s-%s", "a b", "$c"}},
+			want: steps.Outputs{"stdout": "a b-$c"},
+		},
+		"json object fields": {
+			cfg: exec.Config{Command: `echo '{"zip": "/x/m.zip", "n": 3, "ok": true, "f": 1.5, "list": [1,2], "nil": null}'`},
+			want: steps.Outputs{
+				"stdout": `{"zip": "/x/m.zip", "n": 3, "ok": true, "f": 1.5, "list": [1,2], "nil": null}`,
+				"zip":    "/x/m.zip", "n": int64(3), "ok": true, "f": 1.5, "list": "[1,2]", "nil": "",
+			},
+		},
+		"json array is not fields": {
+			cfg:  exec.Config{Command: `echo '[1]'`},
+			want: steps.Outputs{"stdout": "[1]"},
+		},
+		"env and dir": {
+			cfg:  exec.Config{Command: `mkdir -p d && cd d && echo "$GREETING $(basename "$PWD")"`, Env: map[string]string{"GREETING": "hi there"}},
+			want: steps.Outputs{"stdout": "hi there d"},
+		},
+		"non-zero exit": {
+			cfg:     exec.Config{Command: "echo l1 >&2; echo l2 >&2; exit 7"},
+			wantErr: "exit status 7: l1\nl2",
+		},
+		"timeout": {
+			cfg:     exec.Config{Command: "sleep 20", Timeout: "300ms"},
+			wantErr: "command timed out after 300ms",
+		},
+		"unknown host": {
+			cfg:     exec.Config{Host: "ghost", Command: "true"},
+			wantErr: `host "ghost": not in the inventory`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			env, _ := newEnv(t)
+			cfg := tc.cfg
+			start := time.Now()
+			out, err := exec.New().Run(context.Background(), env, &cfg)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want it to contain %q", err, tc.wantErr)
+				}
+				if time.Since(start) > 10*time.Second {
+					t.Errorf("took %v", time.Since(start))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, out); d != "" {
+				t.Errorf("outputs (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestLogStreams(t *testing.T) {
+	env, log := newEnv(t)
+	if _, err := exec.New().Run(context.Background(), env, &exec.Config{Command: "echo out; echo err >&2"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "out\n") || !strings.Contains(log.String(), "err\n") {
+		t.Errorf("log = %q", log.String())
+	}
+}
+
+func TestValidate(t *testing.T) {
+	got := exec.New().Validate(&exec.Config{Command: " ", Timeout: "soon", Env: map[string]string{"A=B": "x"}})
+	want := []steps.FieldError{
+		{Path: "command", Msg: "must not be empty"},
+		{Path: "timeout", Msg: `invalid duration "soon" (use e.g. 90s, 5m)`},
+		{Path: "env.A=B", Msg: "invalid environment variable name"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if errs := exec.New().Validate(&exec.Config{Command: "x", Timeout: "${{ vars.t }}"}); len(errs) != 0 {
+		t.Errorf("expression timeout: %v", errs)
+	}
+	refs := exec.New().HostRefs(&exec.Config{Command: "x"})
+	if d := cmp.Diff([]steps.HostRef{{Path: "host", Host: "local"}}, refs); d != "" {
+		t.Error(d)
+	}
+}

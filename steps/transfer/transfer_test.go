@@ -1,0 +1,99 @@
+package transfer_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/steps"
+	"github.com/planrun/planrun/steps/transfer"
+)
+
+type countProgress struct{ total, done atomic.Int64 }
+
+func (p *countProgress) SetTotal(n int64) { p.total.Store(n) }
+func (p *countProgress) Add(n int64)      { p.done.Add(n) }
+
+func TestLocalTransferAndProbe(t *testing.T) {
+	base := t.TempDir()
+	for rel, data := range map[string]string{"model/a": "alpha", "model/sub/b": "beta!", "model/skip.tmp": "x"} {
+		p := filepath.Join(base, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pool := hosts.NewPool(map[string]hosts.Spec{"site": {Root: "site"}}, hosts.PoolOptions{BaseDir: base})
+	defer pool.Close()
+	prog := &countProgress{}
+	env := &steps.Env{StepID: "t", Attempt: 1, BaseDir: base, Hosts: pool, Progress: prog}
+	k := transfer.New()
+	cfg := &transfer.Config{From: "model", To: "site:inbox/", Exclude: []string{"*.tmp"}}
+	ctx := context.Background()
+
+	pr, err := k.Probe(ctx, env, cfg, nil)
+	if err != nil || pr.Done {
+		t.Fatalf("probe before: %+v, %v", pr, err)
+	}
+	out, err := k.Run(ctx, env, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := steps.Outputs{
+		"path": "inbox/model", "bytes": int64(10), "files": 2,
+	}
+	sa, _ := (hosts.NewLocal("x", base)).SHA256(ctx, "model/a")
+	sb, _ := (hosts.NewLocal("x", base)).SHA256(ctx, "model/sub/b")
+	want["sha256"] = hosts.ManifestDigest(map[string]string{"a": sa, "sub/b": sb})
+	if d := cmp.Diff(want, out); d != "" {
+		t.Errorf("outputs (-want +got):\n%s", d)
+	}
+	if prog.total.Load() != 10 || prog.done.Load() != 10 {
+		t.Errorf("progress %d/%d, want 10/10", prog.done.Load(), prog.total.Load())
+	}
+	if b, err := os.ReadFile(filepath.Join(base, "site/inbox/model/sub/b")); err != nil || string(b) != "beta!" {
+		t.Errorf("copied file: %q, %v", b, err)
+	}
+	pr, err = k.Probe(ctx, env, cfg, out)
+	if err != nil || !pr.Done {
+		t.Fatalf("probe after: %+v, %v", pr, err)
+	}
+	if d := cmp.Diff(want, pr.Outputs); d != "" {
+		t.Errorf("probe outputs (-want +got):\n%s", d)
+	}
+	os.WriteFile(filepath.Join(base, "site/inbox/model/a"), []byte("ALPHA"), 0o644)
+	if pr, err = k.Probe(ctx, env, cfg, out); err != nil || pr.Done {
+		t.Errorf("probe after the destination changed: %+v, %v", pr, err)
+	}
+}
+
+func TestValidateAndHostRefs(t *testing.T) {
+	k := transfer.New()
+	got := k.Validate(&transfer.Config{From: "h:", To: "x", Parallel: -1, Exclude: []string{"["}})
+	want := []steps.FieldError{
+		{Path: "from", Msg: `"h:" has no path (want host:path)`},
+		{Path: "parallel", Msg: "must be at least 1"},
+		{Path: "exclude[0]", Msg: `bad glob "[": syntax error in pattern`},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("validate (-want +got):\n%s", d)
+	}
+	refs := k.HostRefs(&transfer.Config{From: "old:/m", To: "/tmp/x"})
+	if d := cmp.Diff([]steps.HostRef{{Path: "from", Host: "old"}, {Path: "to", Host: "local"}}, refs); d != "" {
+		t.Errorf("hostrefs (-want +got):\n%s", d)
+	}
+}
+
+func TestUnknownHost(t *testing.T) {
+	pool := hosts.NewPool(nil, hosts.PoolOptions{BaseDir: t.TempDir()})
+	_, err := transfer.New().Run(context.Background(), &steps.Env{Hosts: pool, Progress: steps.NopProgress{}}, &transfer.Config{From: "a", To: "ghost:/x"})
+	if err == nil || !strings.Contains(err.Error(), `host "ghost"`) {
+		t.Errorf("error %v", err)
+	}
+}
