@@ -1,0 +1,240 @@
+package view
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/planrun/planrun/runner/checkpoint"
+)
+
+// JUnit collects a run's events and, on Close, writes a JUnit XML report
+// for CI: one testsuite for the plan's own steps and one per batch, one
+// testcase per step (classname = the plan or batch name, name = step id),
+// <failure> with the error for failed steps, <skipped> with the reason for
+// skipped ones, <error> for interrupted or unfinished steps, times in
+// seconds. The file is written to a temporary name and renamed into place.
+type JUnit struct {
+	path string
+	mu   sync.Mutex
+	name string
+	// cases in first-seen order, by step id
+	cases map[string]*junitCase
+	order []string
+	start time.Time
+	end   time.Time
+}
+
+type junitCase struct {
+	id, batch, item string
+	started, ended  time.Time
+	durationMS      int64
+	state           string // checkpoint event type of the last event
+	attempt         int
+	message         string
+}
+
+// NewJUnit returns a JUnit that writes its report to path on Close.
+func NewJUnit(path string) *JUnit {
+	return &JUnit{path: path, name: "planrun", cases: map[string]*junitCase{}}
+}
+
+// SetName sets the plan name used for the plan's suite and classnames
+// (default "planrun").
+func (j *JUnit) SetName(plan string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if plan != "" {
+		j.name = plan
+	}
+}
+
+// Event records e.
+func (j *JUnit) Event(e checkpoint.Event) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	switch e.Type {
+	case checkpoint.RunStarted:
+		if j.start.IsZero() {
+			j.start = e.Time
+		}
+		return
+	case checkpoint.RunFinished:
+		j.end = e.Time
+		return
+	}
+	if e.Step == "" {
+		return
+	}
+	c := j.cases[e.Step]
+	if c == nil {
+		c = &junitCase{id: e.Step, batch: e.Batch, item: e.Item}
+		j.cases[e.Step] = c
+		j.order = append(j.order, e.Step)
+	}
+	c.state = e.Type
+	if e.Attempt > 0 {
+		c.attempt = e.Attempt
+	}
+	switch e.Type {
+	case checkpoint.StepStarted:
+		if c.started.IsZero() {
+			c.started = e.Time
+		}
+	case checkpoint.AttemptFailed:
+	default:
+		c.ended, c.durationMS = e.Time, e.DurationMS
+		c.message = eventMessage(e)
+	}
+}
+
+// Progress is ignored.
+func (j *JUnit) Progress(string, int64, int64) {}
+
+type xmlSuites struct {
+	XMLName  xml.Name   `xml:"testsuites"`
+	Name     string     `xml:"name,attr"`
+	Tests    int        `xml:"tests,attr"`
+	Failures int        `xml:"failures,attr"`
+	Errors   int        `xml:"errors,attr"`
+	Skipped  int        `xml:"skipped,attr"`
+	Time     string     `xml:"time,attr"`
+	Suites   []xmlSuite `xml:"testsuite"`
+}
+
+type xmlSuite struct {
+	Name      string    `xml:"name,attr"`
+	Tests     int       `xml:"tests,attr"`
+	Failures  int       `xml:"failures,attr"`
+	Errors    int       `xml:"errors,attr"`
+	Skipped   int       `xml:"skipped,attr"`
+	Time      string    `xml:"time,attr"`
+	Timestamp string    `xml:"timestamp,attr,omitempty"`
+	Cases     []xmlCase `xml:"testcase"`
+}
+
+type xmlCase struct {
+	Name      string      `xml:"name,attr"`
+	Classname string      `xml:"classname,attr"`
+	Time      string      `xml:"time,attr"`
+	Failure   *xmlMessage `xml:"failure,omitempty"`
+	Error     *xmlMessage `xml:"error,omitempty"`
+	Skipped   *xmlMessage `xml:"skipped,omitempty"`
+}
+
+type xmlMessage struct {
+	Message string `xml:"message,attr,omitempty"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", max(d, 0).Seconds()) }
+
+// report builds the XML document from what was recorded.
+func (j *JUnit) report() xmlSuites {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	doc := xmlSuites{Name: j.name}
+	index := map[string]int{}
+	var sums []time.Duration // per suite
+	var total time.Duration
+	for _, id := range j.order {
+		c := j.cases[id]
+		suite := j.name
+		if c.batch != "" {
+			suite = c.batch
+		}
+		i, ok := index[suite]
+		if !ok {
+			i = len(doc.Suites)
+			index[suite] = i
+			s := xmlSuite{Name: suite}
+			if !c.started.IsZero() {
+				s.Timestamp = c.started.UTC().Format("2006-01-02T15:04:05")
+			}
+			doc.Suites = append(doc.Suites, s)
+			sums = append(sums, 0)
+		}
+		s := &doc.Suites[i]
+		d := time.Duration(c.durationMS) * time.Millisecond
+		if d == 0 && !c.started.IsZero() && !c.ended.IsZero() {
+			d = c.ended.Sub(c.started)
+		}
+		name := c.id
+		tc := xmlCase{Name: name, Classname: suite, Time: seconds(d)}
+		switch c.state {
+		case checkpoint.StepSucceeded:
+		case checkpoint.StepFailed:
+			tc.Failure = &xmlMessage{Message: oneLine(c.message), Type: "step_failed",
+				Text: fmt.Sprintf("step %s failed after %d attempt(s):\n%s", c.id, max(c.attempt, 1), c.message)}
+			s.Failures++
+		case checkpoint.StepSkipped:
+			tc.Skipped = &xmlMessage{Message: oneLine(c.message)}
+			s.Skipped++
+		case checkpoint.StepInterrupted:
+			tc.Error = &xmlMessage{Message: "interrupted", Type: "step_interrupted", Text: c.message}
+			s.Errors++
+		default:
+			tc.Error = &xmlMessage{Message: "no result recorded", Type: "unfinished"}
+			s.Errors++
+		}
+		s.Cases = append(s.Cases, tc)
+		s.Tests++
+		sums[i] += d
+		total += d
+	}
+	for i := range doc.Suites {
+		s := &doc.Suites[i]
+		s.Time = seconds(sums[i])
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Errors += s.Errors
+		doc.Skipped += s.Skipped
+	}
+	if !j.start.IsZero() && !j.end.IsZero() {
+		total = j.end.Sub(j.start)
+	}
+	doc.Time = seconds(total)
+	return doc
+}
+
+// WriteTo writes the XML report to w.
+func (j *JUnit) WriteTo(w io.Writer) (int64, error) {
+	out, err := xml.MarshalIndent(j.report(), "", "  ")
+	if err != nil {
+		return 0, fmt.Errorf("encode junit report: %w", err)
+	}
+	out = append([]byte(xml.Header), out...)
+	out = append(out, '\n')
+	n, err := w.Write(out)
+	return int64(n), err
+}
+
+// Close writes the report to its path (temporary file, then rename).
+func (j *JUnit) Close() error {
+	dir := filepath.Dir(j.path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(j.path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write junit report %s: %w", j.path, err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := j.WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write junit report %s: %w", j.path, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("write junit report %s: %w", j.path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write junit report %s: %w", j.path, err)
+	}
+	if err := os.Rename(f.Name(), j.path); err != nil {
+		return fmt.Errorf("write junit report %s: %w", j.path, err)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package view
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// Preview is what `planrun plan` shows: the expanded steps, their
+// dependencies and whether each would run or be skipped given the state.
+type Preview struct {
+	Name  string        `json:"name"`
+	Hash  string        `json:"hash"`
+	Steps []PreviewStep `json:"steps"`
+}
+
+// PreviewStep is one expanded step in a Preview.
+type PreviewStep struct {
+	ID     string   `json:"id"`
+	Kind   string   `json:"kind"`
+	Host   string   `json:"host,omitempty"`
+	Batch  string   `json:"batch,omitempty"`
+	Item   string   `json:"item,omitempty"`
+	Needs  []string `json:"needs,omitempty"`
+	Action string   `json:"action"` // ActionRun or ActionSkip
+	Reason string   `json:"reason,omitempty"`
+}
+
+// Actions of a PreviewStep.
+const (
+	ActionRun  = "run"
+	ActionSkip = "skip"
+)
+
+// PlanFormats are the formats RenderPlan accepts.
+var PlanFormats = []string{"text", "json", "dot", "mermaid"}
+
+// RenderPlan writes p in format: "text" (a list grouped by batch item,
+// each step with RUN or SKIP (reason), kind, host and needs), "json"
+// (Preview as indented JSON), "dot" (a Graphviz digraph, skipped steps
+// dashed and grey, one cluster per batch item) or "mermaid" (flowchart TD,
+// skipped steps in class "skip").
+func RenderPlan(w io.Writer, format string, p Preview) error {
+	var err error
+	switch format {
+	case "text":
+		err = planText(w, p)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if p.Steps == nil {
+			p.Steps = []PreviewStep{}
+		}
+		err = enc.Encode(p)
+	case "dot":
+		err = planDot(w, p)
+	case "mermaid":
+		err = planMermaid(w, p)
+	default:
+		return fmt.Errorf("render plan: unknown format %q (valid: %s)", format, strings.Join(PlanFormats, ", "))
+	}
+	if err != nil {
+		return fmt.Errorf("render plan as %s: %w", format, err)
+	}
+	return nil
+}
+
+// counts returns how many steps run and how many are skipped.
+func (p Preview) counts() (run, skip int) {
+	for _, s := range p.Steps {
+		if s.Action == ActionSkip {
+			skip++
+		} else {
+			run++
+		}
+	}
+	return run, skip
+}
+
+// planText writes:
+//
+//	plan party-id-change (sha256 1a2b3c4d5e6f): 5 steps, 3 to run, 2 to skip
+//
+//	  RUN   copy-guest     transfer  old-guest
+//	  SKIP  migrate-guest  migrate   local      needs copy-guest  (already done)
+//	batch models, item m1:
+//	  RUN   m1-copy        transfer  old-guest
+func planText(w io.Writer, p Preview) error {
+	run, skip := p.counts()
+	name := p.Name
+	if name == "" {
+		name = "(unnamed)"
+	}
+	fmt.Fprintf(w, "plan %s", name)
+	if p.Hash != "" {
+		fmt.Fprintf(w, " (sha256 %s)", short(strings.TrimPrefix(p.Hash, "sha256:"), 12))
+	}
+	fmt.Fprintf(w, ": %s, %d to run, %d to skip\n", plural(int64(len(p.Steps)), "step"), run, skip)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	group := "\x00"
+	for _, s := range p.Steps {
+		if g := s.Batch + "\x00" + s.Item; g != group {
+			group = g
+			tw.Flush()
+			switch {
+			case s.Batch != "" && s.Item != "":
+				fmt.Fprintf(w, "batch %s, item %s:\n", s.Batch, s.Item)
+			case s.Batch != "":
+				fmt.Fprintf(w, "batch %s:\n", s.Batch)
+			case s.Item != "":
+				fmt.Fprintf(w, "item %s:\n", s.Item)
+			default:
+				fmt.Fprintln(w)
+			}
+		}
+		action := "RUN"
+		note := ""
+		if s.Action == ActionSkip {
+			action = "SKIP"
+			if s.Reason != "" {
+				note = "(" + oneLine(s.Reason) + ")"
+			}
+		}
+		needs := ""
+		if len(s.Needs) > 0 {
+			needs = "needs " + strings.Join(s.Needs, ", ")
+		}
+		host := s.Host
+		if host == "" {
+			host = "-"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", action, s.ID, s.Kind, host, needs, note)
+	}
+	return tw.Flush()
+}
