@@ -1,0 +1,234 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// target is one dependency of a raw step, resolved to concrete ids per item.
+type target struct {
+	ids      []string // fixed ids
+	sameItem string   // a template of the step's own block: its copy for the same item
+}
+
+func (t target) resolve(key string) []string {
+	if t.sameItem != "" {
+		return []string{t.sameItem + "[" + key + "]"}
+	}
+	return t.ids
+}
+
+// checkStep checks a raw step's kind, limits, needs and expressions.
+func (l *loader) checkStep(st *rawStep) {
+	file := st.src.name
+	where := fmt.Sprintf("step %q", st.id)
+	if st.kindNode != nil {
+		if _, ok := l.opts.Registry.Lookup(st.kind); ok {
+			st.ok = true
+		} else {
+			names := l.opts.Registry.Names()
+			hint := "no kinds are registered"
+			if len(names) > 0 {
+				hint = "known kinds: " + strings.Join(names, ", ")
+			}
+			l.c.add(posOf(file, st.kindNode), "%s: unknown kind %q (%s)", where, st.kind, hint)
+		}
+	}
+	for _, n := range st.limits {
+		if _, ok := l.plan.Limits[n.Value]; !ok {
+			hint := "the plan defines no limits"
+			if len(l.plan.Limits) > 0 {
+				hint = "pools: " + knownList(keys(l.plan.Limits))
+			}
+			l.c.add(posOf(file, n), "%s: unknown limits pool %q (%s)", where, n.Value, hint)
+		}
+	}
+	for _, n := range st.needs {
+		t, err := l.resolveNeed(st, n.Value)
+		if err != "" {
+			l.c.add(posOf(file, n), "%s: needs: %s", where, err)
+			continue
+		}
+		st.targets = append(st.targets, t)
+	}
+	if st.with != nil {
+		l.checkExprs(st, st.with)
+	}
+}
+
+// resolveNeed resolves a `needs:` entry: a step id, ID[KEY], a batch
+// template (its copy for the same item inside its block, else every copy)
+// or a batch name (every step of every item).
+func (l *loader) resolveNeed(st *rawStep, id string) (target, string) {
+	if strings.Contains(id, "[") {
+		if l.copies[id] {
+			return target{ids: []string{id}}, ""
+		}
+		return target{}, fmt.Sprintf("unknown step %q", id)
+	}
+	if b, ok := l.batches[id]; ok {
+		if b == st.batch {
+			return target{}, fmt.Sprintf("a step cannot need its own batch %q", id)
+		}
+		var ids []string
+		for _, it := range b.items {
+			for _, t := range b.steps {
+				ids = append(ids, t.id+"["+it.key+"]")
+			}
+		}
+		return target{ids: ids}, ""
+	}
+	dep, ok := l.ids[id]
+	switch {
+	case !ok:
+		return target{}, fmt.Sprintf("unknown step %q", id)
+	case dep.batch == nil:
+		return target{ids: []string{id}}, ""
+	case dep.batch == st.batch:
+		return target{sameItem: id}, ""
+	}
+	ids := make([]string, 0, len(dep.batch.items))
+	for _, it := range dep.batch.items {
+		ids = append(ids, id+"["+it.key+"]")
+	}
+	return target{ids: ids}, ""
+}
+
+// resolveRef resolves the step of a ${{ steps.ID.outputs.N }} reference.
+func (l *loader) resolveRef(st *rawStep, id string) (target, string) {
+	if strings.Contains(id, "[") {
+		if l.copies[id] {
+			return target{ids: []string{id}}, ""
+		}
+		return target{}, fmt.Sprintf("unknown step %q", id)
+	}
+	if _, ok := l.batches[id]; ok {
+		return target{}, fmt.Sprintf("%q is a batch, not a step", id)
+	}
+	dep, ok := l.ids[id]
+	switch {
+	case !ok:
+		return target{}, fmt.Sprintf("unknown step %q", id)
+	case dep.batch == nil:
+		return target{ids: []string{id}}, ""
+	case dep.batch == st.batch:
+		return target{sameItem: id}, ""
+	}
+	return target{}, fmt.Sprintf("step %q is in batch %q: name one item, as steps.%s[KEY].outputs.NAME", id, dep.batch.name, id)
+}
+
+// checkExprs checks every expression in the strings under n.
+func (l *loader) checkExprs(st *rawStep, n *yaml.Node) {
+	n = deref(n)
+	if n == nil {
+		return
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			l.checkExprs(st, n.Content[i])
+		}
+		return
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			l.checkExprs(st, c)
+		}
+		return
+	}
+	if !isStr(n) || !strings.Contains(n.Value, "${{") {
+		return
+	}
+	where := fmt.Sprintf("step %q", st.id)
+	refs, err := scanRefs(n.Value)
+	if err != nil {
+		l.c.add(exprPos(st.src.name, n, strings.Index(n.Value, "${{")), "%s: %v", where, err)
+	}
+	for _, r := range refs {
+		pos := exprPos(st.src.name, n, r.Start)
+		switch r.Scope {
+		case "vars":
+			if _, ok := l.plan.Vars[r.Name]; !ok {
+				l.c.add(pos, "%s: unknown var %q", where, r.Name)
+			}
+		case "env":
+			if _, ok := l.opts.Getenv(r.Name); !ok {
+				l.c.add(pos, "%s: environment variable %s is not set", where, r.Name)
+			}
+		case "item":
+			l.checkItemRef(st, pos, r)
+		case "steps":
+			t, msg := l.resolveRef(st, r.Step)
+			if msg != "" {
+				l.c.add(pos, "%s: %s", where, msg)
+				continue
+			}
+			if t.sameItem != "" {
+				st.itemDependent = true
+			}
+			st.targets = append(st.targets, t)
+		}
+	}
+}
+
+func (l *loader) checkItemRef(st *rawStep, pos Pos, r ref) {
+	where := fmt.Sprintf("step %q", st.id)
+	b := st.batch
+	if b == nil {
+		l.c.add(pos, "%s: %s: item is only defined inside a batch", where, r.Text)
+		return
+	}
+	st.itemDependent = true
+	n := b.fields[r.Name]
+	switch {
+	case n == len(b.items):
+		return
+	case n == 0:
+		hint := "items have no fields"
+		if len(b.fields) > 0 {
+			hint = "fields: " + knownList(keys(b.fields))
+		}
+		l.c.add(pos, "%s: unknown item field %q (%s)", where, r.Name, hint)
+	default:
+		var missing []string
+		for _, it := range b.items {
+			if _, ok := it.fields[r.Name]; !ok {
+				missing = append(missing, it.key)
+			}
+		}
+		l.c.add(pos, "%s: items %s have no field %q", where, listItems(missing), r.Name)
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// exprPos is the position of byte off of scalar n's value: exact for
+// single-line plain and quoted scalars without escapes, else the scalar's
+// start.
+func exprPos(file string, n *yaml.Node, off int) Pos {
+	p := posOf(file, n)
+	v := n.Value
+	if off < 0 || strings.ContainsAny(v, "\n\r\t") {
+		return p
+	}
+	switch n.Style {
+	case 0, yaml.FlowStyle:
+		p.Col += off
+	case yaml.DoubleQuotedStyle:
+		if !strings.ContainsAny(v, "\"\\") {
+			p.Col += off + 1
+		}
+	case yaml.SingleQuotedStyle:
+		if !strings.Contains(v, "'") {
+			p.Col += off + 1
+		}
+	}
+	return p
+}

@@ -1,0 +1,131 @@
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/planrun/planrun/internal/dag"
+)
+
+// Graph returns the plan's dependency graph: one node per step, in plan
+// order, with an edge from each step to every step it needs. A loaded plan
+// has no cycles and no unknown needs; needs of a hand-made plan that name
+// unknown steps are left out.
+func (p *Plan) Graph() *dag.Graph {
+	g := dag.New(len(p.Steps))
+	for _, s := range p.Steps {
+		g.AddNode(s.ID)
+	}
+	for _, s := range p.Steps {
+		for _, n := range s.Needs {
+			_ = g.AddNeed(s.ID, n) // unknown needs are reported by Load
+		}
+	}
+	return g
+}
+
+// Step returns the step with the given id.
+func (p *Plan) Step(id string) (*Step, bool) {
+	for _, s := range p.Steps {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// DownstreamOf returns ids and every step that depends on one of them,
+// directly or not, in plan order. Unknown ids are ignored.
+func DownstreamOf(p *Plan, ids []string) []string {
+	g := p.Graph()
+	want := map[string]bool{}
+	for _, id := range ids {
+		if g.Has(id) {
+			want[id] = true
+		}
+	}
+	for _, id := range g.Descendants(ids...) {
+		want[id] = true
+	}
+	var out []string
+	for _, s := range p.Steps {
+		if want[s.ID] {
+			out = append(out, s.ID)
+		}
+	}
+	return out
+}
+
+// checkGraph reports dependency cycles, each as its path. A cycle inside
+// one batch item is the same for every item: it is reported once, with
+// the items it occurs in.
+func (l *loader) checkGraph() {
+	g := l.plan.Graph()
+	byID := make(map[string]*Step, len(l.plan.Steps))
+	for _, s := range l.plan.Steps {
+		byID[s.ID] = s
+	}
+	type key struct {
+		pos   Pos
+		batch string
+		path  string
+	}
+	groups := map[key][]string{}
+	var order []key
+	for _, cyc := range g.Cycles() {
+		first := byID[cyc[0]]
+		k := key{pos: first.Pos, path: strings.Join(cyc, " -> ")}
+		sameItem := first.Batch != ""
+		for _, id := range cyc {
+			if s := byID[id]; s.Batch != first.Batch || s.Item != first.Item {
+				sameItem = false
+			}
+		}
+		if sameItem {
+			names := make([]string, len(cyc))
+			for i, id := range cyc {
+				names[i] = l.steps[byID[id]].id
+			}
+			k.batch, k.path = first.Batch, strings.Join(names, " -> ")
+		}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], first.Item)
+	}
+	for _, k := range order {
+		if k.batch == "" {
+			l.c.add(k.pos, "dependency cycle: %s", k.path)
+			continue
+		}
+		items := groups[k]
+		noun := "item"
+		if len(items) > 1 {
+			noun = "items"
+		}
+		l.c.add(k.pos, "dependency cycle in batch %q (%s %s): %s", k.batch, noun, listItems(items), k.path)
+	}
+}
+
+// computeHash is the sha256 of the expanded plan without positions (so
+// comments and formatting do not change it).
+func (p *Plan) computeHash() string {
+	q := *p
+	q.Hash, q.File, q.BaseDir = "", "", ""
+	q.Steps = make([]*Step, len(p.Steps))
+	for i, s := range p.Steps {
+		c := *s
+		c.Pos = Pos{}
+		q.Steps[i] = &c
+	}
+	b, err := json.Marshal(&q)
+	if err != nil {
+		// With holds decoded YAML only; this cannot fail.
+		panic(fmt.Sprintf("plan: hash: %v", err))
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

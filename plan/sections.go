@@ -1,0 +1,189 @@
+package plan
+
+import (
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/schemas"
+	"go.yaml.in/yaml/v3"
+)
+
+// defaults are a file's `defaults:`.
+type defaults struct {
+	retry   rawRetry
+	timeout Duration
+}
+
+// rawRetry is a retry block as written: unset fields are nil.
+type rawRetry struct {
+	Attempts   *int      `yaml:"attempts"`
+	Backoff    *Duration `yaml:"backoff"`
+	MaxBackoff *Duration `yaml:"max_backoff"`
+}
+
+// over returns r with unset fields taken from d.
+func (r rawRetry) over(d rawRetry) rawRetry {
+	if r.Attempts == nil {
+		r.Attempts = d.Attempts
+	}
+	if r.Backoff == nil {
+		r.Backoff = d.Backoff
+	}
+	if r.MaxBackoff == nil {
+		r.MaxBackoff = d.MaxBackoff
+	}
+	return r
+}
+
+func (r rawRetry) policy() Retry {
+	p := Retry{Attempts: 1}
+	if r.Attempts != nil {
+		p.Attempts = *r.Attempts
+	}
+	if r.Backoff != nil {
+		p.Backoff = *r.Backoff
+	}
+	if r.MaxBackoff != nil {
+		p.MaxBackoff = *r.MaxBackoff
+	}
+	return p
+}
+
+// sections reads a file's top-level settings (everything but steps).
+func (l *loader) sections(s *source) {
+	if _, v := mapGet(s.root, "version"); v != nil && v.ShortTag() == "!!int" && v.Value != "1" {
+		l.c.add(posOf(s.name, v), "version: unsupported plan version %s: want 1", v.Value)
+	}
+	if l.plan.Version == 0 {
+		l.plan.Version = 1
+	}
+	if _, v := mapGet(s.root, "name"); isStr(v) && l.plan.Name == "" {
+		l.plan.Name = v.Value
+	}
+	if _, v := mapGet(s.root, "vars"); v != nil && v.Kind == yaml.MappingNode && !l.bad[v] {
+		l.readVars(s, v)
+	}
+	if _, v := mapGet(s.root, "hosts"); v != nil && !l.bad[v] {
+		l.readHosts(s, v)
+	}
+	if _, v := mapGet(s.root, "limits"); v != nil && v.Kind == yaml.MappingNode && !l.bad[v] {
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			k := v.Content[i]
+			var n int
+			if deref(v.Content[i+1]).Decode(&n) != nil {
+				continue
+			}
+			if l.dup(l.poolPos, s.name, k, "limits pool") {
+				continue
+			}
+			l.plan.Limits[k.Value] = n
+		}
+	}
+}
+
+// dup records name's position and reports whether it was already defined.
+func (l *loader) dup(seen map[string]Pos, file string, k *yaml.Node, what string) bool {
+	if first, ok := seen[k.Value]; ok {
+		l.c.add(posOf(file, k), "%s %q is already defined at %s", what, k.Value, first)
+		return true
+	}
+	seen[k.Value] = posOf(file, k)
+	return false
+}
+
+func (l *loader) readVars(s *source, v *yaml.Node) {
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, val := v.Content[i], deref(v.Content[i+1])
+		if val == nil || val.Kind != yaml.ScalarNode || l.dup(l.varPos, s.name, k, "var") {
+			continue
+		}
+		l.plan.Vars[k.Value] = val.Value
+		refs, err := scanRefs(val.Value)
+		if err != nil {
+			l.c.add(posOf(s.name, val), "vars.%s: %v", k.Value, err)
+		}
+		for _, r := range refs {
+			switch {
+			case r.Scope != "env":
+				l.c.add(posOf(s.name, val), "vars.%s: %s: only ${{ env.NAME }} may be used in vars", k.Value, r.Text)
+			default:
+				if _, ok := l.opts.Getenv(r.Name); !ok {
+					l.c.add(posOf(s.name, val), "vars.%s: environment variable %s is not set", k.Value, r.Name)
+				}
+			}
+		}
+	}
+}
+
+// readHosts reads an inline inventory or a hosts.yaml file.
+func (l *loader) readHosts(s *source, v *yaml.Node) {
+	file, m := s.name, v
+	if isStr(v) {
+		path := v.Value
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(s.dir, path)
+		}
+		root := l.parseYAML(path)
+		if root == nil {
+			return
+		}
+		file, m = path, deref(root)
+		if m == nil {
+			return
+		}
+		before := len(l.c.errs)
+		l.schemaCheck(file, m, schemas.CheckHosts)
+		if len(l.c.errs) > before {
+			return
+		}
+	}
+	if m.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, val := m.Content[i], deref(m.Content[i+1])
+		if l.bad[val] {
+			continue
+		}
+		var spec hosts.Spec
+		if errs := decodeInto(value(val), &spec); len(errs) > 0 {
+			for _, e := range errs {
+				l.c.add(posOf(file, val), "hosts.%s: %s", k.Value, e.msg)
+			}
+			continue
+		}
+		if k.Value == "local" && spec.SSH != "" {
+			l.c.add(posOf(file, k), "hosts.local: the local host cannot have ssh: it is this machine")
+			continue
+		}
+		if l.dup(l.hostPos, file, k, "host") {
+			continue
+		}
+		l.plan.Hosts[k.Value] = spec
+	}
+}
+
+// fileDefaults reads a file's `defaults:`.
+func (l *loader) fileDefaults(s *source) defaults {
+	var d defaults
+	_, v := mapGet(s.root, "defaults")
+	if v == nil || l.bad[v] {
+		return d
+	}
+	if _, r := mapGet(v, "retry"); r != nil {
+		decodeInto(value(r), &d.retry)
+	}
+	if _, t := mapGet(v, "timeout"); t != nil {
+		decodeInto(value(t), &d.timeout)
+	}
+	return d
+}
+
+// knownList formats names for "(known: ...)" hints.
+func knownList(names []string) string {
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	return strings.Join(sorted, ", ")
+}

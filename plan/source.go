@@ -1,0 +1,163 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/planrun/planrun/schemas"
+	"go.yaml.in/yaml/v3"
+)
+
+// source is one plan file.
+type source struct {
+	name string // as given
+	dir  string // directory relative paths resolve against
+	root *yaml.Node
+}
+
+// parseYAML reads and parses a YAML file; problems are collected.
+func (l *loader) parseYAML(name string) *yaml.Node {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		l.c.add(Pos{File: name}, "read plan: %v", unwrapPath(err))
+		return nil
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		l.c.add(yamlErrPos(name, err), "parse YAML: %s", yamlErrMsg(err))
+		return nil
+	}
+	return &root
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+func yamlErrPos(file string, err error) Pos {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return Pos{File: file, Line: n, Col: 1}
+	}
+	return Pos{File: file, Line: 1, Col: 1}
+}
+
+func yamlErrMsg(err error) string {
+	msg := yamlLine.ReplaceAllString(err.Error(), "")
+	return strings.TrimPrefix(msg, "yaml: ")
+}
+
+// readSource parses one plan file and checks it against the schema.
+func (l *loader) readSource(name string) *source {
+	root := l.parseYAML(name)
+	if root == nil {
+		return nil
+	}
+	s := &source{name: name, dir: filepath.Dir(name), root: deref(root)}
+	if s.root == nil || s.root.Kind == yaml.ScalarNode && s.root.ShortTag() == "!!null" {
+		l.c.add(Pos{File: name, Line: 1, Col: 1}, "plan is empty: want at least version: 1 and steps")
+		return nil
+	}
+	l.schemaCheck(name, s.root, schemas.CheckPlan)
+	return s
+}
+
+// schemaCheck validates root with check and records every problem at its
+// node, except problems at a value holding an expression (checked once
+// resolved). Nodes with problems are marked bad, with their ancestors.
+func (l *loader) schemaCheck(file string, root *yaml.Node, check func(any) ([]schemas.Problem, error)) {
+	doc := value(root)
+	problems, err := check(doc)
+	if err != nil {
+		l.c.add(Pos{File: file}, "check schema: %v", err)
+		return
+	}
+	for _, p := range problems {
+		if p.Key == "" {
+			if v, ok := valueAt(doc, p.Path); ok && hasExpr(v) {
+				continue
+			}
+		}
+		node, key, _ := locate(root, p.Path)
+		at := node
+		if at == nil {
+			at = key
+		}
+		if p.Key != "" {
+			if k, _ := mapGet(node, p.Key); k != nil {
+				at = k
+			}
+		}
+		l.markBad(root, p.Path)
+		l.c.add(posOf(file, at), "%s", describe(root, p.Path, p.Msg))
+	}
+}
+
+func (l *loader) markBad(root *yaml.Node, path []string) {
+	n := deref(root)
+	l.bad[n] = true
+	for i := range path {
+		m, _, ok := locate(root, path[:i+1])
+		if !ok {
+			return
+		}
+		l.bad[m] = true
+		n = m
+	}
+}
+
+// describe prefixes msg with a readable location: the innermost step or
+// batch on the path and the field path below it.
+func describe(root *yaml.Node, path []string, msg string) string {
+	prefix := ""
+	var rest []string
+	node := deref(root)
+	for i := 0; i < len(path); i++ {
+		seg := path[i]
+		next, _, _ := locate(node, []string{seg})
+		if seg == "steps" && i+1 < len(path) && next != nil && next.Kind == yaml.SequenceNode {
+			entry, _, _ := locate(next, path[i+1:i+2])
+			if _, id := mapGet(entry, "id"); isStr(id) {
+				prefix, rest = fmt.Sprintf("step %q", id.Value), nil
+			} else if _, b := mapGet(entry, "batch"); isStr(b) {
+				prefix, rest = fmt.Sprintf("batch %q", b.Value), nil
+			} else {
+				rest = append(rest, "steps["+path[i+1]+"]")
+			}
+			node = entry
+			i++
+			continue
+		}
+		if node != nil && node.Kind == yaml.SequenceNode {
+			if len(rest) > 0 {
+				rest[len(rest)-1] += "[" + seg + "]"
+			} else {
+				rest = append(rest, "["+seg+"]")
+			}
+		} else {
+			rest = append(rest, seg)
+		}
+		node = next
+	}
+	where := strings.Join(rest, ".")
+	switch {
+	case prefix != "" && where != "":
+		return prefix + ": " + where + ": " + msg
+	case prefix != "":
+		return prefix + ": " + msg
+	case where != "":
+		return where + ": " + msg
+	}
+	return msg
+}
