@@ -78,9 +78,7 @@ func Scan(module string, models map[string][]byte, old map[string][]int64) ([]Fi
 			w.message(msg.ProtoReflect())
 			continue
 		}
-		if !w.wire(b, 0) {
-			w.text(string(b))
-		}
+		w.blob(b, 0)
 	}
 	return w.found, nil
 }

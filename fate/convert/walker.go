@@ -88,9 +88,7 @@ func (w *walker) value(fd protoreflect.FieldDescriptor, v protoreflect.Value) {
 	case protoreflect.StringKind:
 		w.text(v.String())
 	case protoreflect.BytesKind:
-		if b := v.Bytes(); !w.wire(b, 1) && utf8.Valid(b) {
-			w.text(string(b))
-		}
+		w.blob(v.Bytes(), 1)
 	case protoreflect.MessageKind, protoreflect.GroupKind:
 		w.message(v.Message())
 	}
@@ -160,8 +158,10 @@ func cutLast(s string) (string, string, bool) {
 }
 
 // wire walks b as a protobuf message at the wire level; it reports false,
-// emitting nothing, when b does not parse as one. Each length-delimited
-// field is checked as a string first and otherwise walked as a message.
+// emitting nothing, when b does not parse as one. A length-delimited field
+// that is printable text is checked as a string; otherwise it is walked as
+// a message when it parses as one, else checked as a string when it is
+// UTF-8.
 func (w *walker) wire(b []byte, depth int) bool {
 	if depth > maxDepth || !wellFormed(b) {
 		return false
@@ -184,11 +184,7 @@ func (w *walker) wire(b []byte, depth int) bool {
 				idx = seen[num]
 			}
 			w.push(seg{name: "#" + strconv.Itoa(int(num)), index: idx})
-			if utf8.Valid(v) && w.old.match(string(v)) {
-				w.emit(string(v))
-			} else if len(v) > 0 {
-				w.wire(v, depth+1)
-			}
+			w.blob(v, depth+1)
 			w.pop()
 		}
 		seen[num]++
@@ -211,4 +207,32 @@ func wellFormed(b []byte) bool {
 		b = b[n+m:]
 	}
 	return true
+}
+
+// printable reports whether b is UTF-8 text without control characters (a
+// nested message nearly always has one: a tag or a length below 0x20).
+// Text with line breaks is not printable here; it is still checked as text
+// when it does not parse as a message.
+func printable(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// blob checks bytes of unknown meaning: printable text as a string,
+// otherwise as a message when it parses as one, otherwise as text.
+func (w *walker) blob(b []byte, depth int) {
+	switch {
+	case printable(b):
+		w.text(string(b))
+	case w.wire(b, depth):
+	default:
+		w.text(string(b))
+	}
 }
