@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // Preview is what `planrun plan` shows: the expanded steps, their
@@ -99,25 +99,10 @@ func planText(w io.Writer, p Preview) error {
 		fmt.Fprintf(w, " (sha256 %s)", short(strings.TrimPrefix(p.Hash, "sha256:"), 12))
 	}
 	fmt.Fprintf(w, ": %s, %d to run, %d to skip\n", plural(int64(len(p.Steps)), "step"), run, skip)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	group := "\x00"
-	for _, s := range p.Steps {
-		if g := s.Batch + "\x00" + s.Item; g != group {
-			group = g
-			tw.Flush()
-			switch {
-			case s.Batch != "" && s.Item != "":
-				fmt.Fprintf(w, "batch %s, item %s:\n", s.Batch, s.Item)
-			case s.Batch != "":
-				fmt.Fprintf(w, "batch %s:\n", s.Batch)
-			case s.Item != "":
-				fmt.Fprintf(w, "item %s:\n", s.Item)
-			default:
-				fmt.Fprintln(w)
-			}
-		}
-		action := "RUN"
-		note := ""
+	rows := make([][6]string, len(p.Steps))
+	var width [6]int
+	for i, s := range p.Steps {
+		action, note := "RUN", ""
 		if s.Action == ActionSkip {
 			action = "SKIP"
 			if s.Reason != "" {
@@ -128,11 +113,33 @@ func planText(w io.Writer, p Preview) error {
 		if len(s.Needs) > 0 {
 			needs = "needs " + strings.Join(s.Needs, ", ")
 		}
-		host := s.Host
-		if host == "" {
-			host = "-"
+		rows[i] = [6]string{action, s.ID, s.Kind, dash(s.Host), needs, note}
+		for c, cell := range rows[i] {
+			width[c] = max(width[c], utf8.RuneCountInString(cell))
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", action, s.ID, s.Kind, host, needs, note)
 	}
-	return tw.Flush()
+	var b strings.Builder
+	group := "\x00"
+	for i, s := range p.Steps {
+		if g := s.Batch + "\x00" + s.Item; g != group {
+			group = g
+			switch {
+			case s.Batch != "" && s.Item != "":
+				fmt.Fprintf(&b, "batch %s, item %s:\n", s.Batch, s.Item)
+			case s.Batch != "":
+				fmt.Fprintf(&b, "batch %s:\n", s.Batch)
+			case s.Item != "":
+				fmt.Fprintf(&b, "item %s:\n", s.Item)
+			default:
+				b.WriteString("\n")
+			}
+		}
+		line := ""
+		for c, cell := range rows[i] {
+			line += "  " + cell + strings.Repeat(" ", width[c]-utf8.RuneCountInString(cell))
+		}
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
