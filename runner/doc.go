@@ -1,0 +1,27 @@
+// Package runner executes an expanded plan as a dependency graph.
+//
+// A step starts once every step it needs has succeeded and its success is
+// durably recorded. It then takes a slot from each named limits pool it
+// uses and from the global --parallel pool (in that order, so waiting for
+// a pool never holds a global slot), resolves its configuration from the
+// outputs of the steps it needs, computes its fingerprint, and runs with
+// retries (exponential backoff, full jitter, capped) and a per-attempt
+// timeout. Every state change is an event appended to the run's checkpoint
+// (group commit: concurrent events share one write and fsync) before any
+// observer or dependent sees it.
+//
+// Failure handling: steps downstream of a failed step are skipped, naming
+// the failed step. By default a failure of a step outside any batch stops
+// the scheduling of new steps outside batches (fail-fast); KeepGoing lets
+// independent branches run. Batch items never stop each other.
+//
+// Resume: the runner is given the prior state of each step (folded from
+// the checkpoint). A step whose prior success has the same fingerprint is
+// not run and keeps its outputs; a step whose last attempt has no recorded
+// result has an unknown outcome: the kind's probe decides, an idempotent
+// kind re-runs, any other kind fails with advice to check and use --from.
+//
+// Cancelling the context (a signal) stops scheduling and cancels running
+// steps; they are recorded interrupted, within a grace period even if a
+// step ignores its context.
+package runner

@@ -1,0 +1,105 @@
+package runner
+
+import (
+	"context"
+	"sync"
+
+	"github.com/planrun/planrun/internal/redact"
+	"github.com/planrun/planrun/runner/checkpoint"
+)
+
+// journal records events with group commit: events that arrive while a
+// write is in flight are appended together by the next write. record
+// returns once its events are durable and observed.
+type journal struct {
+	run    checkpoint.Run
+	obs    Observer
+	redact *redact.Redactor
+	reqs   chan *journalReq
+	stop   chan struct{}
+	done   chan struct{}
+
+	mu  sync.Mutex
+	err error // first append failure: every later record fails too
+}
+
+type journalReq struct {
+	evs  []checkpoint.Event
+	done chan error
+}
+
+func newJournal(run checkpoint.Run, obs Observer, red *redact.Redactor) *journal {
+	j := &journal{run: run, obs: obs, redact: red, reqs: make(chan *journalReq, 256), stop: make(chan struct{}), done: make(chan struct{})}
+	go j.loop()
+	return j
+}
+
+// record appends evs durably. It is not cancelled by a run's context: an
+// interrupted step must still be recorded.
+func (j *journal) record(evs ...checkpoint.Event) error {
+	for i := range evs {
+		evs[i] = j.redact.Event(evs[i])
+	}
+	r := &journalReq{evs: evs, done: make(chan error, 1)}
+	select {
+	case j.reqs <- r:
+	case <-j.done:
+		return j.failure()
+	}
+	return <-r.done
+}
+
+func (j *journal) failure() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.err
+}
+
+func (j *journal) close() {
+	close(j.stop)
+	<-j.done
+}
+
+func (j *journal) loop() {
+	defer close(j.done)
+	var batch []*journalReq
+	var evs []checkpoint.Event
+	for {
+		batch, evs = batch[:0], evs[:0]
+		select {
+		case r := <-j.reqs:
+			batch = append(batch, r)
+		case <-j.stop:
+			return
+		}
+	drain:
+		for {
+			select {
+			case r := <-j.reqs:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		for _, r := range batch {
+			evs = append(evs, r.evs...)
+		}
+		err := j.failure()
+		if err == nil {
+			err = j.run.Append(context.Background(), evs)
+			if err != nil {
+				j.mu.Lock()
+				j.err = err
+				j.mu.Unlock()
+			}
+		}
+		if err == nil {
+			for _, e := range evs {
+				j.obs.Event(e)
+			}
+		}
+		for _, r := range batch {
+			r.done <- err
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package runner
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/internal/redact"
+	"github.com/planrun/planrun/plan"
+	"github.com/planrun/planrun/runner/checkpoint"
+	"github.com/planrun/planrun/steps"
+)
+
+// DefaultParallel is the default size of the global concurrency pool.
+const DefaultParallel = 8
+
+// DefaultMaxBackoff caps retry backoff when a step's retry policy sets none.
+const DefaultMaxBackoff = time.Minute
+
+// DefaultGrace is how long cancelled steps get to return before they are
+// recorded interrupted anyway.
+const DefaultGrace = 4 * time.Second
+
+// ResolveFunc resolves a step's `with:` into its kind's typed config right
+// before it runs (plan.Resolve). params are the resolved parameters that
+// the fingerprint covers.
+type ResolveFunc func(s *plan.Step, reg *steps.Registry, outputs func(id string) (steps.Outputs, bool), getenv func(string) (string, bool)) (cfg any, params map[string]any, err error)
+
+// FingerprintFunc fingerprints a step from its kind version and resolved
+// parameters (plan.Fingerprint).
+type FingerprintFunc func(s *plan.Step, kindVersion int, params map[string]any) string
+
+// Options configure one run.
+type Options struct {
+	Registry *steps.Registry
+	Hosts    hosts.Resolver
+	// Run is the checkpoint the run appends to.
+	Run checkpoint.Run
+	// Prior is the state of each step before this run (folded from the
+	// checkpoint); nil for a fresh start. PriorInRun says Prior comes from
+	// Run's own events (resume): successes kept are not recorded again.
+	// Otherwise (apply over an earlier run of the same plan) they are
+	// recorded as step_skipped "already done" with their outputs.
+	Prior      map[string]*checkpoint.StepState
+	PriorInRun bool
+	// Parallel is the global concurrency limit (DefaultParallel if 0).
+	Parallel int
+	// KeepGoing runs independent branches after a failure.
+	KeepGoing bool
+	// Only restricts the run to these steps and what they need.
+	Only []string
+	// Force runs these steps even if a prior success matches. The caller
+	// includes whatever downstream steps must run again.
+	Force []string
+	// Observer sees every recorded event and byte progress.
+	Observer Observer
+	// Getenv reads ${{ env.N }} (os.LookupEnv if nil).
+	Getenv func(string) (string, bool)
+	// WorkDir is the per-run scratch directory handed to steps.
+	WorkDir string
+	// Redactor removes secrets from logs and events (may be nil).
+	Redactor *redact.Redactor
+	// Resolve and Fingerprint default to plan.Resolve and plan.Fingerprint.
+	Resolve     ResolveFunc
+	Fingerprint FingerprintFunc
+	Logger      *slog.Logger
+	// Grace is how long cancelled steps get (DefaultGrace if 0).
+	Grace time.Duration
+	// Command is recorded in the run_started event (e.g. "apply").
+	Command string
+}

@@ -1,0 +1,280 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/planrun/planrun/runner/checkpoint"
+	"github.com/planrun/planrun/steps"
+)
+
+// execute takes n from ready to settled. Its error is fatal to the run
+// (the checkpoint cannot be written); step failures are recorded.
+func (r *runner) execute(n *node) error {
+	if r.gctx.Err() != nil {
+		r.leavePending(n)
+		return nil
+	}
+	if failed := r.stoppedBy(n); failed != "" {
+		e := r.event(n, checkpoint.StepSkipped, 0)
+		e.Reason = fmt.Sprintf("not started: the run is stopping after step %s failed (--keep-going runs independent steps)", failed)
+		if err := r.j.record(e); err != nil {
+			return err
+		}
+		return r.finish(n, stateSkipped, nil, failed)
+	}
+	cfg, params, err := r.opts.Resolve(n.s, r.opts.Registry, r.outputsOf, r.getenv)
+	if err != nil {
+		return r.fail(n, 0, "", stepError(n.s, fmt.Errorf("resolve config: %w", err)), "")
+	}
+	fp := r.opts.Fingerprint(n.s, n.kind.Version(), params)
+	first := 1
+	if pr := n.prior; pr != nil {
+		if r.opts.PriorInRun {
+			first = pr.Attempt + 1
+		}
+		if !n.force && pr.Status == checkpoint.StatusSucceeded && pr.Fingerprint == fp {
+			if !r.opts.PriorInRun {
+				e := r.event(n, checkpoint.StepSkipped, 0)
+				e.Reason, e.Fingerprint, e.Outputs = checkpoint.ReasonAlreadyDone, fp, pr.Outputs
+				if err := r.j.record(e); err != nil {
+					return err
+				}
+			}
+			return r.finish(n, stateDone, pr.Outputs, "")
+		}
+		if !n.force && pr.Status == checkpoint.StatusUnknown {
+			if settled, err := r.settleUnknown(n, cfg, fp); settled || err != nil {
+				return err
+			}
+		}
+	}
+	return r.attempts(n, cfg, fp, first)
+}
+
+// stoppedBy returns the failed step that stops n from starting (fail-fast),
+// or "".
+func (r *runner) stoppedBy(n *node) string {
+	if r.opts.KeepGoing || n.s.Batch != "" {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopping
+}
+
+// leavePending puts a step that will not start (the run is interrupted)
+// back to pending: nothing is recorded, resume runs it.
+func (r *runner) leavePending(n *node) {
+	r.mu.Lock()
+	n.state = statePending
+	r.mu.Unlock()
+}
+
+// fail records n's final failure and settles it.
+func (r *runner) fail(n *node, attempt int, fp, msg, reason string) error {
+	e := r.event(n, checkpoint.StepFailed, attempt)
+	e.Fingerprint, e.Error, e.Reason = fp, msg, reason
+	if err := r.j.record(e); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	n.err = r.opts.Redactor.String(e.Error)
+	if !r.opts.KeepGoing && n.s.Batch == "" && r.stopping == "" {
+		r.stopping = n.s.ID
+	}
+	r.mu.Unlock()
+	return r.finish(n, stateFailed, nil, n.s.ID)
+}
+
+// settleUnknown decides a step whose last attempt has no recorded result:
+// the kind's probe, else re-run if idempotent, else fail with advice.
+// settled is false when the step should simply run.
+func (r *runner) settleUnknown(n *node, cfg any, fp string) (settled bool, err error) {
+	pr := n.prior
+	prober, ok := n.kind.(steps.Prober)
+	if !ok {
+		if n.kind.Idempotent() {
+			return false, nil
+		}
+		msg := stepError(n.s, fmt.Errorf("attempt %d started at %s has no recorded result, and kind %s is not idempotent: check whether it took effect, then run `planrun resume --from %s` to run it again",
+			pr.Attempt, pr.Started.Format(time.RFC3339), n.s.Kind, n.s.ID))
+		return true, r.fail(n, pr.Attempt, fp, msg, checkpoint.ReasonUnknownOutcome)
+	}
+	if !r.acquire(n) {
+		r.leavePending(n)
+		return true, nil
+	}
+	env := r.env(n, pr.Attempt, io.Discard)
+	res, perr := prober.Probe(r.gctx, env, cfg, pr.LastOutputs)
+	r.release(n)
+	if r.ctx.Err() != nil {
+		r.leavePending(n)
+		return true, nil
+	}
+	if perr != nil {
+		msg := stepError(n.s, fmt.Errorf("probe the unknown outcome of attempt %d: %w", pr.Attempt, perr))
+		return true, r.fail(n, pr.Attempt, fp, msg, checkpoint.ReasonUnknownOutcome)
+	}
+	if !res.Done {
+		return false, nil
+	}
+	e := r.event(n, checkpoint.StepSucceeded, pr.Attempt)
+	e.Reason, e.Fingerprint, e.Outputs = checkpoint.ReasonProbed, fp, res.Outputs
+	if err := r.j.record(e); err != nil {
+		return true, err
+	}
+	return true, r.finish(n, stateSucceeded, res.Outputs, "")
+}
+
+// attempts runs n's attempts, numbered from first, with retries.
+func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
+	tries := max(n.s.Retry.Attempts, 1)
+	for i := range tries {
+		a := first + i
+		if i > 0 && sleep(r.gctx, backoff(n.s.Retry, i)) != nil {
+			return r.interrupted(n, a-1, fp, "interrupted while waiting to retry")
+		}
+		if !r.acquire(n) {
+			if i == 0 {
+				r.leavePending(n)
+				return nil
+			}
+			return r.interrupted(n, a-1, fp, "interrupted while waiting for a slot to retry")
+		}
+		st := r.event(n, checkpoint.StepStarted, a)
+		st.Fingerprint = fp
+		if err := r.j.record(st); err != nil {
+			r.release(n)
+			return err
+		}
+		start := time.Now()
+		out, err := r.attempt(n, cfg, a)
+		r.release(n)
+		if err == nil {
+			e := r.event(n, checkpoint.StepSucceeded, a)
+			e.Fingerprint, e.Outputs, e.DurationMS = fp, out, time.Since(start).Milliseconds()
+			if err := r.j.record(e); err != nil {
+				return err
+			}
+			return r.finish(n, stateSucceeded, out, "")
+		}
+		if r.ctx.Err() != nil {
+			return r.interrupted(n, a, fp, stepError(n.s, err))
+		}
+		msg := stepError(n.s, err)
+		if i < tries-1 {
+			e := r.event(n, checkpoint.AttemptFailed, a)
+			e.Fingerprint, e.Error, e.DurationMS = fp, msg, time.Since(start).Milliseconds()
+			if err := r.j.record(e); err != nil {
+				return err
+			}
+			continue
+		}
+		return r.fail(n, a, fp, msg, "")
+	}
+	return nil
+}
+
+func (r *runner) interrupted(n *node, attempt int, fp, msg string) error {
+	e := r.event(n, checkpoint.StepInterrupted, attempt)
+	e.Fingerprint, e.Error = fp, msg
+	if err := r.j.record(e); err != nil {
+		return err
+	}
+	return r.finish(n, stateInterrupted, nil, "")
+}
+
+// attempt runs one attempt with its timeout and log. A step that ignores
+// cancellation is given up on after the grace period.
+func (r *runner) attempt(n *node, cfg any, a int) (steps.Outputs, error) {
+	ctx, cancel := r.gctx, context.CancelFunc(func() {})
+	if t := time.Duration(n.s.Timeout); t > 0 {
+		ctx, cancel = context.WithTimeoutCause(r.gctx, t, &TimeoutError{Step: n.s.ID, After: t})
+	}
+	defer cancel()
+	lf := r.opts.Run.Log(n.s.ID, a)
+	defer lf.Close()
+	var lw io.Writer = lf
+	if r.opts.Redactor.Len() > 0 {
+		rw := r.opts.Redactor.Writer(lf)
+		defer rw.Flush()
+		lw = rw
+	}
+	type result struct {
+		out steps.Outputs
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				ch <- result{err: fmt.Errorf("kind %s panicked: %v", n.s.Kind, p)}
+			}
+		}()
+		out, err := n.kind.Run(ctx, r.env(n, a, lw), cfg)
+		ch <- result{out, err}
+	}()
+	var res result
+	select {
+	case res = <-ch:
+	case <-r.gctx.Done():
+		t := time.NewTimer(r.opts.Grace)
+		select {
+		case res = <-ch:
+		case <-t.C:
+			res.err = fmt.Errorf("cancelled; did not stop within %s", r.opts.Grace)
+		}
+		t.Stop()
+	}
+	if res.err != nil {
+		if ctx.Err() != nil && r.gctx.Err() == nil {
+			res.err = fmt.Errorf("%w (%v)", context.Cause(ctx), res.err)
+		}
+		fmt.Fprintf(lw, "planrun: attempt %d failed: %v\n", a, res.err)
+		return nil, res.err
+	}
+	if _, err := json.Marshal(res.out); err != nil {
+		return nil, fmt.Errorf("outputs are not JSON: %w", err)
+	}
+	return res.out, nil
+}
+
+func (r *runner) env(n *node, a int, log io.Writer) *steps.Env {
+	return &steps.Env{
+		StepID: n.s.ID, Attempt: a, BaseDir: r.p.BaseDir, WorkDir: r.opts.WorkDir,
+		Hosts: r.opts.Hosts, Log: log, Logger: r.logger.With("step", n.s.ID, "attempt", a),
+		Progress: &stepProgress{step: n.s.ID, obs: r.opts.Observer},
+	}
+}
+
+// acquire takes a slot from each of n's pools (sorted), then a global one.
+// It returns false if the run is cancelled first.
+func (r *runner) acquire(n *node) bool {
+	pools := n.limits
+	for i, name := range pools {
+		if r.pools[name].Acquire(r.gctx, 1) != nil {
+			for _, p := range pools[:i] {
+				r.pools[p].Release(1)
+			}
+			return false
+		}
+	}
+	if r.global.Acquire(r.gctx, 1) != nil {
+		for _, p := range pools {
+			r.pools[p].Release(1)
+		}
+		return false
+	}
+	return true
+}
+
+func (r *runner) release(n *node) {
+	r.global.Release(1)
+	for _, p := range n.limits {
+		r.pools[p].Release(1)
+	}
+}

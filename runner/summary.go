@@ -1,0 +1,104 @@
+package runner
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Run statuses (run_finished events, Summary.Status).
+const (
+	StatusOK          = "ok"
+	StatusFailed      = "failed"
+	StatusInterrupted = "interrupted"
+)
+
+// Summary is how a run ended.
+type Summary struct {
+	Status string
+	// Ok counts steps that succeeded in this run; AlreadyDone those whose
+	// earlier success was kept.
+	Ok, AlreadyDone, Failed, Skipped, Interrupted int
+	// NotRun counts steps that never started because the run was
+	// interrupted; resume runs them.
+	NotRun int
+	// Items counts batch items (all of an item's steps ok, or not).
+	ItemsOk, ItemsFailed int
+	// Errors are the failed steps' messages, in plan order.
+	Errors   []string
+	Duration time.Duration
+}
+
+// String is the one-line summary: "N steps ok, M failed, K skipped" and,
+// for batches, "; items: N ok, M failed".
+func (s *Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d steps ok", s.Ok+s.AlreadyDone)
+	if s.AlreadyDone > 0 {
+		fmt.Fprintf(&b, " (%d already done)", s.AlreadyDone)
+	}
+	fmt.Fprintf(&b, ", %d failed, %d skipped", s.Failed, s.Skipped)
+	if s.Interrupted > 0 || s.NotRun > 0 {
+		fmt.Fprintf(&b, ", %d interrupted, %d not started", s.Interrupted, s.NotRun)
+	}
+	if s.ItemsOk+s.ItemsFailed > 0 {
+		fmt.Fprintf(&b, "; items: %d ok, %d failed", s.ItemsOk, s.ItemsFailed)
+	}
+	return b.String()
+}
+
+func (r *runner) summary() *Summary {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := &Summary{}
+	itemOK := map[string]bool{}
+	var items []string
+	for _, n := range r.order {
+		if !n.selected {
+			continue
+		}
+		ok := false
+		switch n.state {
+		case stateSucceeded:
+			s.Ok++
+			ok = true
+		case stateDone:
+			s.AlreadyDone++
+			ok = true
+		case stateFailed:
+			s.Failed++
+			s.Errors = append(s.Errors, n.err)
+		case stateSkipped:
+			s.Skipped++
+		case stateInterrupted:
+			s.Interrupted++
+		default:
+			s.NotRun++
+		}
+		if n.s.Batch != "" {
+			key := n.s.Batch + "\x00" + n.s.Item
+			prev, seen := itemOK[key]
+			if !seen {
+				items = append(items, key)
+				prev = true
+			}
+			itemOK[key] = prev && ok
+		}
+	}
+	for _, k := range items {
+		if itemOK[k] {
+			s.ItemsOk++
+		} else {
+			s.ItemsFailed++
+		}
+	}
+	switch {
+	case r.ctx.Err() != nil && (s.Interrupted > 0 || s.NotRun > 0):
+		s.Status = StatusInterrupted
+	case s.Failed > 0 || s.Skipped > 0 || s.Interrupted > 0 || s.NotRun > 0:
+		s.Status = StatusFailed
+	default:
+		s.Status = StatusOK
+	}
+	return s
+}
