@@ -1,0 +1,22 @@
+// Package flowtest is an httptest FATE Flow 1.x server that answers as
+// ../shared/FATE.md §1 documents, for both server generations: Gen19
+// (1.9+) and Gen15 (1.5–1.8). No FATE Flow can run in planrun's tests, so
+// this fake follows the documented contract to the letter instead: status
+// codes (error_response puts the retcode in the HTTP status), retcodes and
+// retmsgs per generation, multipart import parsed as FATE's server parses
+// it (request.form + request.files['file']), per-party migrate details
+// with an overall retcode 0 even when a party failed, export as an
+// attachment, packaging (1.9+ only), deploy, and request signing checked
+// when a secret is configured.
+//
+// Models live in a real temporary model_local_cache. The fake's
+// /migrate/do copies the party's model directory, rewrites the pipeline
+// message's model_id, model_version and train_runtime_conf (role,
+// initiator, job_parameters) for the new parties, and zips it as FATE's
+// make_archive does; component buffers are carried over unchanged (the
+// converters are the native engine's business, tested there).
+//
+// Faults can be injected per operation: an HTML error page, a non-JSON
+// answer, a slow answer (to hit client timeouts) and a connection reset
+// in the middle of an upload. Every request is recorded for assertions.
+package flowtest
