@@ -1,12 +1,6 @@
 package fate
 
-import (
-	"context"
-	"errors"
-)
-
-// This file fixes the API the step kinds and commands call. The bodies are
-// placeholders until the engine lands.
+// This file holds the API the step kinds and commands call.
 
 // Compat selects how faithfully to reproduce FATE's own migration.
 type Compat string
@@ -33,6 +27,10 @@ type MigrateRequest struct {
 	Role    string
 	PartyID int64
 	Compat  Compat
+	// Limits bound what reading a zip source may unpack (zero: defaults).
+	Limits ZipLimits
+	// Workers compress the archive concurrently (zero: GOMAXPROCS).
+	Workers int
 }
 
 // MigrateResult describes the written archive.
@@ -42,12 +40,6 @@ type MigrateResult struct {
 	ModelVersion string
 	Zip          string // path of the archive
 	SHA256       string // hex digest of the archive
-}
-
-// Migrate rewrites one party's model for its new party ids, offline, and
-// writes the archive. The source is never modified.
-func Migrate(ctx context.Context, req MigrateRequest) (*MigrateResult, error) {
-	return nil, errors.New("fate: native migration not implemented yet")
 }
 
 // ImportRequest asks for an archive to be unpacked into a model_local_cache
@@ -62,6 +54,8 @@ type ImportRequest struct {
 	ModelID      string
 	ModelVersion string
 	Force        bool
+	// Limits bound what unpacking the zip may write (zero: defaults).
+	Limits ZipLimits
 }
 
 // ImportResult says where the model landed.
@@ -70,10 +64,4 @@ type ImportResult struct {
 	ModelID      string
 	ModelVersion string
 	PartyModelID string
-}
-
-// Import unpacks a migrated archive into CacheDir, refusing an existing
-// target unless Force.
-func Import(ctx context.Context, req ImportRequest) (*ImportResult, error) {
-	return nil, errors.New("fate: native import not implemented yet")
 }
