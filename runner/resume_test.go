@@ -1,0 +1,243 @@
+package runner_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/planrun/planrun/plan"
+	"github.com/planrun/planrun/runner"
+	"github.com/planrun/planrun/runner/checkpoint"
+	"github.com/planrun/planrun/steps"
+)
+
+func lines(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(b))
+}
+
+// appendStep appends id to file.
+func appendStep(kind, id, file string, needs ...string) *plan.Step {
+	s := step(id, kind, needs...)
+	s.With = map[string]any{"file": file, "line": id}
+	return s
+}
+
+func TestResumeAfterFix(t *testing.T) {
+	dir := t.TempDir()
+	out, fixed := filepath.Join(dir, "out"), filepath.Join(dir, "fixed")
+	gate := step("gate", "fail_until", "a")
+	gate.With = map[string]any{"file": fixed}
+	p := &plan.Plan{Steps: []*plan.Step{appendStep("append", "a", out), gate, appendStep("append", "c", out, "gate"), appendStep("append", "x", out)}}
+	h := newHarness(t)
+	ctx := context.Background()
+	sum := h.apply(ctx, "r", p, func(o *runner.Options) { o.KeepGoing = true })
+	if sum.Status != runner.StatusFailed || sum.Failed != 1 || sum.Skipped != 1 {
+		t.Fatalf("first run: %s", sum)
+	}
+	os.WriteFile(fixed, nil, 0o644)
+	sum = h.resume(ctx, "r", nil)
+	if sum.Status != runner.StatusOK || sum.Ok != 2 || sum.AlreadyDone != 2 {
+		t.Fatalf("resume: %+v", sum)
+	}
+	// Succeeded steps' side effects happened once.
+	if diff := cmp.Diff([]string{"a", "x", "c"}, lines(t, out), cmpSortLast()); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+	// A second resume has nothing to do and records nothing new but the run.
+	before := len(h.rec.events())
+	sum = h.resume(ctx, "r", nil)
+	if sum.Ok != 0 || sum.AlreadyDone != 4 {
+		t.Errorf("idle resume: %+v", sum)
+	}
+	if n := len(h.rec.events()) - before; n != 2 {
+		t.Errorf("idle resume recorded %d events, want 2 (run started/finished)", n)
+	}
+	// Gate's attempts continue their numbering across sessions.
+	if e := h.last("r", "gate", checkpoint.StepSucceeded); e.Attempt != 2 {
+		t.Errorf("gate's second session attempt = %d, want 2", e.Attempt)
+	}
+}
+
+// cmpSortLast compares line lists as multisets.
+func cmpSortLast() cmp.Option {
+	return cmp.Transformer("sort", func(in []string) map[string]int {
+		m := map[string]int{}
+		for _, s := range in {
+			m[s]++
+		}
+		return m
+	})
+}
+
+func TestApplyKeepsDoneSteps(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	p := &plan.Plan{Steps: []*plan.Step{appendStep("append", "a", out), appendStep("append", "b", out, "a")}, Hash: "h"}
+	h := newHarness(t)
+	ctx := context.Background()
+	h.apply(ctx, "r1", p, nil)
+	d, _ := h.store.LoadRun(ctx, "r1")
+	sum := h.apply(ctx, "r2", p, func(o *runner.Options) { o.Prior = checkpoint.Fold(d.Events) })
+	if sum.AlreadyDone != 2 || sum.Ok != 0 {
+		t.Fatalf("second apply: %+v", sum)
+	}
+	if got := lines(t, out); len(got) != 2 {
+		t.Errorf("steps ran again: %q", got)
+	}
+	// The new run is self-contained: done steps carry their outputs.
+	e := h.last("r2", "b", checkpoint.StepSkipped)
+	if e.Reason != checkpoint.ReasonAlreadyDone || e.Outputs["line"] != "b" || e.Fingerprint == "" {
+		t.Errorf("carried event %+v", e)
+	}
+	if diff := cmp.Diff(map[string]string{"a": "succeeded", "b": "succeeded"}, h.states("r2")); diff != "" {
+		t.Errorf("states (-want +got):\n%s", diff)
+	}
+}
+
+func TestResumeUnknownOutcome(t *testing.T) {
+	tests := map[string]struct {
+		kind      string
+		inFile    bool // the lost attempt did its work
+		force     bool
+		want      string
+		wantLines int
+	}{
+		"not idempotent, no probe: fail with advice": {kind: "append", inFile: true, want: checkpoint.StatusUnknown, wantLines: 1},
+		"--from re-runs it":                          {kind: "append", inFile: true, force: true, want: checkpoint.StatusSucceeded, wantLines: 2},
+		"probe finds it done":                        {kind: "probed_append", inFile: true, want: checkpoint.StatusSucceeded, wantLines: 1},
+		"probe finds it not done":                    {kind: "probed_append", want: checkpoint.StatusSucceeded, wantLines: 1},
+		"idempotent re-runs":                         {kind: "fail_until", want: checkpoint.StatusSucceeded},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "out")
+			s := appendStep(tc.kind, "u", out)
+			if tc.kind == "fail_until" {
+				os.WriteFile(out, nil, 0o644)
+				s.With = map[string]any{"file": out}
+			}
+			p := &plan.Plan{Steps: []*plan.Step{s, step("down", "instant", "u")}}
+			h := newHarness(t)
+			ctx := context.Background()
+			run, _ := h.store.CreateRun(ctx, "r", p)
+			// A crash right after the start was recorded.
+			_, params, _ := simpleResolve(s, h.reg, nil, nil)
+			k, _ := h.reg.Lookup(tc.kind)
+			run.Append(ctx, []checkpoint.Event{{Type: checkpoint.StepStarted, Step: "u", Attempt: 1, Fingerprint: simpleFingerprint(s, k.Version(), params), Time: time.Now()}})
+			if tc.inFile {
+				os.WriteFile(out, []byte("u\n"), 0o644)
+			}
+			sum := h.resume(ctx, "r", func(o *runner.Options) {
+				if tc.force {
+					o.Force = []string{"u", "down"}
+				}
+			})
+			st := h.states("r")
+			if st["u"] != tc.want {
+				t.Errorf("u is %s, want %s (%s)", st["u"], tc.want, sum)
+			}
+			if tc.want == checkpoint.StatusUnknown {
+				e := h.last("r", "u", checkpoint.StepFailed)
+				if !strings.Contains(e.Error, "planrun resume --from u") || e.Reason != checkpoint.ReasonUnknownOutcome {
+					t.Errorf("failure %+v", e)
+				}
+				if st["down"] != checkpoint.StatusSkipped {
+					t.Errorf("down is %s", st["down"])
+				}
+				// Resuming again does not silently re-run it.
+				h.resume(ctx, "r", nil)
+				if h.states("r")["u"] != checkpoint.StatusUnknown {
+					t.Error("a second resume settled the unknown step")
+				}
+			}
+			if n := len(lines(t, out)); tc.kind != "fail_until" && n != tc.wantLines {
+				t.Errorf("%d lines, want %d", n, tc.wantLines)
+			}
+		})
+	}
+}
+
+func TestInterrupt(t *testing.T) {
+	tests := map[string]struct{ ignoresCancel bool }{
+		"step honours cancellation": {},
+		"step ignores cancellation": {ignoresCancel: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			started := make(chan struct{})
+			var once atomic.Bool
+			block := &fake{name: "block", idem: true, run: func(ctx context.Context, env *steps.Env) (steps.Outputs, error) {
+				if once.CompareAndSwap(false, true) {
+					close(started)
+				}
+				if tc.ignoresCancel {
+					time.Sleep(3 * time.Second)
+					return nil, nil
+				}
+				<-ctx.Done()
+				return nil, ctx.Err()
+			}}
+			h := newHarness(t, block)
+			p := &plan.Plan{Steps: []*plan.Step{step("a", "block"), step("b", "instant", "a")}}
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() { <-started; cancel() }()
+			t0 := time.Now()
+			sum := h.apply(ctx, "r", p, nil)
+			if d := time.Since(t0); d > 2*time.Second {
+				t.Errorf("interrupt took %s", d)
+			}
+			if sum.Status != runner.StatusInterrupted || sum.Interrupted != 1 || sum.NotRun != 1 {
+				t.Fatalf("summary %+v", sum)
+			}
+			if diff := cmp.Diff(map[string]string{"a": "interrupted"}, h.states("r")); diff != "" {
+				t.Errorf("states (-want +got):\n%s", diff)
+			}
+			// The interrupted run resumes cleanly.
+			h.reg = steps.NewRegistry(append([]steps.Kind{&fake{name: "block", idem: true, run: func(context.Context, *steps.Env) (steps.Outputs, error) { return nil, nil }}}, kindsExcept(h.reg, "block")...)...)
+			sum = h.resume(context.Background(), "r", nil)
+			if sum.Status != runner.StatusOK || sum.Ok != 2 {
+				t.Errorf("resume: %+v", sum)
+			}
+		})
+	}
+}
+
+func kindsExcept(reg *steps.Registry, name string) []steps.Kind {
+	var ks []steps.Kind
+	for _, n := range reg.Names() {
+		if n != name {
+			k, _ := reg.Lookup(n)
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+func TestProbeError(t *testing.T) {
+	pf := probedFake{&fake{name: "pf", run: func(context.Context, *steps.Env) (steps.Outputs, error) { return nil, nil },
+		probe: func(context.Context, *steps.Env, steps.Outputs) (steps.ProbeResult, error) {
+			return steps.ProbeResult{}, os.ErrPermission
+		}}}
+	h := newHarness(t, pf)
+	p := &plan.Plan{Steps: []*plan.Step{step("p", "pf")}}
+	ctx := context.Background()
+	run, _ := h.store.CreateRun(ctx, "r", p)
+	run.Append(ctx, []checkpoint.Event{{Type: checkpoint.StepStarted, Step: "p", Attempt: 1, Fingerprint: "x"}})
+	h.resume(ctx, "r", nil)
+	e := h.last("r", "p", checkpoint.StepFailed)
+	if e.Reason != checkpoint.ReasonUnknownOutcome || !strings.Contains(e.Error, "step p: probe the unknown outcome of attempt 1: permission denied") {
+		t.Errorf("failure %+v", e)
+	}
+}
