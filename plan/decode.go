@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-viper/mapstructure/v2"
 )
@@ -30,7 +31,7 @@ func decodeInto(in any, out any) []fieldError {
 		ErrorUnused: true,
 		Result:      out,
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(
-			mapstructure.StringToTimeDurationHookFunc(),
+			durationHook,
 			mapstructure.TextUnmarshallerHookFunc(),
 			mapstructure.StringToBasicTypeHookFunc(),
 			wholeFloatHook,
@@ -49,6 +50,20 @@ func decodeInto(in any, out any) []fieldError {
 		return errs
 	}
 	return nil
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+func durationHook(from, to reflect.Type, data any) (any, error) {
+	s, ok := data.(string)
+	if !ok || to != durationType {
+		return data, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %q as a duration such as 90s, 2m30s or 1h", s)
+	}
+	return d, nil
 }
 
 func wholeFloatHook(from, to reflect.Type, data any) (any, error) {

@@ -102,15 +102,16 @@ func (l *loader) readVars(s *source, v *yaml.Node) {
 		l.plan.Vars[k.Value] = val.Value
 		refs, err := scanRefs(val.Value)
 		if err != nil {
-			l.c.add(posOf(s.name, val), "vars.%s: %v", k.Value, err)
+			l.c.add(exprPos(s.name, val, strings.Index(val.Value, "${{")), "vars.%s: %v", k.Value, err)
 		}
 		for _, r := range refs {
+			pos := exprPos(s.name, val, r.Start)
 			switch {
 			case r.Scope != "env":
-				l.c.add(posOf(s.name, val), "vars.%s: %s: only ${{ env.NAME }} may be used in vars", k.Value, r.Text)
+				l.c.add(pos, "vars.%s: %s: only ${{ env.NAME }} may be used in vars", k.Value, r.Text)
 			default:
 				if _, ok := l.opts.Getenv(r.Name); !ok {
-					l.c.add(posOf(s.name, val), "vars.%s: environment variable %s is not set", k.Value, r.Name)
+					l.c.add(pos, "vars.%s: environment variable %s is not set", k.Value, r.Name)
 				}
 			}
 		}

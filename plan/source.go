@@ -65,11 +65,14 @@ func (l *loader) readSource(name string) *source {
 		return nil
 	}
 	s := &source{name: name, dir: filepath.Dir(name), root: deref(root)}
-	if s.root == nil || s.root.Kind == yaml.ScalarNode && s.root.ShortTag() == "!!null" {
+	if s.root == nil || s.root.Kind == 0 || s.root.Kind == yaml.ScalarNode && s.root.ShortTag() == "!!null" {
 		l.c.add(Pos{File: name, Line: 1, Col: 1}, "plan is empty: want at least version: 1 and steps")
 		return nil
 	}
 	l.schemaCheck(name, s.root, schemas.CheckPlan)
+	if s.root.Kind != yaml.MappingNode {
+		return nil
+	}
 	return s
 }
 

@@ -1,0 +1,97 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Drift is how a new plan differs from the frozen plan of a run.
+type Drift struct {
+	Added        []string // step ids only in the new plan, in its order
+	Removed      []string // step ids only in the old plan, in its order
+	NeedsChanged []string // steps in both whose needs differ
+	ParamChanged []string // steps in both whose kind or `with:` differ
+	// StructureChanged is set when ids or needs differ: resume then needs
+	// --accept-drift.
+	StructureChanged bool
+
+	lines []string // the unified-style diff
+}
+
+// Empty reports whether the plans run the same steps the same way.
+func (d Drift) Empty() bool { return !d.StructureChanged && len(d.ParamChanged) == 0 }
+
+// String is a readable unified-style diff: "-"/"+" lines for removed,
+// added and re-wired steps, "~" for steps whose parameters changed.
+func (d Drift) String() string {
+	if d.Empty() {
+		return "no changes\n"
+	}
+	return "--- checkpoint plan\n+++ new plan\n" + strings.Join(d.lines, "\n") + "\n"
+}
+
+// Diff compares the frozen plan of a run (old) with a new plan.
+func Diff(old, new *Plan) Drift {
+	var d Drift
+	olds := make(map[string]*Step, len(old.Steps))
+	for _, s := range old.Steps {
+		olds[s.ID] = s
+	}
+	news := make(map[string]*Step, len(new.Steps))
+	for _, s := range new.Steps {
+		news[s.ID] = s
+	}
+	for _, s := range old.Steps {
+		n, ok := news[s.ID]
+		if !ok {
+			d.Removed = append(d.Removed, s.ID)
+			d.lines = append(d.lines, "-"+describeStep(s))
+			continue
+		}
+		if !sameSet(s.Needs, n.Needs) {
+			d.NeedsChanged = append(d.NeedsChanged, s.ID)
+			d.lines = append(d.lines, "-"+describeStep(s), "+"+describeStep(n))
+		}
+		if s.Kind != n.Kind || !sameJSON(s.With, n.With) {
+			d.ParamChanged = append(d.ParamChanged, s.ID)
+			d.lines = append(d.lines, fmt.Sprintf("~step %s: parameters changed", s.ID))
+		}
+	}
+	for _, s := range new.Steps {
+		if _, ok := olds[s.ID]; !ok {
+			d.Added = append(d.Added, s.ID)
+			d.lines = append(d.lines, "+"+describeStep(s))
+		}
+	}
+	d.StructureChanged = len(d.Added)+len(d.Removed)+len(d.NeedsChanged) > 0
+	return d
+}
+
+func describeStep(s *Step) string {
+	if len(s.Needs) == 0 {
+		return fmt.Sprintf("step %s (%s)", s.ID, s.Kind)
+	}
+	return fmt.Sprintf("step %s (%s) needs %s", s.ID, s.Kind, strings.Join(s.Needs, ", "))
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
+}
+
+func sameJSON(a, b map[string]any) bool {
+	if len(a) == 0 && len(b) == 0 {
+		return true
+	}
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}

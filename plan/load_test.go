@@ -1,0 +1,175 @@
+package plan
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestLoadErrors(t *testing.T) {
+	tests := map[string]struct {
+		files map[string]string
+		want  []string
+	}{
+		"malformed yaml": {
+			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - id: a\n   kind: echo\n"},
+			want:  []string{"plan.yaml:2:1: parse YAML: did not find expected '-' indicator"},
+		},
+		"empty file": {
+			files: map[string]string{"plan.yaml": "# nothing here\n"},
+			want:  []string{"plan.yaml:1:1: plan is empty: want at least version: 1 and steps"},
+		},
+		"no steps": {
+			files: map[string]string{"plan.yaml": "version: 1\nsteps: []\n"},
+			want:  []string{"plan.yaml:2:1: plan has no steps"},
+		},
+		"missing file": {
+			files: map[string]string{},
+			want:  []string{"plan.yaml: read plan: no such file or directory"},
+		},
+		"version and unknown top-level key": {
+			files: map[string]string{"plan.yaml": "version: 2\nstepz: []\nsteps:\n  - {id: a, kind: echo}\n"},
+			want: []string{
+				"plan.yaml:1:10: version: unsupported plan version 2: want 1",
+				`plan.yaml:2:1: unknown field "stepz"`,
+			},
+		},
+		"wrong types": {
+			files: map[string]string{"plan.yaml": `version: "1"
+limits: {a: zero}
+steps:
+  - id: a
+    kind: echo
+    needs: b
+    retry: {attempts: 0, backoff: soon}
+    with: [1]
+  - just a string
+`},
+			want: []string{
+				"plan.yaml:1:10: version: want integer, got string",
+				"plan.yaml:2:13: limits.a: want integer, got string",
+				`plan.yaml:6:12: step "a": needs: want array, got string`,
+				`plan.yaml:7:23: step "a": retry.attempts: minimum: got 0, want 1`,
+				`plan.yaml:7:35: step "a": retry.backoff: "soon": want a duration such as 90s, 2m30s or 1h`,
+				`plan.yaml:8:11: step "a": with: want object, got array`,
+				"plan.yaml:9:5: steps[1]: want object, got string",
+			},
+		},
+		"duplicate ids point at both": {
+			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - {id: a, kind: echo}\n  - {id: a, kind: echo}\n"},
+			want:  []string{`plan.yaml:4:10: duplicate step id "a" (first defined at plan.yaml:3:10)`},
+		},
+		"unknown kind lists known kinds": {
+			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - {id: a, kind: teleport}\n"},
+			want:  []string{`plan.yaml:3:19: step "a": unknown kind "teleport" (known kinds: echo, xfer)`},
+		},
+		"unknown needs and pools": {
+			files: map[string]string{"plan.yaml": `version: 1
+limits: {net: 2}
+steps:
+  - {id: a, kind: echo, needs: [ghost], limits: [net, disk]}
+`},
+			want: []string{
+				`plan.yaml:4:33: step "a": needs: unknown step "ghost"`,
+				`plan.yaml:4:55: step "a": unknown limits pool "disk" (pools: net)`,
+			},
+		},
+		"typed with": {
+			files: map[string]string{"plan.yaml": `version: 1
+steps:
+  - id: a
+    kind: echo
+    with:
+      count: many
+      ratio: [1]
+      loud: "maybe"
+      wait: 5 parsecs
+      colour: red
+      opts: {level: 1.5, mode: medium, extra: 1}
+      count2: 3
+`},
+			want: []string{
+				`plan.yaml:6:14: step "a": with.count: cannot read "many" as an integer`,
+				`plan.yaml:7:14: step "a": with.ratio: want number, got list`,
+				`plan.yaml:8:13: step "a": with.loud: cannot read "maybe" as a boolean`,
+				`plan.yaml:9:13: step "a": with.wait: cannot read "5 parsecs" as a duration such as 90s, 2m30s or 1h`,
+				`plan.yaml:10:7: step "a": with: unknown field "colour"`,
+				`plan.yaml:11:21: step "a": with.opts.level: want an integer, got 1.5`,
+				`plan.yaml:11:32: step "a": with.opts.mode: want "fast" or "slow"`,
+				`plan.yaml:11:40: step "a": with.opts: unknown field "extra"`,
+				`plan.yaml:12:7: step "a": with: unknown field "count2"`,
+			},
+		},
+		"unknown host": {
+			files: map[string]string{"plan.yaml": `version: 1
+hosts: {box: {ssh: app@box}}
+steps:
+  - {id: a, kind: xfer, with: {from: "box:/a", to: "nowhere:/b"}}
+  - {id: b, kind: echo, with: {host: local}}
+`},
+			want: []string{`plan.yaml:4:52: step "a": with.to: unknown host "nowhere" (hosts: box, local)`},
+		},
+		"expressions": {
+			files: map[string]string{"plan.yaml": `version: 1
+vars: {v: 1, bad: "${{ vars.v }}", secret: "${{ env.MISSING }}"}
+steps:
+  - id: a
+    kind: echo
+    with:
+      message: "${{ vars.nope }} ${{ env.NOT_SET }} ${{ item.x }}"
+      tags: ["${{ steps.ghost.outputs.x }}", "${{ steps.b.outputs }}", "${{ nonsense }}", "${{ vars.v"]
+  - {id: b, kind: echo}
+`},
+			want: []string{
+				`plan.yaml:2:20: vars.bad: ${{ vars.v }}: only ${{ env.NAME }} may be used in vars`,
+				`plan.yaml:2:45: vars.secret: environment variable MISSING is not set`,
+				`plan.yaml:7:17: step "a": unknown var "nope"`,
+				`plan.yaml:7:34: step "a": environment variable NOT_SET is not set`,
+				`plan.yaml:7:53: step "a": ${{ item.x }}: item is only defined inside a batch`,
+				`plan.yaml:8:15: step "a": unknown step "ghost"`,
+				`plan.yaml:8:47: step "a": bad expression "${{ steps.b.outputs }}": want steps.b.outputs.NAME`,
+				`plan.yaml:8:73: step "a": bad expression "${{ nonsense }}": want vars.NAME, env.NAME, steps.ID.outputs.NAME or item.NAME`,
+				`plan.yaml:8:92: step "a": unterminated expression "${{ vars.v": want ${{ ... }}`,
+			},
+		},
+		"cycles all reported": {
+			files: map[string]string{"plan.yaml": `version: 1
+steps:
+  - {id: a, kind: echo, needs: [b]}
+  - {id: b, kind: echo, needs: [a]}
+  - {id: ok, kind: echo}
+  - {id: c, kind: echo, needs: [d]}
+  - {id: d, kind: echo, with: {message: "${{ steps.e.outputs.m }}"}}
+  - {id: e, kind: echo, needs: [c]}
+`},
+			want: []string{
+				"plan.yaml:3:5: dependency cycle: a -> b -> a",
+				"plan.yaml:6:5: dependency cycle: c -> d -> e -> c",
+			},
+		},
+		"several problems at once": {
+			files: map[string]string{"plan.yaml": `version: 1
+steps:
+  - {id: a, kind: echo, with: {count: -1}}
+  - {id: b, kind: nope}
+  - {id: c, kind: echo, needs: [zz]}
+`},
+			want: []string{
+				`plan.yaml:3:39: step "a": with.count: must not be negative`,
+				`plan.yaml:4:19: step "b": unknown kind "nope" (known kinds: echo, xfer)`,
+				`plan.yaml:5:33: step "c": needs: unknown step "zz"`,
+			},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p, err := load(t, tc.files)
+			if err == nil {
+				t.Fatalf("Load succeeded with %d steps, want errors", len(p.Steps))
+			}
+			if diff := cmp.Diff(tc.want, errorLines(t, err)); diff != "" {
+				t.Errorf("errors mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
