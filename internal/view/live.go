@@ -4,6 +4,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,9 @@ type LiveOptions struct {
 	Width int
 	// Refresh is the render interval (default 100ms, 10 Hz).
 	Refresh time.Duration
+	// MaxRunning caps the running steps shown at once (default 16); the
+	// overall line counts the others.
+	MaxRunning int
 	// ShowAfter is how long a step must run before it gets a line of its
 	// own (default 200ms); a step that reports byte progress gets one at
 	// once. Instant steps only ever appear as a finished line.
@@ -55,7 +59,7 @@ type Live struct {
 	active  map[string]*running // running steps, for the render loop
 	closed  bool
 
-	finished, failed, skipped, nRunning atomic.Int64
+	finished, failed, skipped, nRunning, shown atomic.Int64
 
 	// owned by the render loop
 	bars    map[*running]*mpb.Bar
@@ -70,6 +74,9 @@ func NewLive(w io.Writer, opts LiveOptions) *Live {
 	}
 	if opts.Refresh <= 0 {
 		opts.Refresh = 100 * time.Millisecond
+	}
+	if opts.MaxRunning <= 0 {
+		opts.MaxRunning = 16
 	}
 	if opts.ShowAfter <= 0 {
 		opts.ShowAfter = 200 * time.Millisecond
@@ -232,9 +239,15 @@ func (l *Live) frame(lines []byte, final bool) []byte {
 		}
 	}
 	if !final {
+		// Oldest first, so the lines shown stay put when there are more
+		// running steps than MaxRunning.
+		slices.SortFunc(l.snap, func(a, b *running) int { return a.seen.Compare(b.seen) })
 		for _, r := range l.snap {
 			if _, ok := l.bars[r]; ok {
 				continue
+			}
+			if len(l.bars) >= l.opts.MaxRunning {
+				break
 			}
 			if r.progressed.Load() || now.Sub(r.seen) >= l.opts.ShowAfter {
 				if bar := l.newBar(r); bar != nil {
@@ -245,6 +258,7 @@ func (l *Live) frame(lines []byte, final bool) []byte {
 	} else {
 		l.overall.Abort(true)
 	}
+	l.shown.Store(int64(len(l.bars)))
 	l.refresh <- now
 	return lines
 }

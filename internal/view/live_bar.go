@@ -43,7 +43,7 @@ func (l *Live) newBar(r *running) *mpb.Bar {
 		return l.paint(cyan, spinner[i]) + " " + label
 	}, decor.WCSyncSpaceR)
 	meta := decor.Any(func(decor.Statistics) string {
-		return "attempt " + strconv.Itoa(r.attempt) + "  " + formatDuration(time.Since(r.seen).Truncate(100*time.Millisecond))
+		return "attempt " + strconv.FormatInt(r.attempt.Load(), 10) + "  " + formatDuration(time.Since(r.seen).Truncate(100*time.Millisecond))
 	}, decor.WCSyncSpaceR)
 	// A fixed minimum width keeps the bar from shrinking as rate and ETA appear.
 	bytes := decor.Any(func(decor.Statistics) string { return progressText(r, time.Now()) },
@@ -117,7 +117,11 @@ func (l *Live) overallDecorator() decor.Decorator {
 		if n := l.skipped.Load(); n > 0 {
 			b.WriteString(" · " + strconv.FormatInt(n, 10) + " skipped")
 		}
-		b.WriteString(" · " + strconv.FormatInt(l.nRunning.Load(), 10) + " running")
+		n := l.nRunning.Load()
+		b.WriteString(" · " + strconv.FormatInt(n, 10) + " running")
+		if shown := l.shown.Load(); shown < n {
+			b.WriteString(" (" + strconv.FormatInt(shown, 10) + " shown)")
+		}
 		b.WriteString(" · " + formatDuration(time.Since(l.start).Truncate(100*time.Millisecond)))
 		return b.String()
 	})

@@ -36,7 +36,8 @@ func waitFor(t *testing.T, buf *syncBuffer, re *regexp.Regexp) {
 	deadline := time.Now().Add(5 * time.Second)
 	for !re.MatchString(buf.String()) {
 		if time.Now().After(deadline) {
-			t.Fatalf("output never matched %s:\n%q", re, buf.String())
+			out := buf.String()
+			t.Fatalf("output never matched %s; its end:\n%q", re, out[max(0, len(out)-2000):])
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -186,5 +187,27 @@ func TestProgressDoesNotAllocate(t *testing.T) {
 		if a := testing.AllocsPerRun(1000, func() { n++; o.Progress(id, n, 1<<30) }); a != 0 {
 			t.Errorf("%s: Progress allocates %v times per call", name, a)
 		}
+	}
+}
+
+func TestLiveCapsRunningLinesAndRetries(t *testing.T) {
+	buf := &syncBuffer{}
+	l := NewLive(buf, LiveOptions{NoColor: true, MaxRunning: 3, Refresh: 5 * time.Millisecond, ShowAfter: time.Millisecond})
+	for i := range 10 {
+		l.Event(step(checkpoint.StepStarted, fmt.Sprintf("s%d", i), "exec", "", 1))
+	}
+	waitFor(t, buf, regexp.MustCompile(`0 steps done · 10 running \(3 shown\)`))
+	// A retry while the step's line is on screen updates its attempt.
+	f := step(checkpoint.AttemptFailed, "s0", "exec", "", 1)
+	f.Error = "exit status 1"
+	l.Event(f)
+	l.Event(step(checkpoint.StepStarted, "s0", "exec", "", 2))
+	waitFor(t, buf, regexp.MustCompile(`s0 \(exec\)\s+attempt 2 `))
+	l.Close()
+	if !strings.Contains(buf.String(), "↻ s0 (exec) attempt 1 failed, retrying: exit status 1\n") {
+		t.Errorf("no retry line:\n%s", buf.String())
+	}
+	if got := regexp.MustCompile(`(?m)^. s[3-9] \(exec\)\s+attempt`).FindString(buf.String()); got != "" {
+		t.Errorf("more than MaxRunning lines shown: %q", got)
 	}
 }

@@ -13,7 +13,7 @@ import (
 // not allocate.
 type running struct {
 	id, kind, host, item string
-	attempt              int
+	attempt              atomic.Int64
 	seen                 time.Time // wall clock when step_started arrived
 	started              time.Time // e.Time of the first step_started
 	done, total          atomic.Int64
@@ -33,11 +33,11 @@ type tracker struct {
 func (t *tracker) start(e checkpoint.Event, now time.Time) *running {
 	if v, ok := t.m.Load(e.Step); ok {
 		r := v.(*running)
-		r.attempt = e.Attempt
+		r.attempt.Store(int64(e.Attempt))
 		return r
 	}
-	r := &running{id: e.Step, kind: e.Kind, host: e.Host, item: e.Item,
-		attempt: e.Attempt, seen: now, started: e.Time}
+	r := &running{id: e.Step, kind: e.Kind, host: e.Host, item: e.Item, seen: now, started: e.Time}
+	r.attempt.Store(int64(e.Attempt))
 	r.lastReport.Store(now.UnixNano())
 	t.m.Store(e.Step, r)
 	return r
