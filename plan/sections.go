@@ -134,26 +134,20 @@ func (l *loader) readHosts(s *source, v *yaml.Node) {
 		if m == nil {
 			return
 		}
-		before := len(l.c.errs)
 		l.schemaCheck(file, m, schemas.CheckHosts)
-		if len(l.c.errs) > before {
-			return
-		}
 	}
 	if m.Kind != yaml.MappingNode {
 		return
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, val := m.Content[i], deref(m.Content[i+1])
-		if l.bad[val] {
-			continue
-		}
 		var spec hosts.Spec
-		if errs := decodeInto(value(val), &spec); len(errs) > 0 {
-			for _, e := range errs {
+		if !l.bad[val] {
+			// The schema check reports bad entries; the name still counts
+			// as defined so that steps naming it are not reported too.
+			for _, e := range decodeInto(value(val), &spec) {
 				l.c.add(posOf(file, val), "hosts.%s: %s", k.Value, e.msg)
 			}
-			continue
 		}
 		if k.Value == "local" && spec.SSH != "" {
 			l.c.add(posOf(file, k), "hosts.local: the local host cannot have ssh: it is this machine")

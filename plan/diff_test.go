@@ -1,0 +1,122 @@
+package plan
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestDiff(t *testing.T) {
+	old := &Plan{Steps: []*Step{
+		{ID: "a", Kind: "echo", With: map[string]any{"message": "x"}},
+		{ID: "b", Kind: "echo", Needs: []string{"a"}},
+		{ID: "c", Kind: "echo", Needs: []string{"a", "b"}},
+		{ID: "gone", Kind: "echo"},
+	}}
+	tests := map[string]struct {
+		new      []*Step
+		want     Drift
+		wantText string
+	}{
+		"same": {
+			new:      old.Steps,
+			want:     Drift{},
+			wantText: "no changes\n",
+		},
+		"params only": {
+			new: []*Step{
+				{ID: "a", Kind: "echo", With: map[string]any{"message": "y"}},
+				{ID: "b", Kind: "echo", Needs: []string{"a"}, Timeout: Duration(5)},
+				{ID: "c", Kind: "echo", Needs: []string{"b", "a"}},
+				{ID: "gone", Kind: "xfer"},
+			},
+			want:     Drift{ParamChanged: []string{"a", "gone"}},
+			wantText: "--- checkpoint plan\n+++ new plan\n~step a: parameters changed\n~step gone: parameters changed\n",
+		},
+		"structure": {
+			new: []*Step{
+				{ID: "a", Kind: "echo", With: map[string]any{"message": "x"}},
+				{ID: "b", Kind: "echo", Needs: []string{"a"}},
+				{ID: "c", Kind: "echo", Needs: []string{"b"}},
+				{ID: "new", Kind: "echo", Needs: []string{"c"}},
+			},
+			want: Drift{Added: []string{"new"}, Removed: []string{"gone"}, NeedsChanged: []string{"c"}, StructureChanged: true},
+			wantText: "--- checkpoint plan\n+++ new plan\n" +
+				"-step c (echo) needs a, b\n+step c (echo) needs b\n" +
+				"-step gone (echo)\n" +
+				"+step new (echo) needs c\n",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := Diff(old, &Plan{Steps: tc.new})
+			if diff := cmp.Diff(tc.want, got, cmpopts.IgnoreUnexported(Drift{})); diff != "" {
+				t.Errorf("Diff mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantText, got.String()); diff != "" {
+				t.Errorf("String mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDownstreamAndGraph(t *testing.T) {
+	p := &Plan{Steps: []*Step{
+		{ID: "a"}, {ID: "b", Needs: []string{"a"}}, {ID: "c", Needs: []string{"b"}},
+		{ID: "d"}, {ID: "e", Needs: []string{"d", "a"}},
+	}}
+	if diff := cmp.Diff([]string{"b", "c"}, DownstreamOf(p, []string{"b"})); diff != "" {
+		t.Errorf("DownstreamOf(b) (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c", "d", "e"}, DownstreamOf(p, []string{"d", "a", "zz"})); diff != "" {
+		t.Errorf("DownstreamOf(d, a) (-want +got):\n%s", diff)
+	}
+	order, err := p.Graph().TopoOrder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c", "d", "e"}, order); diff != "" {
+		t.Errorf("TopoOrder (-want +got):\n%s", diff)
+	}
+}
+
+func TestMultipleFilesAndHostsFile(t *testing.T) {
+	files := map[string]string{
+		"plan.yaml": `version: 1
+name: main
+hosts: inventory/hosts.yaml
+vars: {a: "1"}
+limits: {net: 1}
+steps:
+  - {id: one, kind: xfer, with: {from: "box:/x", to: "local:/y"}}
+`,
+		"more.yaml": `version: 1
+vars: {b: "2"}
+defaults: {timeout: 1m}
+steps:
+  - {id: two, kind: echo, needs: [one], limits: [net], with: {message: "${{ vars.a }}${{ vars.b }}"}}
+`,
+		"inventory/hosts.yaml": "box: {ssh: app@box:2222}\n",
+	}
+	p := mustLoad(t, files, "plan.yaml", "more.yaml")
+	if p.Name != "main" || p.Hosts["box"].SSH != "app@box:2222" || len(p.Steps) != 2 {
+		t.Fatalf("merged plan = %+v", p)
+	}
+	if got := p.Steps[1].With["message"]; got != "12" || p.Steps[1].Timeout != Duration(60e9) || p.Steps[0].Timeout != 0 {
+		t.Errorf("two: message %v timeout %v; one timeout %v", got, p.Steps[1].Timeout, p.Steps[0].Timeout)
+	}
+
+	files["more.yaml"] = "version: 1\nvars: {a: dup}\nsteps:\n  - {id: one, kind: echo}\n"
+	files["inventory/hosts.yaml"] = "box: {ssh: app@box, port: 22}\nlocal: {ssh: me@elsewhere}\n"
+	_, err := load(t, files, "plan.yaml", "more.yaml")
+	want := []string{
+		`inventory/hosts.yaml:1:21: box: unknown field "port"`,
+		`inventory/hosts.yaml:2:1: hosts.local: the local host cannot have ssh: it is this machine`,
+		`more.yaml:2:8: var "a" is already defined at plan.yaml:4:8`,
+		`more.yaml:4:10: duplicate step id "one" (first defined at plan.yaml:7:10)`,
+	}
+	if diff := cmp.Diff(want, errorLines(t, err)); diff != "" {
+		t.Errorf("errors mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,180 @@
+package plan
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/planrun/planrun/plan/plantest"
+	"github.com/planrun/planrun/steps"
+)
+
+func TestResolve(t *testing.T) {
+	outs := map[string]steps.Outputs{
+		"up": {"n": 7.0, "name": "model", "ok": true, "list": []any{"a"}},
+	}
+	outputs := func(id string) (steps.Outputs, bool) { o, ok := outs[id]; return o, ok }
+	tests := map[string]struct {
+		with       map[string]any
+		wantCfg    *plantest.EchoConfig
+		wantParams map[string]any
+		wantErr    string
+	}{
+		"whole expression keeps type": {
+			with:       map[string]any{"count": "${{ steps.up.outputs.n }}", "loud": "${{ steps.up.outputs.ok }}"},
+			wantCfg:    &plantest.EchoConfig{Count: 7, Loud: true},
+			wantParams: map[string]any{"count": 7.0, "loud": true},
+		},
+		"embedded expressions format": {
+			with:       map[string]any{"message": "${{ steps.up.outputs.name }}-${{ steps.up.outputs.n }}", "tags": []any{"${{ steps.up.outputs.list }}"}},
+			wantCfg:    &plantest.EchoConfig{Message: "model-7"},
+			wantErr:    `resolve step "s": with.tags[0]: want string, got list`,
+			wantParams: nil,
+		},
+		"env values are secret in params": {
+			with:       map[string]any{"message": "token=${{ env.TOKEN }}", "wait": "1m"},
+			wantCfg:    &plantest.EchoConfig{Message: "token=s3cret", Wait: time.Minute},
+			wantParams: map[string]any{"message": "token=" + envDigest("TOKEN", "s3cret"), "wait": "1m"},
+		},
+		"missing output": {
+			with:    map[string]any{"message": "${{ steps.up.outputs.nope }}"},
+			wantErr: `resolve step "s": ${{ steps.up.outputs.nope }}: step "up" has no output "nope" (outputs: list, n, name, ok)`,
+		},
+		"step without outputs": {
+			with:    map[string]any{"message": "${{ steps.other.outputs.x }}"},
+			wantErr: `resolve step "s": ${{ steps.other.outputs.x }}: step "other" has no recorded outputs`,
+		},
+		"env unset at run time": {
+			with:    map[string]any{"message": "${{ env.GONE }}"},
+			wantErr: `resolve step "s": environment variable GONE is not set`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := &Step{ID: "s", Kind: "echo", With: tc.with}
+			cfg, params, err := Resolve(s, plantest.Registry(), outputs, getenv)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("Resolve error = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.wantCfg, cfg); diff != "" {
+				t.Errorf("cfg mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantParams, params); diff != "" {
+				t.Errorf("params mismatch (-want +got):\n%s", diff)
+			}
+			if b, _ := json.Marshal(params); strings.Contains(string(b), "s3cret") {
+				t.Errorf("params hold the secret: %s", b)
+			}
+			if tc.with["message"] == "token=${{ env.TOKEN }}" && s.With["message"] != "token=${{ env.TOKEN }}" {
+				t.Errorf("Resolve changed the step's With: %v", s.With)
+			}
+		})
+	}
+}
+
+func TestResolveUnknownKind(t *testing.T) {
+	_, _, err := Resolve(&Step{ID: "s", Kind: "warp"}, plantest.Registry(), nil, getenv)
+	if err == nil || err.Error() != `resolve step "s": unknown kind "warp"` {
+		t.Errorf("Resolve error = %v", err)
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	s := &Step{ID: "s", Kind: "echo"}
+	base := Fingerprint(s, 1, map[string]any{"a": 1.0, "b": "x"})
+	if len(base) != 64 {
+		t.Fatalf("Fingerprint = %q, want 64 hex digits", base)
+	}
+	same := map[string]map[string]any{
+		"key order": {"b": "x", "a": 1.0},
+	}
+	for name, p := range same {
+		if got := Fingerprint(s, 1, p); got != base {
+			t.Errorf("%s: fingerprint changed", name)
+		}
+	}
+	if got := Fingerprint(&Step{ID: "renamed", Kind: "echo", Pos: Pos{Line: 9}}, 1, map[string]any{"a": 1.0, "b": "x"}); got != base {
+		t.Errorf("id or position changed the fingerprint")
+	}
+	differ := map[string]func() string{
+		"kind version": func() string { return Fingerprint(s, 2, map[string]any{"a": 1.0, "b": "x"}) },
+		"kind":         func() string { return Fingerprint(&Step{Kind: "xfer"}, 1, map[string]any{"a": 1.0, "b": "x"}) },
+		"param value":  func() string { return Fingerprint(s, 1, map[string]any{"a": 2.0, "b": "x"}) },
+		"param type":   func() string { return Fingerprint(s, 1, map[string]any{"a": "1", "b": "x"}) },
+		"upstream output": func() string {
+			return Fingerprint(s, 1, map[string]any{"a": 1.0, "b": "x", "c": "sha-of-new-zip"})
+		},
+		"env value": func() string {
+			return Fingerprint(s, 1, map[string]any{"a": 1.0, "b": envDigest("TOKEN", "other")})
+		},
+	}
+	for name, f := range differ {
+		if f() == base {
+			t.Errorf("%s: fingerprint did not change", name)
+		}
+	}
+}
+
+func TestPlanJSONRoundTrip(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"plan.yaml": `version: 1
+name: trip
+vars: {v: "x"}
+hosts: {box: {ssh: app@box, identity_files: [k1], connect_timeout: 5s}}
+limits: {box: 2}
+defaults: {retry: {attempts: 3, backoff: 2s, max_backoff: 1m}, timeout: 30m}
+steps:
+  - {id: a, kind: echo, with: {message: "${{ vars.v }}", count: 3, ratio: 0.5, loud: true, tags: [p, q], opts: {level: 2}, env: {K: V}}}
+  - {id: b, kind: xfer, needs: [a], limits: [box], timeout: 1h, retry: {attempts: 1}, with: {from: "box:/a", to: "local:${{ env.REGION }}"}}
+  - batch: many
+    for_each: [{k: 1}, {k: 2}]
+    steps: [{id: c, kind: echo, with: {count: "${{ item.k }}", message: "${{ steps.a.outputs.message }}"}}]
+`})
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Plan
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p, &back); diff != "" {
+		t.Errorf("plan changed through JSON (-loaded +decoded):\n%s", diff)
+	}
+	if back.Hash != back.computeHash() {
+		t.Errorf("hash of decoded plan differs")
+	}
+	if strings.Contains(string(b), "eu") {
+		t.Errorf("frozen plan holds an environment value: %s", b)
+	}
+	if got := p.Steps[1].Retry; got != (Retry{Attempts: 1, Backoff: Duration(2 * time.Second), MaxBackoff: Duration(time.Minute)}) {
+		t.Errorf("b retry = %+v, want attempts 1 with default backoffs", got)
+	}
+	if p.Steps[0].Timeout != Duration(30*time.Minute) || p.Steps[1].Timeout != Duration(time.Hour) {
+		t.Errorf("timeouts = %v, %v", p.Steps[0].Timeout, p.Steps[1].Timeout)
+	}
+	if p.Steps[1].Host != "box" {
+		t.Errorf("b host = %q, want box", p.Steps[1].Host)
+	}
+}
+
+func TestHashStable(t *testing.T) {
+	files := map[string]string{"plan.yaml": "version: 1\nsteps:\n  - {id: a, kind: echo, with: {message: hi}}\n"}
+	h1 := mustLoad(t, files).Hash
+	files["plan.yaml"] = "# a comment moves every line\nversion: 1\nsteps:\n  - id: a\n    kind: echo\n    with: {message: hi}\n"
+	if h2 := mustLoad(t, files).Hash; h2 != h1 {
+		t.Errorf("hash changed with formatting: %s != %s", h1, h2)
+	}
+	files["plan.yaml"] = "version: 1\nsteps:\n  - {id: a, kind: echo, with: {message: ho}}\n"
+	if h3 := mustLoad(t, files).Hash; h3 == h1 {
+		t.Errorf("hash did not change with a parameter")
+	}
+}
