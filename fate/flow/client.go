@@ -189,8 +189,8 @@ func (c *Client) sendOnce(ctx context.Context, r *request) (*http.Response, cont
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		cancel()
 		e := &Error{Err: transportCause(ctx, err), Sent: !isDialError(err)}
+		cancel()
 		return nil, nil, c.errorf(r, e)
 	}
 	return resp, cancel, nil

@@ -132,7 +132,7 @@ func (s *Server) import15(c *call, conf map[string]any) {
 		s.jsonResult(c, 100, "'NoneType' object has no attribute 'filename'", nil, "")
 		return
 	}
-	name := filepath.Base(c.rec.File)
+	name := filepath.Base(c.fileName)
 	tmp := filepath.Join(s.TempDir(), name)
 	if err := os.WriteFile(tmp, c.file, 0o644); err != nil {
 		s.jsonResult(c, 100, err.Error(), nil, "")

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -111,11 +111,13 @@ func New(t testing.TB, opts Options) *Server {
 			t.Fatal(err)
 		}
 	}
-	h := http.HandlerFunc(s.serve)
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	// Handshake failures from untrusting clients are expected in tests.
+	s.Config.ErrorLog = log.New(io.Discard, "", 0)
 	if opts.TLS {
-		s.Server = httptest.NewTLSServer(h)
+		s.StartTLS()
 	} else {
-		s.Server = httptest.NewServer(h)
+		s.Start()
 	}
 	t.Cleanup(s.Close)
 	return s
@@ -201,12 +203,13 @@ func opOf(p string) string {
 type call struct {
 	w       http.ResponseWriter
 	r       *http.Request
-	rec     *Request
 	body    []byte
 	json    map[string]any
 	form    map[string]string
 	file    []byte
 	hasFile bool
+	// fileName is the `file` part's file name.
+	fileName string
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -229,6 +232,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		resetConn(w)
 		return
 	case FaultSlow:
+		// Take the whole body first so a client that gives up is noticed.
+		_, _ = io.Copy(io.Discard, r.Body)
 		select {
 		case <-r.Context().Done():
 			return
@@ -254,11 +259,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		setAnswer(400)
 		return
 	}
-	c.rec = &rec
 	s.mu.Lock()
 	s.reqs[idx].JSON, s.reqs[idx].Form = c.json, c.form
 	if c.hasFile {
-		s.reqs[idx].File = c.rec.File
+		s.reqs[idx].File = c.fileName
 		s.reqs[idx].FileLen = int64(len(c.file))
 	}
 	s.mu.Unlock()
@@ -340,10 +344,7 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request) (*call, error) {
 				return nil, err
 			}
 			c.hasFile = true
-			c.rec = &Request{File: fhs[0].Filename}
-		}
-		if c.rec == nil {
-			c.rec = &Request{}
+			c.fileName = fhs[0].Filename
 		}
 		return c, nil
 	}
@@ -365,7 +366,6 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request) (*call, error) {
 			}
 		}
 	}
-	c.rec = &Request{}
 	return c, nil
 }
 
@@ -462,5 +462,3 @@ func resetConn(w http.ResponseWriter) {
 	}
 	conn.Close()
 }
-
-var _ = multipart.ErrMessageTooLarge
