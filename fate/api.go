@@ -54,6 +54,8 @@ type ImportRequest struct {
 	ModelID      string
 	ModelVersion string
 	Force        bool
+	// SHA256, when set, must be the archive's digest (FATE's `hash`).
+	SHA256 string
 	// Limits bound what unpacking the zip may write (zero: defaults).
 	Limits ZipLimits
 }
