@@ -2,20 +2,293 @@ package hosts
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"os/user"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
 )
 
 // SSHOptions configure an SSH host.
 type SSHOptions struct {
 	// Jump resolves a jump host name to an inventory SSH host; ok=false
-	// means the name is not an inventory host (it is then user@host[:port]).
+	// means the name is not an inventory host (it is then user@host[:port],
+	// reached with this host's identity files and known_hosts).
 	Jump func(ctx context.Context, name string) (h *SSH, ok bool, err error)
 }
 
-// SSH is a host reached over SSH/SFTP.
-type SSH struct{ Host }
+// SFTP tuning: payload bytes per request and requests in flight per file.
+var (
+	SFTPMaxPacket   = 32 << 10
+	SFTPConcurrency = 64
+)
 
-// NewSSH returns an SSH host; it connects on first use.
+// SSH is a host reached over SSH: files through one SFTP session and
+// commands through exec sessions, all multiplexed over a single SSH
+// connection made on first use and made again on the next call after it
+// drops. Relative paths resolve against Spec.Root when set, else against
+// the login directory.
+type SSH struct {
+	name    string
+	spec    Spec
+	opts    SSHOptions
+	user    string
+	addr    string // host:port
+	timeout time.Duration
+
+	mu      sync.Mutex
+	conn    *sshConn
+	ownJump *SSH // a jump host not in the inventory
+	closed  bool
+	sumCmd  int // 0 unknown, 1 sha256sum works, 2 it does not
+}
+
+var (
+	_ Host   = (*SSH)(nil)
+	_ Linker = (*SSH)(nil)
+)
+
+type sshConn struct {
+	client *ssh.Client
+	sftp   *sftp.Client
+}
+
+// NewSSH returns an SSH host for spec; it connects on first use.
 func NewSSH(name string, spec Spec, opts SSHOptions) (*SSH, error) {
-	return nil, fmt.Errorf("host %s: ssh hosts are not implemented yet", name)
+	u, addr, err := ParseSSHTarget(spec.SSH)
+	if err != nil {
+		return nil, fmt.Errorf("host %s: %w", name, err)
+	}
+	timeout := 15 * time.Second
+	if spec.ConnectTimeout != "" {
+		d, err := time.ParseDuration(spec.ConnectTimeout)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("host %s: connect_timeout %q: want a duration such as 10s", name, spec.ConnectTimeout)
+		}
+		timeout = d
+	}
+	return &SSH{name: name, spec: spec, opts: opts, user: u, addr: addr, timeout: timeout}, nil
+}
+
+// ParseSSHTarget splits "user@host[:port]" (user defaults to the current
+// user, port to 22; IPv6 hosts in brackets: user@[::1]:2222).
+func ParseSSHTarget(s string) (userName, addr string, err error) {
+	if s == "" {
+		return "", "", errors.New("ssh: empty address (want user@host[:port])")
+	}
+	hostport := s
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		userName, hostport = s[:i], s[i+1:]
+		if userName == "" {
+			return "", "", fmt.Errorf("ssh %q: empty user name", s)
+		}
+	} else {
+		u, err := user.Current()
+		if err != nil {
+			return "", "", fmt.Errorf("ssh %q: no user given and the current user is unknown: %w", s, err)
+		}
+		userName = u.Username
+	}
+	host, port := hostport, "22"
+	if h, p, err := net.SplitHostPort(hostport); err == nil {
+		host, port = h, p
+	} else if strings.HasPrefix(hostport, "[") && strings.HasSuffix(hostport, "]") {
+		host = hostport[1 : len(hostport)-1]
+	}
+	if host == "" || strings.ContainsAny(host, " /") {
+		return "", "", fmt.Errorf("ssh %q: bad host name", s)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", "", fmt.Errorf("ssh %q: bad port %q", s, port)
+	}
+	return userName, net.JoinHostPort(host, port), nil
+}
+
+// Name returns the inventory name.
+func (h *SSH) Name() string { return h.name }
+
+// Addr returns the host:port connected to.
+func (h *SSH) Addr() string { return h.addr }
+
+func (h *SSH) resolve(p string) string {
+	if p == "" {
+		p = "."
+	}
+	if h.spec.Root != "" && !path.IsAbs(p) {
+		return path.Join(h.spec.Root, p)
+	}
+	return path.Clean(p)
+}
+
+// connect returns the live connection, dialling when there is none.
+func (h *SSH) connect(ctx context.Context) (*sshConn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, context.Cause(ctx)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, fmt.Errorf("host %s: closed", h.name)
+	}
+	if h.conn != nil {
+		return h.conn, nil
+	}
+	c, err := h.dial(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s (%s@%s): %w", h.name, h.user, h.addr, err)
+	}
+	h.conn = c
+	go h.watch(c)
+	return c, nil
+}
+
+// watch forgets c when its connection ends, so the next call re-dials, and
+// sends keepalives so that a silently dead peer is noticed.
+func (h *SSH) watch(c *sshConn) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(30 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				ok := make(chan error, 1)
+				go func() { _, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil); ok <- err }()
+				select {
+				case err := <-ok:
+					if err != nil {
+						c.client.Close()
+					}
+				case <-time.After(h.timeout + 15*time.Second):
+					c.client.Close()
+				case <-done:
+					return
+				}
+			}
+		}
+	}()
+	c.client.Wait()
+	close(done)
+	c.sftp.Close()
+	h.mu.Lock()
+	if h.conn == c {
+		h.conn = nil
+	}
+	h.mu.Unlock()
+}
+
+// drop closes c (after an error that shows it is broken).
+func (h *SSH) drop(c *sshConn) {
+	c.client.Close()
+}
+
+func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
+	cfg, cleanup, err := h.clientConfig()
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	ctx, cancel := context.WithTimeoutCause(ctx, h.timeout, fmt.Errorf("connect timeout %s exceeded", h.timeout))
+	defer cancel()
+	var nc net.Conn
+	if h.spec.Jump != "" {
+		j, err := h.jumpHost(ctx)
+		if err != nil {
+			return nil, err
+		}
+		jc, err := j.connect(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("jump host: %w", err)
+		}
+		nc, err = jc.client.DialContext(ctx, "tcp", h.addr)
+		if err != nil {
+			return nil, fmt.Errorf("through jump host %s: %w", j.name, err)
+		}
+	} else {
+		var d net.Dialer
+		nc, err = d.DialContext(ctx, "tcp", h.addr)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, context.Cause(ctx)
+			}
+			return nil, err
+		}
+	}
+	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	sc, chans, reqs, err := ssh.NewClientConn(nc, h.addr, cfg)
+	if !stop() {
+		if err == nil {
+			sc.Close()
+		}
+		return nil, context.Cause(ctx)
+	}
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	client := ssh.NewClient(sc, chans, reqs)
+	sf, err := sftp.NewClient(client,
+		sftp.UseConcurrentWrites(true),
+		sftp.UseConcurrentReads(true),
+		sftp.MaxConcurrentRequestsPerFile(SFTPConcurrency),
+		sftp.MaxPacketUnchecked(SFTPMaxPacket),
+	)
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("start sftp: %w", err)
+	}
+	return &sshConn{client: client, sftp: sf}, nil
+}
+
+func (h *SSH) jumpHost(ctx context.Context) (*SSH, error) {
+	if h.opts.Jump != nil {
+		j, ok, err := h.opts.Jump(ctx, h.spec.Jump)
+		if err != nil {
+			return nil, fmt.Errorf("jump host %s: %w", h.spec.Jump, err)
+		}
+		if ok && j == h {
+			return nil, fmt.Errorf("jump host %s: a host cannot jump through itself", h.spec.Jump)
+		}
+		if ok {
+			return j, nil
+		}
+	}
+	if h.ownJump == nil {
+		j, err := NewSSH(h.spec.Jump, Spec{SSH: h.spec.Jump, IdentityFiles: h.spec.IdentityFiles,
+			KnownHosts: h.spec.KnownHosts, ConnectTimeout: h.spec.ConnectTimeout}, SSHOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("jump host: %w", err)
+		}
+		h.ownJump = j
+	}
+	return h.ownJump, nil
+}
+
+// Close closes the connection; the host cannot be used afterwards.
+func (h *SSH) Close() error {
+	h.mu.Lock()
+	c, j := h.conn, h.ownJump
+	h.conn, h.closed = nil, true
+	h.mu.Unlock()
+	var err error
+	if c != nil {
+		c.sftp.Close()
+		err = c.client.Close()
+	}
+	if j != nil {
+		j.Close()
+	}
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
 }

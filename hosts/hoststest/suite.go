@@ -254,6 +254,15 @@ var fileTests = map[string]func(*testing.T, hosts.Host){
 		_, err := h.SHA256(ctx, "missing")
 		mustNotExist(t, "sha256 missing", err)
 	},
+	"sha256 large file": func(t *testing.T, h hosts.Host) {
+		// Large enough for hosts that hash on the server side (sha256sum).
+		data := bytes.Repeat([]byte("0123456789abcdef"), 6<<16) // 6 MiB
+		WriteFile(t, h, "large", data, 0o644)
+		got, err := h.SHA256(ctxT(t), "large")
+		if err != nil || got != sha256Hex(data) {
+			t.Errorf("sha256 large = %q, %v; want %q", got, err, sha256Hex(data))
+		}
+	},
 	"cancelled context": func(t *testing.T, h hosts.Host) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()

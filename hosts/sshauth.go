@@ -1,0 +1,219 @@
+package hosts
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// HostKeyError is a host key that known_hosts does not vouch for: unknown
+// (no entry for the host) or changed (entries exist, none matches). It is
+// never accepted: the user must check the fingerprint and edit known_hosts.
+type HostKeyError struct {
+	Host        string // inventory name
+	Addr        string // host:port
+	KeyType     string
+	Fingerprint string // SHA256:... of the key the server offered
+	KnownHosts  string // the file checked
+	// Known lists the entries found for the host ("file:line type SHA256:..."),
+	// empty when the host is unknown.
+	Known []string
+}
+
+func (e *HostKeyError) Error() string {
+	host, port, _ := net.SplitHostPort(e.Addr)
+	entry := host
+	if port != "22" {
+		entry = "[" + host + "]:" + port
+	}
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("host key of %s (%s) is unknown: the server offers %s %s; "+
+			"check this fingerprint with the server's administrator, then add the key to %s "+
+			"(for example: ssh-keyscan -p %s %s >> %s)",
+			e.Host, e.Addr, e.KeyType, e.Fingerprint, e.KnownHosts, port, host, e.KnownHosts)
+	}
+	return fmt.Sprintf("host key of %s (%s) has CHANGED: the server offers %s %s but known_hosts has %s; "+
+		"this could be an attack. If the server was really re-keyed, remove the old entry "+
+		"(ssh-keygen -R '%s' -f %s) and add the new key after checking its fingerprint",
+		e.Host, e.Addr, e.KeyType, e.Fingerprint, strings.Join(e.Known, ", "), entry, e.KnownHosts)
+}
+
+func (h *SSH) knownHostsFile() (string, error) {
+	if h.spec.KnownHosts != "" {
+		return expandHome(h.spec.KnownHosts)
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find known_hosts: %w", err)
+	}
+	return filepath.Join(home, ".ssh", "known_hosts"), nil
+}
+
+func expandHome(p string) (string, error) {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(home, p[1:]), nil
+	}
+	return p, nil
+}
+
+func (h *SSH) hostKeyCallback() (ssh.HostKeyCallback, []string, error) {
+	file, err := h.knownHostsFile()
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := os.Stat(file); err != nil {
+		return nil, nil, fmt.Errorf("known_hosts file %s: %w (create it with the server's key, e.g. ssh-keyscan)", file, err)
+	}
+	cb, err := knownhosts.New(file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read known_hosts %s: %w", file, err)
+	}
+	check := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+		err := cb(hostname, remote, key)
+		var ke *knownhosts.KeyError
+		if errors.As(err, &ke) {
+			e := &HostKeyError{Host: h.name, Addr: h.addr, KeyType: key.Type(),
+				Fingerprint: ssh.FingerprintSHA256(key), KnownHosts: file}
+			for _, k := range ke.Want {
+				e.Known = append(e.Known, fmt.Sprintf("%s:%d %s %s", k.Filename, k.Line, k.Key.Type(), ssh.FingerprintSHA256(k.Key)))
+			}
+			return e
+		}
+		var re *knownhosts.RevokedError
+		if errors.As(err, &re) {
+			return fmt.Errorf("host key of %s (%s) is revoked in %s:%d", h.name, h.addr, re.Revoked.Filename, re.Revoked.Line)
+		}
+		return err
+	}
+	return check, h.knownAlgorithms(cb), nil
+}
+
+// knownAlgorithms lists the host key algorithms known_hosts has keys of for
+// this address, so the server is asked for a key we can check (otherwise a
+// server offering, say, RSA first would look "changed" when known_hosts
+// holds its ed25519 key).
+func (h *SSH) knownAlgorithms(cb ssh.HostKeyCallback) []string {
+	probe := ssh.PublicKey(nil)
+	if pk, err := ssh.NewPublicKey(ed25519.PublicKey(make([]byte, ed25519.PublicKeySize))); err == nil {
+		probe = pk
+	}
+	err := cb(h.addr, &net.TCPAddr{IP: net.IPv4zero}, probe)
+	var ke *knownhosts.KeyError
+	if !errors.As(err, &ke) || len(ke.Want) == 0 {
+		return nil
+	}
+	var algos []string
+	seen := map[string]bool{}
+	add := func(a ...string) {
+		for _, x := range a {
+			if !seen[x] {
+				seen[x] = true
+				algos = append(algos, x)
+			}
+		}
+	}
+	for _, k := range ke.Want {
+		switch t := k.Key.Type(); t {
+		case ssh.KeyAlgoRSA:
+			add(ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA)
+		default:
+			add(t)
+		}
+	}
+	return algos
+}
+
+// authMethods: the identity files (or, when none is given, the usual
+// ~/.ssh/id_* keys that exist) and the ssh-agent at SSH_AUTH_SOCK, offered
+// as one public-key method (the SSH client tries each method once).
+func (h *SSH) authMethods() ([]ssh.AuthMethod, func(), error) {
+	var signers []ssh.Signer
+	files := h.spec.IdentityFiles
+	explicit := len(files) > 0
+	if !explicit {
+		if home, err := os.UserHomeDir(); err == nil {
+			for _, n := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
+				files = append(files, filepath.Join(home, ".ssh", n))
+			}
+		}
+	}
+	agentSock := os.Getenv("SSH_AUTH_SOCK")
+	var protected []string
+	for _, f := range files {
+		p, err := expandHome(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			if explicit {
+				return nil, nil, fmt.Errorf("read identity file: %w", err)
+			}
+			continue
+		}
+		s, err := ssh.ParsePrivateKey(b)
+		var pm *ssh.PassphraseMissingError
+		if errors.As(err, &pm) {
+			protected = append(protected, p)
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("identity file %s: %w", p, err)
+		}
+		signers = append(signers, s)
+	}
+	cleanup := func() {}
+	var ag agent.ExtendedAgent
+	if agentSock != "" {
+		if c, err := net.Dial("unix", agentSock); err == nil {
+			ag = agent.NewClient(c)
+			cleanup = func() { c.Close() }
+		}
+	}
+	if len(signers) == 0 && ag == nil {
+		if len(protected) > 0 {
+			return nil, nil, fmt.Errorf("identity file %s is passphrase-protected: load it into ssh-agent (ssh-add) and set SSH_AUTH_SOCK", protected[0])
+		}
+		return nil, nil, errors.New("no identity file and no ssh-agent (set identity_files or SSH_AUTH_SOCK)")
+	}
+	cb := func() ([]ssh.Signer, error) {
+		out := append([]ssh.Signer(nil), signers...)
+		if ag != nil {
+			if as, err := ag.Signers(); err == nil {
+				out = append(out, as...)
+			}
+		}
+		return out, nil
+	}
+	return []ssh.AuthMethod{ssh.PublicKeysCallback(cb)}, cleanup, nil
+}
+
+func (h *SSH) clientConfig() (*ssh.ClientConfig, func(), error) {
+	cb, algos, err := h.hostKeyCallback()
+	if err != nil {
+		return nil, nil, err
+	}
+	auth, cleanup, err := h.authMethods()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &ssh.ClientConfig{
+		User:              h.user,
+		Auth:              auth,
+		HostKeyCallback:   cb,
+		HostKeyAlgorithms: algos,
+		Timeout:           h.timeout,
+	}, cleanup, nil
+}

@@ -1,0 +1,249 @@
+package hosts
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// ShellQuote quotes s for a POSIX shell.
+func ShellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:@+,%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+const pidMarker = "planrun-pid:"
+
+// commandLine builds the remote shell line: it reports the shell's pid (the
+// session's process group, as sshd starts each command in a new session)
+// on stderr for killing, changes directory, and execs the program with the
+// environment set through env(1) (servers often refuse "env" requests).
+func (h *SSH) commandLine(cmd Command) string {
+	var b strings.Builder
+	b.WriteString("echo " + pidMarker + "$$ >&2; ")
+	dir := cmd.Dir
+	if dir == "" {
+		dir = h.spec.Root
+	}
+	if dir != "" {
+		b.WriteString("cd " + ShellQuote(h.resolve(dir)) + " && ")
+	}
+	b.WriteString("exec ")
+	if len(cmd.Env) > 0 {
+		keys := make([]string, 0, len(cmd.Env))
+		for k := range cmd.Env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("env ")
+		for _, k := range keys {
+			b.WriteString(ShellQuote(k+"="+cmd.Env[k]) + " ")
+		}
+	}
+	b.WriteString(ShellQuote(cmd.Path))
+	for _, a := range cmd.Args {
+		b.WriteString(" " + ShellQuote(a))
+	}
+	return b.String()
+}
+
+// Exec runs cmd over an SSH session. When ctx ends, the remote process
+// group gets SIGKILL (through a second session) and the session is closed.
+func (h *SSH) Exec(ctx context.Context, cmd Command) (Result, error) {
+	c, err := h.connect(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	sess, err := c.client.NewSession()
+	if err != nil {
+		if connLost(err) {
+			h.drop(c)
+		}
+		return Result{}, fmt.Errorf("run %s on %s: open session: %w", cmd.Path, h.name, err)
+	}
+	defer sess.Close()
+	var stdout, stderr bytes.Buffer
+	so, se := streams(cmd)
+	pidw := &pidFilter{w: teeTo(&stderr, se), got: make(chan struct{})}
+	sess.Stdout, sess.Stderr = teeTo(&stdout, so), pidw
+	if err := sess.Start(h.commandLine(cmd)); err != nil {
+		return Result{}, fmt.Errorf("run %s on %s: %w", cmd.Path, h.name, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- sess.Wait() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		_ = sess.Signal(ssh.SIGKILL)
+		h.killGroup(c, pidw)
+		sess.Close()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+		return Result{ExitCode: -1, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()},
+			fmt.Errorf("run %s on %s: %w", cmd.Path, h.name, context.Cause(ctx))
+	}
+	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	var ee *ssh.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		res.ExitCode = ee.ExitStatus()
+		if ee.Signal() != "" {
+			res.ExitCode = 128 + signalNumber(ssh.Signal(ee.Signal()))
+		}
+	default:
+		if connLost(err) {
+			h.drop(c)
+		}
+		return res, fmt.Errorf("run %s on %s: %w", cmd.Path, h.name, err)
+	}
+	return res, nil
+}
+
+// killGroup kills the remote process group whose leader reported its pid.
+func (h *SSH) killGroup(c *sshConn, pw *pidFilter) {
+	select {
+	case <-pw.got:
+	case <-time.After(2 * time.Second):
+		return
+	}
+	if pw.pid <= 1 {
+		return
+	}
+	s, err := c.client.NewSession()
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	done := make(chan struct{})
+	go func() { s.Run("kill -KILL -- -" + strconv.Itoa(pw.pid) + " 2>/dev/null"); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+func signalNumber(s ssh.Signal) int {
+	n := map[ssh.Signal]int{ssh.SIGHUP: 1, ssh.SIGINT: 2, ssh.SIGQUIT: 3, ssh.SIGILL: 4,
+		ssh.SIGABRT: 6, ssh.SIGFPE: 8, ssh.SIGKILL: 9, ssh.SIGSEGV: 11, ssh.SIGPIPE: 13,
+		ssh.SIGALRM: 14, ssh.SIGTERM: 15, ssh.SIGUSR1: 10, ssh.SIGUSR2: 12}[s]
+	return n
+}
+
+// pidFilter strips the first stderr line (the pid marker) and records the pid.
+type pidFilter struct {
+	w    io.Writer
+	mu   sync.Mutex
+	line []byte
+	done bool
+	pid  int
+	got  chan struct{}
+}
+
+func (p *pidFilter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(b)
+	if !p.done {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			p.line = append(p.line, b...)
+			return n, nil
+		}
+		p.line = append(p.line, b[:i]...)
+		b = b[i+1:]
+		p.done = true
+		if s, ok := strings.CutPrefix(string(p.line), pidMarker); ok {
+			p.pid, _ = strconv.Atoi(s)
+		} else {
+			b = append(append(p.line, '\n'), b...) // not ours: keep it
+		}
+		close(p.got)
+	}
+	if len(b) > 0 {
+		if _, err := p.w.Write(b); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// sumStreamLimit: files up to this size are hashed by reading them over
+// SFTP (cheaper than starting a remote process); larger ones by sha256sum.
+const sumStreamLimit = 4 << 20
+
+// SHA256 hashes a remote file: sha256sum on the host for large files
+// (falling back to streaming when sha256sum is missing), streamed over
+// SFTP for small ones.
+func (h *SSH) SHA256(ctx context.Context, p string) (string, error) {
+	r, err := h.Open(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	f := r.(*sshFile)
+	fi, err := f.Stat()
+	if err != nil {
+		r.Close()
+		return "", &fs.PathError{Op: "sha256", Path: h.name + ":" + p, Err: err}
+	}
+	h.mu.Lock()
+	useCmd := h.sumCmd != 2 && fi.Size() > sumStreamLimit
+	h.mu.Unlock()
+	if useCmd {
+		r.Close()
+		sum, ok, err := h.sha256sum(ctx, p)
+		if ok || err != nil {
+			return sum, err
+		}
+		if r, err = h.Open(ctx, p); err != nil {
+			return "", err
+		}
+	}
+	defer r.Close()
+	hs := sha256.New()
+	if _, err := io.Copy(hs, r); err != nil {
+		return "", &fs.PathError{Op: "sha256", Path: h.name + ":" + p, Err: err}
+	}
+	return hex.EncodeToString(hs.Sum(nil)), nil
+}
+
+// sha256sum runs sha256sum remotely; ok=false means it is not available.
+func (h *SSH) sha256sum(ctx context.Context, p string) (string, bool, error) {
+	res, err := h.Exec(ctx, Command{Path: "sha256sum", Args: []string{"--", h.resolve(p)}})
+	if err != nil {
+		return "", false, &fs.PathError{Op: "sha256", Path: h.name + ":" + p, Err: err}
+	}
+	out := string(res.Stdout)
+	if res.ExitCode == 0 && len(out) >= 64 {
+		if _, err := hex.DecodeString(out[:64]); err == nil {
+			h.mu.Lock()
+			h.sumCmd = 1
+			h.mu.Unlock()
+			return out[:64], true, nil
+		}
+	}
+	if res.ExitCode == 127 {
+		h.mu.Lock()
+		h.sumCmd = 2
+		h.mu.Unlock()
+		return "", false, nil
+	}
+	return "", false, &fs.PathError{Op: "sha256", Path: h.name + ":" + p,
+		Err: fmt.Errorf("sha256sum: exit status %d: %s", res.ExitCode, strings.TrimSpace(string(res.Stderr)))}
+}

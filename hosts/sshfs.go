@@ -1,0 +1,202 @@
+package hosts
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/pkg/sftp"
+)
+
+// fsOp runs fn with the SFTP client of a live connection. A failure that
+// shows the connection is gone closes it, so the next call re-dials.
+func (h *SSH) fsOp(ctx context.Context, op, p string, fn func(c *sftp.Client, rp string) error) error {
+	c, err := h.connect(ctx)
+	if err != nil {
+		return &fs.PathError{Op: op, Path: h.name + ":" + p, Err: err}
+	}
+	err = fn(c.sftp, h.resolve(p))
+	if err == nil {
+		return nil
+	}
+	if connLost(err) {
+		h.drop(c)
+	}
+	if ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
+	return &fs.PathError{Op: op, Path: h.name + ":" + p, Err: err}
+}
+
+func connLost(err error) bool {
+	return errors.Is(err, sftp.ErrSSHFxConnectionLost) || errors.Is(err, io.EOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+func (h *SSH) Stat(ctx context.Context, p string) (fi fs.FileInfo, err error) {
+	err = h.fsOp(ctx, "stat", p, func(c *sftp.Client, rp string) (err error) {
+		fi, err = c.Stat(rp)
+		return err
+	})
+	return fi, err
+}
+
+// Lstat is Stat without following a final symbolic link.
+func (h *SSH) Lstat(ctx context.Context, p string) (fi fs.FileInfo, err error) {
+	err = h.fsOp(ctx, "lstat", p, func(c *sftp.Client, rp string) (err error) {
+		fi, err = c.Lstat(rp)
+		return err
+	})
+	return fi, err
+}
+
+// Readlink returns the target of a symbolic link.
+func (h *SSH) Readlink(ctx context.Context, p string) (target string, err error) {
+	err = h.fsOp(ctx, "readlink", p, func(c *sftp.Client, rp string) (err error) {
+		target, err = c.ReadLink(rp)
+		return err
+	})
+	return target, err
+}
+
+func (h *SSH) ReadDir(ctx context.Context, p string) (ents []fs.FileInfo, err error) {
+	err = h.fsOp(ctx, "readdir", p, func(c *sftp.Client, rp string) (err error) {
+		ents, err = c.ReadDirContext(ctx, rp)
+		return err
+	})
+	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
+	return ents, err
+}
+
+func (h *SSH) Open(ctx context.Context, p string) (io.ReadCloser, error) {
+	var f *sftp.File
+	err := h.fsOp(ctx, "open", p, func(c *sftp.Client, rp string) (err error) {
+		f, err = c.Open(rp)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &sshFile{File: f, ctx: ctx}, nil
+}
+
+func (h *SSH) Create(ctx context.Context, p string, perm fs.FileMode) (io.WriteCloser, error) {
+	var f *sftp.File
+	err := h.fsOp(ctx, "create", p, func(c *sftp.Client, rp string) (err error) {
+		f, err = c.OpenFile(rp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+		if err != nil {
+			return err
+		}
+		if err = f.Chmod(perm); err != nil {
+			f.Close()
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &sshFile{File: f, ctx: ctx}, nil
+}
+
+func (h *SSH) MkdirAll(ctx context.Context, p string, perm fs.FileMode) error {
+	return h.fsOp(ctx, "mkdir", p, func(c *sftp.Client, rp string) error {
+		if fi, err := c.Stat(rp); err == nil && fi.IsDir() {
+			return nil
+		}
+		return c.MkdirAll(rp)
+	})
+}
+
+func (h *SSH) Rename(ctx context.Context, oldpath, newpath string) error {
+	return h.fsOp(ctx, "rename", oldpath, func(c *sftp.Client, rp string) error {
+		return c.PosixRename(rp, h.resolve(newpath))
+	})
+}
+
+func (h *SSH) Remove(ctx context.Context, p string) error {
+	return h.fsOp(ctx, "remove", p, func(c *sftp.Client, rp string) error {
+		return c.Remove(rp)
+	})
+}
+
+func (h *SSH) RemoveAll(ctx context.Context, p string) error {
+	return h.fsOp(ctx, "removeall", p, func(c *sftp.Client, rp string) error {
+		if _, err := c.Lstat(rp); errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return c.RemoveAll(rp)
+	})
+}
+
+func (h *SSH) Chmod(ctx context.Context, p string, mode fs.FileMode) error {
+	return h.fsOp(ctx, "chmod", p, func(c *sftp.Client, rp string) error {
+		return c.Chmod(rp, mode)
+	})
+}
+
+func (h *SSH) Chtimes(ctx context.Context, p string, atime, mtime time.Time) error {
+	return h.fsOp(ctx, "chtimes", p, func(c *sftp.Client, rp string) error {
+		return c.Chtimes(rp, atime, mtime)
+	})
+}
+
+// sshFile is a remote file whose bulk transfers (WriteTo, ReadFrom) use
+// pipelined SFTP requests and stop when ctx ends.
+type sshFile struct {
+	*sftp.File
+	ctx context.Context
+}
+
+func (f *sshFile) Read(b []byte) (int, error) {
+	if f.ctx.Err() != nil {
+		return 0, context.Cause(f.ctx)
+	}
+	return f.File.Read(b)
+}
+
+func (f *sshFile) Write(b []byte) (int, error) {
+	if f.ctx.Err() != nil {
+		return 0, context.Cause(f.ctx)
+	}
+	return f.File.Write(b)
+}
+
+func (f *sshFile) WriteTo(w io.Writer) (int64, error) {
+	return f.File.WriteTo(ctxWriter{f.ctx, w})
+}
+
+func (f *sshFile) ReadFrom(r io.Reader) (int64, error) {
+	if s, ok := r.(interface{ Size() int64 }); ok {
+		return f.File.ReadFrom(sizedReader{ctxReader{f.ctx, r}, s.Size()})
+	}
+	return f.File.ReadFrom(ctxReader{f.ctx, r})
+}
+
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(b []byte) (int, error) {
+	if c.ctx.Err() != nil {
+		return 0, context.Cause(c.ctx)
+	}
+	return c.w.Write(b)
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if c.ctx.Err() != nil {
+		return 0, context.Cause(c.ctx)
+	}
+	return c.r.Read(b)
+}

@@ -1,0 +1,316 @@
+package sshtest
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+)
+
+type inProcess struct {
+	srv *Server
+	ln  net.Listener
+	cfg *ssh.ServerConfig
+
+	quota atomic.Int64 // <0: unlimited; else bytes that may still be written
+	execs atomic.Int64
+
+	fmu      sync.Mutex
+	dropLeft int64 // >0: cut the connection once this many more bytes arrive
+	drops    int64
+
+	mu    sync.Mutex
+	conns map[net.Conn]bool
+	wg    sync.WaitGroup
+}
+
+// StartInProcess starts an SSH server with SFTP (pkg/sftp request server
+// over the real file system) and exec (/bin/sh -c) on 127.0.0.1, stopped
+// when the test ends.
+func StartInProcess(t testing.TB) *Server {
+	t.Helper()
+	base := t.TempDir()
+	s := newServer(t, base)
+	ip := &inProcess{srv: s, conns: map[net.Conn]bool{}}
+	ip.quota.Store(-1)
+	s.inproc = ip
+	authorized := s.UserKey.Public().Marshal()
+	ip.cfg = &ssh.ServerConfig{
+		PublicKeyCallback: func(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+			if meta.User() == s.User && bytes.Equal(key.Marshal(), authorized) {
+				return nil, nil
+			}
+			return nil, errors.New("unknown public key")
+		},
+	}
+	ip.cfg.AddHostKey(s.HostKey.Signer)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip.ln = ln
+	s.Addr = ln.Addr().String()
+	s.KnownHosts = filepath.Join(base, "known_hosts")
+	WriteKnownHosts(t, s.KnownHosts, s.Addr, s.HostKey.Public())
+	ip.wg.Add(1)
+	go ip.serve()
+	t.Cleanup(ip.close)
+	return s
+}
+
+// DropAfter makes the server cut the connection that receives the next n
+// bytes (counted across connections) — once; then it serves normally.
+func (s *Server) DropAfter(n int64) {
+	ip := s.mustInProc()
+	ip.fmu.Lock()
+	ip.dropLeft = n
+	ip.fmu.Unlock()
+}
+
+// Drops reports how many connections DropAfter has cut.
+func (s *Server) Drops() int64 {
+	ip := s.mustInProc()
+	ip.fmu.Lock()
+	defer ip.fmu.Unlock()
+	return ip.drops
+}
+
+// received counts n incoming bytes and reports whether to cut now.
+func (ip *inProcess) received(n int) bool {
+	ip.fmu.Lock()
+	defer ip.fmu.Unlock()
+	if ip.dropLeft <= 0 || n <= 0 {
+		return false
+	}
+	ip.dropLeft -= int64(n)
+	if ip.dropLeft > 0 {
+		return false
+	}
+	ip.dropLeft = 0
+	ip.drops++
+	return true
+}
+
+// SetQuota lets SFTP writes store n more bytes in all, after which they
+// fail with ENOSPC ("no space left on device"), like a full disk; n < 0
+// lifts the limit.
+func (s *Server) SetQuota(n int64) { s.mustInProc().quota.Store(n) }
+
+// Execs reports how many exec requests the server has run.
+func (s *Server) Execs() int64 { return s.mustInProc().execs.Load() }
+
+// ChangeHostKey makes the server present a new host key (known_hosts is
+// left as it is, so clients must refuse it).
+func (s *Server) ChangeHostKey(t testing.TB) {
+	ip := s.mustInProc()
+	s.HostKey = NewKey(t)
+	cfg := *ip.cfg
+	cfg.AddHostKey(s.HostKey.Signer)
+	ip.mu.Lock()
+	ip.cfg = &cfg
+	ip.mu.Unlock()
+}
+
+// CloseConnections cuts every open client connection.
+func (s *Server) CloseConnections() {
+	ip := s.mustInProc()
+	ip.mu.Lock()
+	defer ip.mu.Unlock()
+	for c := range ip.conns {
+		c.Close()
+	}
+}
+
+func (s *Server) mustInProc() *inProcess {
+	if s.inproc == nil {
+		panic("sshtest: fault injection needs the in-process server")
+	}
+	return s.inproc
+}
+
+func (ip *inProcess) close() {
+	ip.ln.Close()
+	ip.mu.Lock()
+	for c := range ip.conns {
+		c.Close()
+	}
+	ip.mu.Unlock()
+	ip.wg.Wait()
+}
+
+func (ip *inProcess) serve() {
+	defer ip.wg.Done()
+	for {
+		nc, err := ip.ln.Accept()
+		if err != nil {
+			return
+		}
+		c := &faultConn{Conn: nc, ip: ip}
+		ip.mu.Lock()
+		ip.conns[c] = true
+		cfg := ip.cfg
+		ip.mu.Unlock()
+		ip.wg.Add(1)
+		go func() {
+			defer ip.wg.Done()
+			defer func() { ip.mu.Lock(); delete(ip.conns, c); ip.mu.Unlock(); c.Close() }()
+			ip.handleConn(c, cfg)
+		}()
+	}
+}
+
+// faultConn counts incoming bytes for DropAfter.
+type faultConn struct {
+	net.Conn
+	ip *inProcess
+}
+
+func (c *faultConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if c.ip.received(n) {
+		c.Conn.Close()
+		return 0, net.ErrClosed
+	}
+	return n, err
+}
+
+func (ip *inProcess) handleConn(nc net.Conn, cfg *ssh.ServerConfig) {
+	sc, chans, reqs, err := ssh.NewServerConn(nc, cfg)
+	if err != nil {
+		return
+	}
+	defer sc.Close()
+	go ssh.DiscardRequests(reqs)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for nch := range chans {
+		if nch.ChannelType() != "session" {
+			nch.Reject(ssh.UnknownChannelType, "only sessions")
+			continue
+		}
+		ch, creqs, err := nch.Accept()
+		if err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ip.session(ch, creqs)
+		}()
+	}
+}
+
+// session serves one session channel: an exec or the sftp subsystem.
+func (ip *inProcess) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
+	defer ch.Close()
+	var proc *os.Process
+	var procMu sync.Mutex
+	done := make(chan struct{})
+	started := false
+	for req := range reqs {
+		switch req.Type {
+		case "exec":
+			var p struct{ Cmd string }
+			if started || ssh.Unmarshal(req.Payload, &p) != nil {
+				req.Reply(false, nil)
+				continue
+			}
+			started = true
+			ip.execs.Add(1)
+			cmd := exec.Command("/bin/sh", "-c", p.Cmd)
+			cmd.Dir = ip.srv.Dir
+			cmd.Env = os.Environ()
+			cmd.Stdout, cmd.Stderr = ch, ch.Stderr()
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // as sshd does
+			if err := cmd.Start(); err != nil {
+				req.Reply(false, nil)
+				return
+			}
+			procMu.Lock()
+			proc = cmd.Process
+			procMu.Unlock()
+			req.Reply(true, nil)
+			go func() {
+				defer close(done)
+				err := cmd.Wait()
+				var ee *exec.ExitError
+				status := 0
+				if errors.As(err, &ee) {
+					ws := ee.Sys().(syscall.WaitStatus)
+					if ws.Signaled() {
+						sendExitSignal(ch, ws.Signal())
+						ch.Close()
+						return
+					}
+					status = ws.ExitStatus()
+				}
+				ch.SendRequest("exit-status", false, binary.BigEndian.AppendUint32(nil, uint32(status)))
+				ch.Close()
+			}()
+		case "subsystem":
+			var p struct{ Name string }
+			if started || ssh.Unmarshal(req.Payload, &p) != nil || p.Name != "sftp" {
+				req.Reply(false, nil)
+				continue
+			}
+			started = true
+			req.Reply(true, nil)
+			go func() {
+				defer close(done)
+				rs := sftp.NewRequestServer(ch, osHandlers(ip), sftp.WithStartDirectory(ip.srv.Dir))
+				rs.Serve()
+				rs.Close()
+				ch.Close()
+			}()
+		case "signal":
+			var p struct{ Name string }
+			ssh.Unmarshal(req.Payload, &p)
+			procMu.Lock()
+			if proc != nil {
+				if sig, ok := signals[p.Name]; ok {
+					proc.Signal(sig)
+				}
+			}
+			procMu.Unlock()
+			if req.WantReply {
+				req.Reply(true, nil)
+			}
+		default: // env, pty-req, shell: refused, like a locked-down server
+			if req.WantReply {
+				req.Reply(false, nil)
+			}
+		}
+	}
+	if started {
+		<-done
+	}
+}
+
+var signals = map[string]syscall.Signal{"KILL": syscall.SIGKILL, "TERM": syscall.SIGTERM,
+	"INT": syscall.SIGINT, "HUP": syscall.SIGHUP, "QUIT": syscall.SIGQUIT}
+
+func sendExitSignal(ch ssh.Channel, sig syscall.Signal) {
+	name := "KILL"
+	for n, s := range signals {
+		if s == sig {
+			name = n
+		}
+	}
+	msg := struct {
+		Signal     string
+		CoreDumped bool
+		Error      string
+		Lang       string
+	}{Signal: name}
+	ch.SendRequest("exit-signal", false, ssh.Marshal(&msg))
+}
