@@ -1,16 +1,8 @@
 package runner
 
-import (
-	"errors"
+import "github.com/planrun/planrun/plan"
 
-	"github.com/planrun/planrun/plan"
-	"github.com/planrun/planrun/steps"
+var (
+	defaultResolve     ResolveFunc     = plan.Resolve
+	defaultFingerprint FingerprintFunc = plan.Fingerprint
 )
-
-func defaultResolve(s *plan.Step, reg *steps.Registry, outputs func(string) (steps.Outputs, bool), getenv func(string) (string, bool)) (any, map[string]any, error) {
-	return nil, nil, errors.New("no resolver: plan.Resolve is not available")
-}
-
-func defaultFingerprint(s *plan.Step, kindVersion int, params map[string]any) string {
-	return ""
-}

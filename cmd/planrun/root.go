@@ -17,6 +17,7 @@ const (
 	exitInvalidPlan = 3
 	exitLocked      = 4
 	exitDrift       = 5
+	exitBadState    = 6 // state written by a newer planrun, or a corrupted events file
 	exitInterrupted = 130
 )
 
@@ -54,7 +55,8 @@ and resumes after a failure without redoing what succeeded. Its first job is
 migrating FATE models between clusters with new party ids.
 
 Exit codes: 0 success, 1 a step failed, 2 usage error, 3 invalid plan,
-4 state locked by another run, 5 plan drift needs --accept-drift, 130 interrupted.`,
+4 state locked by another run, 5 plan drift needs --accept-drift,
+6 state directory from a newer planrun or corrupted, 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -65,6 +67,13 @@ Exit codes: 0 success, 1 a step failed, 2 usage error, 3 invalid plan,
 	root.AddCommand(
 		// commands: keep one per line
 		newVersionCmd(),
+		newValidateCmd(s),
+		newSchemaCmd(s),
+		newApplyCmd(s),
+		newResumeCmd(s),
+		newStatusCmd(s),
+		newUnlockCmd(s),
+		newPlanCmd(s),
 	)
 	return root
 }

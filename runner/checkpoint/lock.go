@@ -102,3 +102,7 @@ func (s *FileStore) BreakLock(ctx context.Context) (Holder, bool, error) {
 	}
 	return h, ok, nil
 }
+
+// Holder returns the holder recorded in the lock file: the current holder
+// while a run holds the lock, or one that died without unlocking.
+func (s *FileStore) Holder() (Holder, bool) { return s.readHolder() }

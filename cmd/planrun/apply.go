@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/planrun/planrun/plan"
+	"github.com/planrun/planrun/runner/checkpoint"
+)
+
+// applyFlags are the flags of `planrun apply`.
+type applyFlags struct {
+	state string
+	only  []string
+	sched runFlags
+	out   outputFlags
+}
+
+func newApplyCmd(s streams) *cobra.Command {
+	f := &applyFlags{}
+	cmd := &cobra.Command{
+		Use:   "apply PLAN",
+		Short: "Run a plan",
+		Long: `Run a plan: validate it, then run its steps as a dependency graph, recording
+every state change in the state directory (a new run under runs/<run-id>).
+
+Run ids are UTC timestamps (20261125T193000.123456Z): they sort by time. When
+the state holds an earlier run of the same plan (same hash), steps that
+succeeded there with the same fingerprint are not run again ("already done").`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runApply(cmd.Context(), s, f, args[0], commandLine(cmd, args))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.state, "state", defaultState, "state `DIR`")
+	fs.StringSliceVar(&f.only, "only", nil, "run only these step `ID`s and what they need")
+	f.sched.add(fs)
+	f.out.add(fs)
+	return cmd
+}
+
+func runApply(ctx context.Context, s streams, f *applyFlags, file, command string) error {
+	reg := kindRegistry()
+	p, err := loadPlan(file, reg, s.err)
+	if err != nil {
+		return err
+	}
+	for _, id := range f.only {
+		if _, ok := p.Step(id); !ok {
+			return &exitError{Code: exitUsage, Err: fmt.Errorf("--only: plan has no step %q", id)}
+		}
+	}
+	st, lock, err := openState(ctx, f.state, command)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	prior, err := priorOfSamePlan(ctx, st, p.Hash)
+	if err != nil {
+		return stateError(err)
+	}
+	run, err := createRun(ctx, st, p)
+	if err != nil {
+		return stateError(err)
+	}
+	defer run.Close()
+	x := &execution{store: st, run: run, plan: p, reg: reg, prior: prior, only: f.only, sched: f.sched, out: f.out, command: command}
+	return x.execute(ctx, s)
+}
+
+// priorOfSamePlan folds the latest run of the plan with this hash, if any.
+func priorOfSamePlan(ctx context.Context, st checkpoint.Store, hash string) (map[string]*checkpoint.StepState, error) {
+	ids, err := st.Runs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(ids) - 1; i >= 0; i-- {
+		d, err := st.LoadRun(ctx, ids[i])
+		if err != nil {
+			return nil, err
+		}
+		if d.Plan.Hash == hash {
+			return checkpoint.Fold(d.Events), nil
+		}
+	}
+	return nil, nil
+}
+
+// createRun creates a run with a fresh time-based id (a later microsecond
+// if that id is taken).
+func createRun(ctx context.Context, st checkpoint.Store, p *plan.Plan) (checkpoint.Run, error) {
+	t := time.Now()
+	for range 100 {
+		r, err := st.CreateRun(ctx, checkpoint.NewRunID(t), p)
+		if err == nil || !errors.Is(err, fs.ErrExist) {
+			return r, err
+		}
+		t = t.Add(time.Microsecond)
+	}
+	return nil, errors.New("create run: no free run id")
+}

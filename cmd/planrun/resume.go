@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/planrun/planrun/plan"
+	"github.com/planrun/planrun/runner/checkpoint"
+)
+
+// resumeFlags are the flags of `planrun resume`.
+type resumeFlags struct {
+	state       string
+	planFile    string
+	from        []string
+	acceptDrift bool
+	sched       runFlags
+	out         outputFlags
+}
+
+func newResumeCmd(s streams) *cobra.Command {
+	f := &resumeFlags{}
+	cmd := &cobra.Command{
+		Use:   "resume",
+		Short: "Continue the last run from its checkpoint",
+		Long: `Continue the latest run of the state directory with its frozen plan.
+
+Steps that succeeded (with an unchanged fingerprint) keep their outputs and
+are not run again; failed, interrupted, skipped and never-started steps run.
+A step recorded as started with no result has an unknown outcome: its kind's
+probe decides, an idempotent kind runs again, any other kind fails with a
+message asking you to check and use --from.
+
+--plan FILE compares FILE with the frozen plan: steps whose parameters
+changed run again with everything downstream; a changed structure (steps
+added or removed, needs changed) stops with exit 5 and the diff unless
+--accept-drift. --from ID runs ID and everything downstream again.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runResume(cmd.Context(), s, f, commandLine(cmd, args))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.state, "state", defaultState, "state `DIR`")
+	fs.StringVar(&f.planFile, "plan", "", "compare with the plan in `FILE` and resume with it")
+	fs.StringSliceVar(&f.from, "from", nil, "run step `ID` and everything downstream again")
+	fs.BoolVar(&f.acceptDrift, "accept-drift", false, "resume even if --plan changed the plan's structure")
+	f.sched.add(fs)
+	f.out.add(fs)
+	return cmd
+}
+
+func runResume(ctx context.Context, s streams, f *resumeFlags, command string) error {
+	reg := kindRegistry()
+	st, lock, err := openState(ctx, f.state, command)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	id, err := checkpoint.Latest(ctx, st)
+	if errors.Is(err, checkpoint.ErrNoRuns) {
+		return &exitError{Code: exitUsage, Err: fmt.Errorf("nothing to resume: no run recorded in %s (start one with `planrun apply PLAN`)", f.state)}
+	}
+	if err != nil {
+		return stateError(err)
+	}
+	d, err := st.LoadRun(ctx, id)
+	if err != nil {
+		return stateError(err)
+	}
+	p := d.Plan
+	var force []string
+	var newPlan *plan.Plan
+	if f.planFile != "" {
+		np, err := loadPlan(f.planFile, reg, s.err)
+		if err != nil {
+			return err
+		}
+		drift := plan.Diff(p, np)
+		if drift.StructureChanged && !f.acceptDrift {
+			fmt.Fprint(s.err, drift.String())
+			return &exitError{Code: exitDrift, Err: fmt.Errorf("the plan's structure changed since run %s was checkpointed (diff above): resume with --accept-drift to run the new plan", id)}
+		}
+		if !drift.Empty() {
+			fmt.Fprint(s.err, drift.String())
+			changed := append(append([]string(nil), drift.ParamChanged...), drift.NeedsChanged...)
+			force = plan.DownstreamOf(np, changed)
+			newPlan = np
+		}
+		p = np
+	}
+	for _, sid := range f.from {
+		if _, ok := p.Step(sid); !ok {
+			return &exitError{Code: exitUsage, Err: fmt.Errorf("--from: plan has no step %q", sid)}
+		}
+	}
+	force = append(force, plan.DownstreamOf(p, f.from)...)
+	run, err := st.OpenRun(ctx, id)
+	if err != nil {
+		return stateError(err)
+	}
+	defer run.Close()
+	if newPlan != nil {
+		if err := run.SetPlan(ctx, newPlan); err != nil {
+			return stateError(err)
+		}
+	}
+	x := &execution{store: st, run: run, plan: p, reg: reg, prior: checkpoint.Fold(d.Events), priorInRun: true,
+		force: force, sched: f.sched, out: f.out, command: command}
+	return x.execute(ctx, s)
+}

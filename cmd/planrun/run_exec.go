@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/internal/view"
+	"github.com/planrun/planrun/plan"
+	"github.com/planrun/planrun/runner"
+	"github.com/planrun/planrun/runner/checkpoint"
+	"github.com/planrun/planrun/steps"
+)
+
+// outputFlags are the output flags of apply and resume.
+type outputFlags struct {
+	output string
+	junit  string
+}
+
+func (f *outputFlags) add(fs *pflag.FlagSet) {
+	fs.StringVar(&f.output, "output", "text", "output: text (live view on a terminal, one line per state change otherwise) or json (NDJSON events)")
+	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `FILE`")
+}
+
+// runFlags are the scheduling flags of apply and resume.
+type runFlags struct {
+	parallel  int
+	keepGoing bool
+}
+
+func (f *runFlags) add(fs *pflag.FlagSet) {
+	fs.IntVar(&f.parallel, "parallel", runner.DefaultParallel, "run at most `N` steps at once")
+	fs.BoolVar(&f.keepGoing, "keep-going", false, "after a failure, keep running steps that do not depend on it")
+}
+
+// execution is one apply or resume session over an open run.
+type execution struct {
+	store      *checkpoint.FileStore
+	run        checkpoint.Run
+	plan       *plan.Plan
+	reg        *steps.Registry
+	prior      map[string]*checkpoint.StepState
+	priorInRun bool
+	only       []string
+	force      []string
+	sched      runFlags
+	out        outputFlags
+	command    string
+}
+
+// execute runs the session with signals handled and output rendered, and
+// returns the command's exit error.
+func (x *execution) execute(ctx context.Context, s streams) error {
+	if x.sched.parallel < 1 {
+		return &exitError{Code: exitUsage, Err: fmt.Errorf("--parallel must be at least 1, not %d", x.sched.parallel)}
+	}
+	out, err := view.ForWriter(s.out, x.out.output, view.LiveOptions{Total: len(x.plan.Steps), NoColor: !view.ColorAllowed(os.Getenv)})
+	if err != nil {
+		return &exitError{Code: exitUsage, Err: err}
+	}
+	var obs runner.Observer = out
+	if x.out.junit != "" {
+		j := view.NewJUnit(x.out.junit)
+		j.SetName(x.plan.Name)
+		obs = view.Multi(out, j)
+	}
+	pool := hosts.NewPool(x.plan.Hosts, hosts.PoolOptions{BaseDir: x.plan.BaseDir})
+	defer pool.Close()
+	workDir := filepath.Join(x.store.RunDir(x.run.ID()), "work")
+	if err := os.MkdirAll(workDir, 0o755); err != nil {
+		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("create work directory: %w", err)}
+	}
+	ctx, stop := interruptible(ctx, s.err)
+	defer stop()
+	sum, err := runner.Run(ctx, x.plan, runner.Options{
+		Registry: x.reg, Hosts: pool, Run: x.run, Prior: x.prior, PriorInRun: x.priorInRun,
+		Parallel: x.sched.parallel, KeepGoing: x.sched.keepGoing, Only: x.only, Force: x.force,
+		Observer: obs, WorkDir: workDir, Redactor: redactorFor(x.plan, os.LookupEnv), Command: x.command,
+	})
+	if cerr := obs.(interface{ Close() error }).Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return stateError(err)
+	}
+	if sum.AlreadyDone > 0 && x.out.output != view.FormatJSON {
+		fmt.Fprintf(s.err, "planrun: %d step(s) already done were not run again\n", sum.AlreadyDone)
+	}
+	return summaryExit(sum, s.err)
+}

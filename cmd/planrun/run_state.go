@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/planrun/planrun/internal/redact"
+	"github.com/planrun/planrun/plan"
+	"github.com/planrun/planrun/runner"
+	"github.com/planrun/planrun/runner/checkpoint"
+	"github.com/planrun/planrun/steps"
+	"github.com/planrun/planrun/steps/all"
+)
+
+// defaultState is the state directory when --state is not given.
+const defaultState = ".planrun"
+
+// testKinds are extra step kinds the test binary registers (see
+// run_kinds_test.go); always empty in planrun itself.
+var testKinds []steps.Kind
+
+// kindRegistry is every kind the run commands know.
+func kindRegistry() *steps.Registry {
+	reg := all.Registry()
+	if len(testKinds) == 0 {
+		return reg
+	}
+	var ks []steps.Kind
+	for _, n := range reg.Names() {
+		k, _ := reg.Lookup(n)
+		ks = append(ks, k)
+	}
+	return steps.NewRegistry(append(ks, testKinds...)...)
+}
+
+// loadPlan loads a plan file; problems exit 3, each printed as
+// file:line:col: message.
+func loadPlan(file string, reg *steps.Registry, stderr io.Writer) (*plan.Plan, error) {
+	p, err := plan.Load([]string{file}, plan.Options{Registry: reg})
+	if err == nil {
+		return p, nil
+	}
+	var es plan.Errors
+	if errors.As(err, &es) {
+		for _, e := range es {
+			fmt.Fprintln(stderr, e)
+		}
+		return nil, &exitError{Code: exitInvalidPlan, Err: fmt.Errorf("invalid plan %s: %d problem(s)", file, len(es))}
+	}
+	return nil, &exitError{Code: exitInvalidPlan, Err: err}
+}
+
+// stateError maps checkpoint errors to exit codes: a lock held by another
+// run exits 4, a state written by a newer planrun or a corrupted event
+// exits 6; anything else is a failure (1).
+func stateError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var le *checkpoint.LockedError
+	var fe *checkpoint.FormatError
+	var ce *checkpoint.CorruptError
+	switch {
+	case errors.As(err, &le):
+		return &exitError{Code: exitLocked, Err: err}
+	case errors.As(err, &fe), errors.As(err, &ce):
+		return &exitError{Code: exitBadState, Err: err}
+	}
+	return &exitError{Code: exitStepFailed, Err: err}
+}
+
+// openState opens the state directory and takes its lock for command.
+func openState(ctx context.Context, dir, command string) (*checkpoint.FileStore, checkpoint.Unlocker, error) {
+	st, err := checkpoint.OpenFile(dir)
+	if err != nil {
+		return nil, nil, stateError(err)
+	}
+	u, err := st.Lock(ctx, checkpoint.CurrentHolder(command))
+	if err != nil {
+		return nil, nil, stateError(err)
+	}
+	return st, u, nil
+}
+
+// commandLine is how the lock records the running command.
+func commandLine(cmd *cobra.Command, args []string) string {
+	return strings.TrimSpace("planrun " + cmd.Name() + " " + strings.Join(args, " "))
+}
+
+var envRef = regexp.MustCompile(`\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+
+// redactorFor knows the secrets of a plan: the values of every environment
+// variable the plan file or its steps reference, and of every host's
+// flow_secret_env.
+func redactorFor(p *plan.Plan, getenv func(string) (string, bool)) *redact.Redactor {
+	names := map[string]bool{}
+	if p.File != "" {
+		if b, err := os.ReadFile(p.File); err == nil {
+			for _, m := range envRef.FindAllSubmatch(b, -1) {
+				names[string(m[1])] = true
+			}
+		}
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			for _, m := range envRef.FindAllStringSubmatch(x, -1) {
+				names[m[1]] = true
+			}
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	for _, s := range p.Steps {
+		walk(s.With)
+	}
+	for _, h := range p.Hosts {
+		if h.FlowSecretEnv != "" {
+			names[h.FlowSecretEnv] = true
+		}
+	}
+	keys := make([]string, 0, len(names))
+	for n := range names {
+		keys = append(keys, n)
+	}
+	sort.Strings(keys)
+	var secrets []string
+	for _, n := range keys {
+		if v, ok := getenv(n); ok {
+			secrets = append(secrets, v)
+		}
+	}
+	return redact.New(secrets...)
+}
+
+// interruptible returns a context cancelled by the first SIGINT/SIGTERM;
+// a second one exits at once with 130. stop releases the signals.
+func interruptible(parent context.Context, stderr io.Writer) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(parent)
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			fmt.Fprintf(stderr, "planrun: %v: stopping running steps (again to exit now)\n", s)
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-ch:
+			fmt.Fprintln(stderr, "planrun: exiting now")
+			os.Exit(exitInterrupted)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel()
+	}
+}
+
+// summaryExit reports a run's failures and maps its status to an exit code.
+func summaryExit(sum *runner.Summary, stderr io.Writer) error {
+	for _, e := range sum.Errors {
+		fmt.Fprintln(stderr, "planrun:", e)
+	}
+	switch sum.Status {
+	case runner.StatusOK:
+		return nil
+	case runner.StatusInterrupted:
+		return &exitError{Code: exitInterrupted, Err: errors.New("interrupted: run `planrun resume` to continue")}
+	}
+	return &exitError{Code: exitStepFailed, Err: fmt.Errorf("run failed: %s; fix the cause and run `planrun resume`", sum)}
+}
