@@ -53,7 +53,7 @@ func runEvents() []checkpoint.Event {
 		"model_version": "202006171904247702041", "zip": "work/guest.zip",
 		"sha256": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"}
 	return []checkpoint.Event{
-		ev(0, checkpoint.Event{Type: checkpoint.RunStarted}),
+		ev(0, checkpoint.Event{Type: checkpoint.RunStarted, Reason: "apply"}),
 		ev(5, checkpoint.Event{Type: checkpoint.StepStarted, Step: "copy-guest", Kind: "transfer", Host: "old-guest", Attempt: 1}),
 		ev(1205, checkpoint.Event{Type: checkpoint.StepSucceeded, Step: "copy-guest", Kind: "transfer", Host: "old-guest", Attempt: 1, Outputs: copyOut, DurationMS: 1200}),
 		ev(1210, checkpoint.Event{Type: checkpoint.StepStarted, Step: "migrate-guest", Kind: "migrate", Host: "local", Attempt: 1}),
@@ -70,6 +70,6 @@ func runEvents() []checkpoint.Event {
 		ev(5720, checkpoint.Event{Type: checkpoint.StepFailed, Step: "m2-ship", Kind: "transfer", Host: "new-guest", Batch: "models", Item: "m2", Attempt: 2,
 			Error: "upload m2.zip to new-guest: permission denied\nsftp: /data/import is read-only"}),
 		ev(5721, checkpoint.Event{Type: checkpoint.StepSkipped, Step: "m2-import", Kind: "import", Host: "new-guest", Batch: "models", Item: "m2", Reason: "upstream m2-ship failed"}),
-		ev(5730, checkpoint.Event{Type: checkpoint.RunFinished, Status: "failed", DurationMS: 5730}),
+		ev(5730, checkpoint.Event{Type: checkpoint.RunFinished, Status: "failed", DurationMS: 5730, Reason: "4 steps ok, 1 failed, 1 skipped; items: 1 ok, 1 failed"}),
 	}
 }

@@ -16,7 +16,7 @@ const LinesProgressEvery = 10 * time.Second
 // Lines writes exactly one line per state change, for logs and CI (any
 // output that is not a terminal). The format is stable:
 //
-//	2026-11-25T19:30:00Z run_started run 20261125-193000-ab12
+//	2026-11-25T19:30:00Z run_started run 20261125-193000-ab12: apply
 //	2026-11-25T19:30:00Z step_started copy-guest (transfer, host old-guest) attempt 1
 //	2026-11-25T19:30:10Z progress copy-guest 12.0 MiB / 40.0 MiB 30%
 //	2026-11-25T19:30:12Z step_succeeded copy-guest (transfer, host old-guest) 12.0s
@@ -24,7 +24,7 @@ const LinesProgressEvery = 10 * time.Second
 //	2026-11-25T19:30:20Z step_failed ship-guest (transfer, host new-guest) attempt 3 7.1s: <error>
 //	2026-11-25T19:30:20Z step_skipped import-guest (import, host new-guest): <reason>
 //	2026-11-25T19:30:20Z step_interrupted copy-host (transfer, host old-host) attempt 1 3.0s
-//	2026-11-25T19:30:20Z run_finished run 20261125-193000-ab12 failed 20.0s
+//	2026-11-25T19:30:20Z run_finished run 20261125-193000-ab12 failed 20.0s: <summary>
 //
 // Multi-line errors are folded onto the line with " ⏎ ". A step that keeps
 // reporting byte progress gets a progress line at most every
@@ -99,15 +99,14 @@ func appendLine(b []byte, e checkpoint.Event, r *running) []byte {
 	return append(b, '\n')
 }
 
-// eventMessage is the error or reason an event carries.
+// eventMessage is the error an event carries, or else its reason (why a
+// step was skipped or counted done, the command that started a run, the
+// summary that ended it).
 func eventMessage(e checkpoint.Event) string {
 	if e.Error != "" {
 		return e.Error
 	}
-	if e.Type == checkpoint.StepSkipped || e.Type == checkpoint.StepInterrupted {
-		return e.Reason
-	}
-	return ""
+	return e.Reason
 }
 
 // Progress prints a progress line for step at most every

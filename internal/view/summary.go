@@ -19,13 +19,6 @@ const (
 	OutcomeUnknown     = "unknown" // started, no result
 )
 
-// DoneReasonPrefix starts the Reason of a step_skipped event for a step
-// whose work is already done (resume, or a probe that found it in place).
-// Such a step counts as ok for its batch item; a skip for any other reason
-// (upstream failed) does not. A step_skipped event that carries Outputs is
-// also taken as done.
-const DoneReasonPrefix = "already"
-
 // Summary accumulates a run's outcome from its events: step counts, batch
 // items, and what moved where. It is an Observer, safe for concurrent use;
 // feed it every event (or a whole events.jsonl) and read it at the end.
@@ -93,7 +86,9 @@ func (s *Summary) Event(e checkpoint.Event) {
 		o.outcome = OutcomeInterrupted
 	case checkpoint.StepSkipped:
 		o.outcome = OutcomeSkipped
-		o.done = strings.HasPrefix(e.Reason, DoneReasonPrefix) || len(e.Outputs) > 0
+		// A success carried over from an earlier run (resume) is done,
+		// not skipped: it counts as ok, also for its batch item.
+		o.done = e.Reason == checkpoint.ReasonAlreadyDone
 		if len(e.Outputs) > 0 {
 			o.outputs = e.Outputs
 		}
@@ -112,7 +107,10 @@ func (s *Summary) Progress(string, int64, int64) {}
 
 // Counts is what a Summary found.
 type Counts struct {
-	Steps, OK, Failed, Skipped, Interrupted, Unknown int
+	// OK counts steps that succeeded in this run, AlreadyDone those whose
+	// earlier success was kept (step_skipped with reason "already done");
+	// Skipped counts the other skips (upstream failed, run stopping).
+	Steps, OK, AlreadyDone, Failed, Skipped, Interrupted, Unknown int
 	// Batch items (a batch's copy of its steps for one item). An item is
 	// ok when every step succeeded or was already done, failed when a
 	// step failed or was interrupted, and not run otherwise.
@@ -136,7 +134,11 @@ func (s *Summary) Counts() Counts {
 		case OutcomeFailed:
 			c.Failed++
 		case OutcomeSkipped:
-			c.Skipped++
+			if o.done {
+				c.AlreadyDone++
+			} else {
+				c.Skipped++
+			}
 		case OutcomeInterrupted:
 			c.Interrupted++
 		default:
@@ -258,12 +260,17 @@ func short(s string, n int) string {
 	return s[:n]
 }
 
-// Line is the headline: "5 steps ok, 1 failed, 2 skipped" (interrupted
-// and unknown appear only when non-zero), followed on a second line by
-// "items: 49 ok, 1 failed" when the run had batch items.
+// Line is the headline: "5 steps ok (2 already done), 1 failed, 2 skipped"
+// (already done, interrupted and unfinished appear only when non-zero),
+// followed on a second line by "items: 49 ok, 1 failed" when the run had
+// batch items.
 func (s *Summary) Line() string {
 	c := s.Counts()
-	line := fmt.Sprintf("%s ok, %d failed, %d skipped", plural(int64(c.OK), "step"), c.Failed, c.Skipped)
+	line := plural(int64(c.OK+c.AlreadyDone), "step") + " ok"
+	if c.AlreadyDone > 0 {
+		line += fmt.Sprintf(" (%d already done)", c.AlreadyDone)
+	}
+	line += fmt.Sprintf(", %d failed, %d skipped", c.Failed, c.Skipped)
 	if c.Interrupted > 0 {
 		line += fmt.Sprintf(", %d interrupted", c.Interrupted)
 	}

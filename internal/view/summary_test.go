@@ -40,14 +40,15 @@ func TestSummaryCounts(t *testing.T) {
 			Counts{Steps: 5, OK: 3, Failed: 1, Skipped: 1, Items: 3, ItemsOK: 1, ItemsFailed: 1, ItemsNotRun: 1},
 			"3 steps ok, 1 failed, 1 skipped\nitems: 1 ok, 1 failed, 1 not run",
 		},
-		"already done counts as ok for items": {
+		"already done counts as ok, also for items": {
 			[]checkpoint.Event{
-				ev("step_skipped", "m1-a", "m1", reason("already succeeded in run r1")),
+				ev("step_skipped", "m1-a", "m1", reason(checkpoint.ReasonAlreadyDone)),
 				ev("step_succeeded", "m1-b", "m1"),
-				ev("step_skipped", "m2-a", "m2", func(e *checkpoint.Event) { e.Outputs = map[string]any{"path": "x"} }),
+				ev("step_skipped", "m2-a", "m2", reason(checkpoint.ReasonAlreadyDone)),
+				ev("step_skipped", "m3-a", "m3", reason("upstream x failed")),
 			},
-			Counts{Steps: 3, OK: 1, Skipped: 2, Items: 2, ItemsOK: 2},
-			"1 step ok, 0 failed, 2 skipped\nitems: 2 ok, 0 failed",
+			Counts{Steps: 4, OK: 1, AlreadyDone: 2, Skipped: 1, Items: 3, ItemsOK: 2, ItemsNotRun: 1},
+			"3 steps ok (2 already done), 0 failed, 1 skipped\nitems: 2 ok, 0 failed, 1 not run",
 		},
 		"latest event wins (resume)": {
 			[]checkpoint.Event{ev("step_failed", "a", ""), ev("step_started", "a", ""), ev("step_succeeded", "a", "")},
