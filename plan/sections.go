@@ -65,7 +65,7 @@ func (l *loader) sections(s *source) {
 	if _, v := mapGet(s.root, "vars"); v != nil && v.Kind == yaml.MappingNode && !l.bad[v] {
 		l.readVars(s, v)
 	}
-	if _, v := mapGet(s.root, "hosts"); v != nil && !l.bad[v] {
+	if _, v := mapGet(s.root, "hosts"); v != nil {
 		l.readHosts(s, v)
 	}
 	if _, v := mapGet(s.root, "limits"); v != nil && v.Kind == yaml.MappingNode && !l.bad[v] {
