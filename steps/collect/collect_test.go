@@ -1,0 +1,111 @@
+package collect_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/planrun/planrun/fate"
+	"github.com/planrun/planrun/fate/flow/flowtest"
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/steps"
+	"github.com/planrun/planrun/steps/collect"
+)
+
+func env(t *testing.T) *steps.Env {
+	dir := t.TempDir()
+	pool := hosts.NewPool(nil, hosts.PoolOptions{BaseDir: dir})
+	t.Cleanup(func() { pool.Close() })
+	return &steps.Env{StepID: "collect-guest", Attempt: 1, BaseDir: dir, WorkDir: filepath.Join(dir, "work"),
+		Hosts: pool, Log: io.Discard, Progress: steps.NopProgress{}}
+}
+
+func modelZip() []byte {
+	return flowtest.ZipFiles(flowtest.ModelFiles(flowtest.Model{Role: "guest", PartyID: 99, ModelID: "m", ModelVersion: "1",
+		Roles: map[string][]int64{"guest": {99}, "host": {100}}, Initiator: fate.Party{Role: "guest", PartyID: 99}}))
+}
+
+func rawZip(entries map[string]string) []byte {
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	for n, c := range entries {
+		f, _ := w.Create(n)
+		f.Write([]byte(c))
+	}
+	w.Close()
+	return b.Bytes()
+}
+
+func TestCollect(t *testing.T) {
+	good := modelZip()
+	// A flipped byte inside the deflated data: the directory reads, the CRC fails.
+	corrupt := append([]byte(nil), good...)
+	i := bytes.Index(corrupt, []byte("variables/data/dataio_0/dataio/DataIOParam")) + len("variables/data/dataio_0/dataio/DataIOParam")
+	corrupt[i+2] ^= 0xff
+	cases := map[string]struct {
+		data   []byte
+		expect []string
+		err    string
+	}{
+		"whole model zip":  {data: good},
+		"truncated":        {data: good[:len(good)-30], err: "not a valid zip file"},
+		"corrupt entry":    {data: corrupt, err: "entry variables/data/dataio_0/dataio/DataIOParam"},
+		"missing pipeline": {data: rawZip(map[string]string{"define/define_meta.yaml": "x"}), err: "missing variables/data/pipeline/pipeline/Pipeline"},
+		"custom expect":    {data: rawZip(map[string]string{"a/b": "x"}), expect: []string{"a/b", "c"}, err: "missing c"},
+		"path traversal":   {data: rawZip(map[string]string{"../evil": "x"}), err: `unsafe entry "../evil"`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			e := env(t)
+			src := filepath.Join(t.TempDir(), "guest#99#m_1.zip")
+			os.WriteFile(src, tc.data, 0o644)
+			k := collect.New()
+			cfg := &collect.Config{From: "local:" + src, Expect: tc.expect}
+			if errs := k.Validate(cfg); len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			out, err := k.Run(context.Background(), e, cfg)
+			dst := filepath.Join(e.WorkDir, "collect-guest", "guest#99#m_1.zip")
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), "collect local:") {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				if _, serr := os.Stat(dst); serr == nil {
+					t.Errorf("a broken archive was left at %s", dst)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out["path"] != dst || out["sha256"] != sha(tc.data) {
+				t.Errorf("outputs = %v", out)
+			}
+			pr, err := k.Probe(context.Background(), e, cfg, out)
+			if err != nil || !pr.Done || pr.Outputs["sha256"] != out["sha256"] {
+				t.Errorf("probe after run = %+v, %v", pr, err)
+			}
+			os.WriteFile(src, modelZipOther(), 0o644) // the source changed
+			if pr, _ := k.Probe(context.Background(), e, cfg, out); pr.Done {
+				t.Errorf("probe done although the source changed")
+			}
+		})
+	}
+}
+
+func modelZipOther() []byte {
+	return flowtest.ZipFiles(flowtest.ModelFiles(flowtest.Model{Role: "guest", PartyID: 98, ModelID: "m", ModelVersion: "1",
+		Roles: map[string][]int64{"guest": {98}, "host": {100}}, Initiator: fate.Party{Role: "guest", PartyID: 98}}))
+}
+
+func TestValidate(t *testing.T) {
+	errs := collect.New().Validate(&collect.Config{From: "old-guest:", To: "old-guest:/x"})
+	if len(errs) != 2 || errs[0].Path != "from" || errs[1].Path != "to" {
+		t.Errorf("errs = %v", errs)
+	}
+}
