@@ -2,8 +2,8 @@ package fate
 
 import (
 	"os"
-	"strconv"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
