@@ -48,7 +48,14 @@ type SSH struct {
 	ownJump *SSH // a jump host not in the inventory
 	closed  bool
 	sumCmd  int // 0 unknown, 1 sha256sum works, 2 it does not
+
+	// sessions bounds concurrent exec sessions: OpenSSH allows 10 per
+	// connection by default (MaxSessions), one of which is SFTP's.
+	sessions chan struct{}
 }
+
+// MaxExecSessions is how many commands run at once on one SSH host.
+const MaxExecSessions = 8
 
 var (
 	_ Host   = (*SSH)(nil)
@@ -74,7 +81,8 @@ func NewSSH(name string, spec Spec, opts SSHOptions) (*SSH, error) {
 		}
 		timeout = d
 	}
-	return &SSH{name: name, spec: spec, opts: opts, user: u, addr: addr, timeout: timeout}, nil
+	return &SSH{name: name, spec: spec, opts: opts, user: u, addr: addr, timeout: timeout,
+		sessions: make(chan struct{}, MaxExecSessions)}, nil
 }
 
 // ParseSSHTarget splits "user@host[:port]" (user defaults to the current

@@ -13,3 +13,9 @@ func TestInProcessSSHConformance(t *testing.T) {
 		return sshtest.StartInProcess(t).Host(t, "remote")
 	})
 }
+
+func TestOpenSSHConformance(t *testing.T) {
+	hoststest.Run(t, func(t *testing.T) hosts.Host {
+		return sshtest.StartSSHD(t).Host(t, "sshd")
+	})
+}

@@ -64,6 +64,12 @@ func (h *SSH) commandLine(cmd Command) string {
 // Exec runs cmd over an SSH session. When ctx ends, the remote process
 // group gets SIGKILL (through a second session) and the session is closed.
 func (h *SSH) Exec(ctx context.Context, cmd Command) (Result, error) {
+	select {
+	case h.sessions <- struct{}{}:
+		defer func() { <-h.sessions }()
+	case <-ctx.Done():
+		return Result{}, fmt.Errorf("run %s on %s: %w", cmd.Path, h.name, context.Cause(ctx))
+	}
 	c, err := h.connect(ctx)
 	if err != nil {
 		return Result{}, err
