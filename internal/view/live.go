@@ -59,7 +59,7 @@ type Live struct {
 	active  map[string]*running // running steps, for the render loop
 	closed  bool
 
-	finished, failed, skipped, nRunning, shown atomic.Int64
+	finished, failed, skipped, nRunning atomic.Int64
 
 	// owned by the render loop
 	bars    map[*running]*mpb.Bar
@@ -94,10 +94,8 @@ func NewLive(w io.Writer, opts LiveOptions) *Live {
 		bars:    map[*running]*mpb.Bar{},
 	}
 	l.p = mpb.New(
-		mpb.WithOutput(w),
-		mpb.ForceTTY(),
+		mpb.WithConsoleWriter(newConsole(w, opts.Width)),
 		mpb.WithManualRefresh(l.refresh),
-		mpb.ContainerOptional(mpb.WithWidth(opts.Width), !IsTerminal(w)),
 	)
 	l.overall = l.p.New(0, mpb.NopStyle(), mpb.BarPriority(math.MaxInt32),
 		mpb.PrependDecorators(l.overallDecorator()))
@@ -258,7 +256,6 @@ func (l *Live) frame(lines []byte, final bool) []byte {
 	} else {
 		l.overall.Abort(true)
 	}
-	l.shown.Store(int64(len(l.bars)))
 	l.refresh <- now
 	return lines
 }

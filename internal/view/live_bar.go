@@ -106,11 +106,11 @@ func progressText(r *running, now time.Time) string {
 func (l *Live) overallDecorator() decor.Decorator {
 	return decor.Any(func(decor.Statistics) string {
 		var b strings.Builder
-		b.WriteString(strconv.FormatInt(l.finished.Load(), 10))
 		if l.opts.Total > 0 {
-			b.WriteString("/" + strconv.Itoa(l.opts.Total))
+			b.WriteString(strconv.FormatInt(l.finished.Load(), 10) + "/" + strconv.Itoa(l.opts.Total) + " steps done")
+		} else {
+			b.WriteString(plural(l.finished.Load(), "step") + " done")
 		}
-		b.WriteString(" steps done")
 		if n := l.failed.Load(); n > 0 {
 			b.WriteString(" · " + l.paint(red, strconv.FormatInt(n, 10)+" failed"))
 		}
@@ -119,8 +119,8 @@ func (l *Live) overallDecorator() decor.Decorator {
 		}
 		n := l.nRunning.Load()
 		b.WriteString(" · " + strconv.FormatInt(n, 10) + " running")
-		if shown := l.shown.Load(); shown < n {
-			b.WriteString(" (" + strconv.FormatInt(shown, 10) + " shown)")
+		if n > int64(l.opts.MaxRunning) {
+			b.WriteString(" (" + strconv.Itoa(l.opts.MaxRunning) + " shown)")
 		}
 		b.WriteString(" · " + formatDuration(time.Since(l.start).Truncate(100*time.Millisecond)))
 		return b.String()

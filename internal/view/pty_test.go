@@ -72,11 +72,17 @@ func driver(t *testing.T, env ...string) *exec.Cmd {
 	return cmd
 }
 
-// runInPty runs cmd with its stdout on a pseudo-terminal and returns all
-// it wrote.
+// runInPty runs cmd with its stdout on a pseudo-terminal of 40×140 and
+// returns all it wrote.
 func runInPty(t *testing.T, cmd *exec.Cmd) string {
+	return runInPtySized(t, cmd, &pty.Winsize{Rows: 40, Cols: 140})
+}
+
+// runInPtySized is runInPty with a given size; nil leaves the terminal
+// unsized (0×0), as script(1) and some CI runners do.
+func runInPtySized(t *testing.T, cmd *exec.Cmd, size *pty.Winsize) string {
 	t.Helper()
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 140})
+	f, err := pty.StartWithSize(cmd, size)
 	if err != nil {
 		t.Skipf("no pseudo-terminal here: %v", err)
 	}
@@ -136,7 +142,16 @@ func screens(out string) []string {
 }
 
 func TestLiveInPseudoTerminal(t *testing.T) {
-	out := runInPty(t, driver(t, "TERM=xterm-256color", "NO_COLOR="))
+	for name, size := range map[string]*pty.Winsize{"40x140": {Rows: 40, Cols: 140}, "unsized": nil} {
+		t.Run(name, func(t *testing.T) {
+			out := runInPtySized(t, driver(t, "TERM=xterm-256color", "NO_COLOR="), size)
+			checkLiveScreens(t, out)
+		})
+	}
+}
+
+func checkLiveScreens(t *testing.T, out string) {
+	t.Helper()
 	shots := screens(sgr.ReplaceAllString(out, ""))
 	running := regexp.MustCompile(`(?m)^. copy-guest \(transfer, host old-guest\)\s+attempt 1 .*\[=*>?-*\] [\d.]+ MiB / 8\.0 MiB \d+%`)
 	slow := regexp.MustCompile(`(?m)^. wait-import \(import, host new-guest\)\s+attempt 1 `)
