@@ -1,0 +1,273 @@
+package hosts_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/hosts/sshtest"
+)
+
+func randomBytes(n int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// tempLeftovers lists temp files under dir.
+func tempLeftovers(t *testing.T, dir string) []string {
+	var out []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".planrun-tmp") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestDroppedConnectionMidTransfer(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	dst := srv.Host(t, "remote")
+	src := hosts.NewLocal("local", t.TempDir())
+	ctx := context.Background()
+	big := randomBytes(8<<20, 1)
+	os.MkdirAll(filepath.Join(src.Root(), "m/sub"), 0o755)
+	os.WriteFile(filepath.Join(src.Root(), "m/zz-big.bin"), big, 0o644)
+	for i := range 20 {
+		os.WriteFile(filepath.Join(src.Root(), "m/sub", string(rune('a'+i))), randomBytes(10_000, uint64(i)), 0o644)
+	}
+	srv.DropAfter(3 << 20)
+	_, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{Parallel: 1})
+	if err == nil {
+		t.Fatal("copy across a dropped connection: no error")
+	}
+	firstErr := err
+	if srv.Drops() != 1 {
+		t.Fatalf("server cut %d connections, want 1", srv.Drops())
+	}
+	// Whatever is under a final name must be complete and correct.
+	if b, err := os.ReadFile(filepath.Join(srv.Dir, "m/zz-big.bin")); err == nil && !bytes.Equal(b, big) {
+		t.Fatal("corrupt big.bin under its final name after the drop")
+	}
+	// The retry reconnects and finishes, without resending finished files.
+	res, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{Parallel: 4})
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	t.Logf("first attempt: %v; retry: %+v", firstErr, res)
+	if res.Files != 21 || res.Skipped == 0 || res.Sent >= res.Bytes {
+		t.Errorf("retry result %+v: want the files finished before the drop skipped", res)
+	}
+	if b, err := os.ReadFile(filepath.Join(srv.Dir, "m/zz-big.bin")); err != nil || !bytes.Equal(b, big) {
+		t.Errorf("big.bin after the retry: %d bytes, %v", len(b), err)
+	}
+	if left := tempLeftovers(t, srv.Dir); len(left) != 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+}
+
+func TestReconnectAfterDrop(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	h := srv.Host(t, "remote")
+	ctx := context.Background()
+	if _, err := h.Stat(ctx, "."); err != nil {
+		t.Fatal(err)
+	}
+	srv.CloseConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	var err error
+	for time.Now().Before(deadline) {
+		if _, err = h.Stat(ctx, "."); err == nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no reconnect: %v", err)
+}
+
+func TestFullDestination(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	dst := srv.Host(t, "remote")
+	src := hosts.NewLocal("local", t.TempDir())
+	os.WriteFile(filepath.Join(src.Root(), "model.zip"), randomBytes(3<<20, 7), 0o644)
+	old := []byte("previous version")
+	os.WriteFile(filepath.Join(srv.Dir, "model.zip"), old, 0o644)
+	srv.SetQuota(1 << 20)
+	_, err := hosts.Copy(context.Background(), src, "model.zip", dst, "model.zip", hosts.CopyOptions{})
+	t.Log(err)
+	if err == nil || !strings.Contains(err.Error(), "no space left on device") {
+		t.Fatalf("error %v, want one saying no space left on device", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(srv.Dir, "model.zip")); !bytes.Equal(b, old) {
+		t.Errorf("final name holds %d bytes, want the previous content untouched", len(b))
+	}
+	if left := tempLeftovers(t, srv.Dir); len(left) != 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+}
+
+func TestHostKeyRefused(t *testing.T) {
+	tests := map[string]struct {
+		setup func(t *testing.T, srv *sshtest.Server) hosts.Spec
+		want  []string
+	}{
+		"changed": {
+			setup: func(t *testing.T, srv *sshtest.Server) hosts.Spec {
+				srv.ChangeHostKey(t)
+				return srv.Spec()
+			},
+			want: []string{"has CHANGED", "ssh-keygen -R"},
+		},
+		"unknown": {
+			setup: func(t *testing.T, srv *sshtest.Server) hosts.Spec {
+				spec := srv.Spec()
+				spec.KnownHosts = filepath.Join(t.TempDir(), "known_hosts")
+				os.WriteFile(spec.KnownHosts, nil, 0o644)
+				return spec
+			},
+			want: []string{"is unknown", "ssh-keyscan -p"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			srv := sshtest.StartInProcess(t)
+			spec := tc.setup(t, srv)
+			h, err := hosts.NewSSH("remote", spec, hosts.SSHOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			_, err = h.Stat(context.Background(), ".")
+			t.Log(err)
+			var hk *hosts.HostKeyError
+			if !errors.As(err, &hk) {
+				t.Fatalf("error %v, want a HostKeyError", err)
+			}
+			fp := ssh.FingerprintSHA256(srv.HostKey.Public())
+			if hk.Fingerprint != fp {
+				t.Errorf("fingerprint %s, want the server's %s", hk.Fingerprint, fp)
+			}
+			for _, w := range append(tc.want, fp) {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestWrongUserKeyRefused(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	spec := srv.Spec()
+	spec.IdentityFiles = []string{filepath.Join(t.TempDir(), "other_key")}
+	sshtest.NewKey(t).WriteFile(t, spec.IdentityFiles[0])
+	h, _ := hosts.NewSSH("remote", spec, hosts.SSHOptions{})
+	defer h.Close()
+	_, err := h.Stat(context.Background(), ".")
+	if err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
+		t.Fatalf("error %v, want an authentication failure", err)
+	}
+}
+
+func TestMissingKnownHostsFile(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	spec := srv.Spec()
+	spec.KnownHosts = filepath.Join(t.TempDir(), "nope")
+	h, _ := hosts.NewSSH("remote", spec, hosts.SSHOptions{})
+	defer h.Close()
+	_, err := h.Stat(context.Background(), ".")
+	if err == nil || !strings.Contains(err.Error(), "known_hosts file") {
+		t.Fatalf("error %v", err)
+	}
+}
+
+func TestConnectTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // accepts, never speaks
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	srv := sshtest.StartInProcess(t)
+	spec := srv.Spec()
+	spec.SSH = srv.User + "@" + ln.Addr().String()
+	spec.ConnectTimeout = "300ms"
+	h, _ := hosts.NewSSH("silent", spec, hosts.SSHOptions{})
+	defer h.Close()
+	start := time.Now()
+	_, err = h.Stat(context.Background(), ".")
+	if err == nil || !strings.Contains(err.Error(), "connect timeout 300ms exceeded") {
+		t.Fatalf("error %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+func TestJumpHost(t *testing.T) {
+	bastion := sshtest.StartInProcess(t)
+	inner := sshtest.StartInProcess(t)
+	innerSpec := inner.Spec()
+	innerSpec.Jump = "bastion"
+	pool := hosts.NewPool(map[string]hosts.Spec{"bastion": bastion.Spec(), "inner": innerSpec}, hosts.PoolOptions{})
+	defer pool.Close()
+	ctx := context.Background()
+	h, err := pool.Host(ctx, "inner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(inner.Dir, "hello"), []byte("through the bastion"), 0o644)
+	sum, err := h.SHA256(ctx, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := hosts.NewLocal("l", inner.Dir).SHA256(ctx, "hello"); sum != want {
+		t.Errorf("sha256 %s, want %s", sum, want)
+	}
+	res, err := h.Exec(ctx, hosts.Command{Path: "cat", Args: []string{"hello"}})
+	if err != nil || string(res.Stdout) != "through the bastion" {
+		t.Errorf("exec through jump: %q, %v", res.Stdout, err)
+	}
+	if inner.Execs() != 1 || bastion.Execs() != 0 {
+		t.Errorf("execs inner=%d bastion=%d, want 1 and 0", inner.Execs(), bastion.Execs())
+	}
+}
+
+func TestParseSSHTarget(t *testing.T) {
+	tests := map[string]struct{ in, user, addr, err string }{
+		"user host":      {in: "app@10.1.0.5", user: "app", addr: "10.1.0.5:22"},
+		"user host port": {in: "app@h:2222", user: "app", addr: "h:2222"},
+		"ipv6":           {in: "app@[::1]:2200", user: "app", addr: "[::1]:2200"},
+		"bad port":       {in: "app@h:99999", err: "bad port"},
+		"empty user":     {in: "@h", err: "empty user"},
+		"empty":          {in: "", err: "empty address"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			u, a, err := hosts.ParseSSHTarget(tc.in)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || u != tc.user || a != tc.addr {
+				t.Errorf("got %q %q %v", u, a, err)
+			}
+		})
+	}
+}
