@@ -48,6 +48,7 @@ type Live struct {
 	color   bool
 	p       *mpb.Progress
 	refresh chan any
+	gone    chan any // closed by mpb when it shuts down (also on a write error)
 	stop    chan struct{}
 	stopped chan struct{}
 	steps   tracker
@@ -86,6 +87,7 @@ func NewLive(w io.Writer, opts LiveOptions) *Live {
 		opts:    opts,
 		color:   !opts.NoColor && ColorAllowed(os.Getenv),
 		refresh: make(chan any),
+		gone:    make(chan any),
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
 		summary: NewSummary(),
@@ -96,6 +98,7 @@ func NewLive(w io.Writer, opts LiveOptions) *Live {
 	l.p = mpb.New(
 		mpb.WithConsoleWriter(newConsole(w, opts.Width)),
 		mpb.WithManualRefresh(l.refresh),
+		mpb.WithShutdownNotifier(l.gone),
 	)
 	l.overall = l.p.New(0, mpb.NopStyle(), mpb.BarPriority(math.MaxInt32),
 		mpb.PrependDecorators(l.overallDecorator()))
@@ -256,7 +259,10 @@ func (l *Live) frame(lines []byte, final bool) []byte {
 	} else {
 		l.overall.Abort(true)
 	}
-	l.refresh <- now
+	select {
+	case l.refresh <- now:
+	case <-l.gone: // the terminal went away: nothing renders any more
+	}
 	return lines
 }
 

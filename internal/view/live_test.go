@@ -211,3 +211,42 @@ func TestLiveCapsRunningLinesAndRetries(t *testing.T) {
 		t.Errorf("more than MaxRunning lines shown: %q", got)
 	}
 }
+
+// failingWriter fails every write after the first n.
+type failingWriter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n <= 0 {
+		return 0, fmt.Errorf("write /dev/pts/3: input/output error")
+	}
+	f.n--
+	return len(p), nil
+}
+
+// TestLiveTerminalGone: when the terminal fails (ssh disconnect), the
+// run must not hang in the view; Close reports the error.
+func TestLiveTerminalGone(t *testing.T) {
+	l := NewLive(&failingWriter{n: 2}, LiveOptions{NoColor: true, Refresh: 2 * time.Millisecond, ShowAfter: time.Millisecond})
+	for i := range 50 {
+		id := fmt.Sprintf("s%d", i)
+		l.Event(step(checkpoint.StepStarted, id, "exec", "", 1))
+		l.Progress(id, 1, 2)
+		time.Sleep(time.Millisecond)
+		l.Event(step(checkpoint.StepSucceeded, id, "exec", "", 1))
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.Close() }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("Close after write errors returned nil")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close hung after the terminal failed")
+	}
+}
