@@ -220,9 +220,9 @@ func (r *runner) launch(ready []*node) {
 }
 
 // finish settles n and starts or skips what depends on it. It records the
-// skips, naming failed, the step whose failure is the root cause; n's own
-// events are already recorded.
-func (r *runner) finish(n *node, state string, out steps.Outputs, failed string) error {
+// skips with reason (naming the failed step at the root); n's own events
+// are already recorded.
+func (r *runner) finish(n *node, state string, out steps.Outputs, reason string) error {
 	var ready, skipped []*node
 	r.mu.Lock()
 	n.state, n.outputs = state, out
@@ -250,7 +250,7 @@ func (r *runner) finish(n *node, state string, out steps.Outputs, failed string)
 	for _, d := range skipped {
 		e := r.event(d, checkpoint.StepSkipped, 0)
 		e.Time = now
-		e.Reason = "upstream " + failed + " failed"
+		e.Reason = reason
 		evs = append(evs, e)
 	}
 	return r.j.record(evs...)

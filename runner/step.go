@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -19,12 +20,7 @@ func (r *runner) execute(n *node) error {
 		return nil
 	}
 	if failed := r.stoppedBy(n); failed != "" {
-		e := r.event(n, checkpoint.StepSkipped, 0)
-		e.Reason = fmt.Sprintf("not started: the run is stopping after step %s failed (--keep-going runs independent steps)", failed)
-		if err := r.j.record(e); err != nil {
-			return err
-		}
-		return r.finish(n, stateSkipped, nil, failed)
+		return r.stopSkip(n, failed)
 	}
 	cfg, params, err := r.opts.Resolve(n.s, r.opts.Registry, r.outputsOf, r.getenv)
 	if err != nil {
@@ -55,6 +51,29 @@ func (r *runner) execute(n *node) error {
 	return r.attempts(n, cfg, fp, first)
 }
 
+// markStop stops the scheduling of new steps outside batches after n
+// failed, unless the run keeps going.
+func (r *runner) markStop(n *node) {
+	if r.opts.KeepGoing || n.s.Batch != "" {
+		return
+	}
+	r.mu.Lock()
+	if r.stopping == "" {
+		r.stopping = n.s.ID
+	}
+	r.mu.Unlock()
+}
+
+// stopSkip records that n is not started because failed stopped the run.
+func (r *runner) stopSkip(n *node, failed string) error {
+	e := r.event(n, checkpoint.StepSkipped, 0)
+	e.Reason = fmt.Sprintf("not started: the run is stopping after step %s failed (--keep-going runs independent steps)", failed)
+	if err := r.j.record(e); err != nil {
+		return err
+	}
+	return r.finish(n, stateSkipped, nil, e.Reason)
+}
+
 // stoppedBy returns the failed step that stops n from starting (fail-fast),
 // or "".
 func (r *runner) stoppedBy(n *node) string {
@@ -83,11 +102,9 @@ func (r *runner) fail(n *node, attempt int, fp, msg, reason string) error {
 	}
 	r.mu.Lock()
 	n.err = r.opts.Redactor.String(e.Error)
-	if !r.opts.KeepGoing && n.s.Batch == "" && r.stopping == "" {
-		r.stopping = n.s.ID
-	}
 	r.mu.Unlock()
-	return r.finish(n, stateFailed, nil, n.s.ID)
+	r.markStop(n)
+	return r.finish(n, stateFailed, nil, "upstream "+n.s.ID+" failed")
 }
 
 // settleUnknown decides a step whose last attempt has no recorded result:
@@ -145,6 +162,13 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 			}
 			return r.interrupted(n, a-1, fp, "interrupted while waiting for a slot to retry")
 		}
+		if i == 0 {
+			// A failure may have stopped the run while n waited for a slot.
+			if failed := r.stoppedBy(n); failed != "" {
+				r.release(n)
+				return r.stopSkip(n, failed)
+			}
+		}
 		st := r.event(n, checkpoint.StepStarted, a)
 		st.Fingerprint = fp
 		if err := r.j.record(st); err != nil {
@@ -153,6 +177,9 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 		}
 		start := time.Now()
 		out, err := r.attempt(n, cfg, a)
+		if err != nil && i == tries-1 && r.ctx.Err() == nil {
+			r.markStop(n) // before the slot is free for a step that would check
+		}
 		r.release(n)
 		if err == nil {
 			e := r.event(n, checkpoint.StepSucceeded, a)
@@ -163,6 +190,9 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 			return r.finish(n, stateSucceeded, out, "")
 		}
 		if r.ctx.Err() != nil {
+			if errors.Is(err, context.Canceled) {
+				err = errors.New("interrupted")
+			}
 			return r.interrupted(n, a, fp, stepError(n.s, err))
 		}
 		msg := stepError(n.s, err)
