@@ -80,27 +80,27 @@ func (o Options) defaults() (Options, error) {
 			hosts++
 		case "arbiter":
 		default:
-			return o, fmt.Errorf("check parties: unknown role %q (want guest, host or arbiter)", p.Role)
+			return o, invalid("check parties: unknown role %q (want guest, host or arbiter)", p.Role)
 		}
 		if seen[p] {
-			return o, fmt.Errorf("check parties: %s given twice", p)
+			return o, invalid("check parties: %s given twice", p)
 		}
 		seen[p] = true
 	}
 	if guests != 1 || hosts == 0 {
-		return o, fmt.Errorf("check parties: want one guest and at least one host, have %d guests and %d hosts", guests, hosts)
+		return o, invalid("check parties: want one guest and at least one host, have %d guests and %d hosts", guests, hosts)
 	}
 	if o.ModelID == "" {
 		o.ModelID = ModelID(o.Parties)
 	}
 	if strings.ContainsAny(o.ModelID, "/\\") || o.ModelID == "." || o.ModelID == ".." {
-		return o, fmt.Errorf("check model id %q: must not contain a path separator", o.ModelID)
+		return o, invalid("check model id %q: must not contain a path separator", o.ModelID)
 	}
 	if o.Version == "" {
 		o.Version = "202311251200000000000"
 	}
 	if strings.ContainsAny(o.Version, "/\\#") || o.Version == "." || o.Version == ".." {
-		return o, fmt.Errorf("check version %q: must not contain '/', '\\\\' or '#'", o.Version)
+		return o, invalid("check version %q: must not contain '/', '\\\\' or '#'", o.Version)
 	}
 	if o.FATEVersion == "" {
 		o.FATEVersion = "1.11.2"
@@ -116,21 +116,21 @@ func (o Options) defaults() (Options, error) {
 		switch c {
 		case DataTransform, DataIO, HeteroFeatureBinning, HeteroFeatureSelection, HeteroSecureBoost, HeteroPearson:
 		default:
-			return o, fmt.Errorf("check components: unknown module %q (want %s)", c, strings.Join([]string{DataTransform, HeteroFeatureBinning, HeteroFeatureSelection, HeteroSecureBoost, HeteroPearson}, ", "))
+			return o, invalid("check components: unknown module %q (want %s)", c, strings.Join([]string{DataTransform, HeteroFeatureBinning, HeteroFeatureSelection, HeteroSecureBoost, HeteroPearson}, ", "))
 		}
 		if seenMod[c] {
-			return o, fmt.Errorf("check components: %s given twice", c)
+			return o, invalid("check components: %s given twice", c)
 		}
 		seenMod[c] = true
 	}
 	if o.SizeBytes < 0 {
-		return o, fmt.Errorf("check size: %d is negative", o.SizeBytes)
+		return o, invalid("check size: %d is negative", o.SizeBytes)
 	}
 	if o.TreeDepth == 0 {
 		o.TreeDepth = 5
 	}
 	if o.TreeDepth < 1 || o.TreeDepth > 16 {
-		return o, fmt.Errorf("check tree depth: %d is not within 1..16", o.TreeDepth)
+		return o, invalid("check tree depth: %d is not within 1..16", o.TreeDepth)
 	}
 	return o, nil
 }
@@ -187,12 +187,22 @@ func ParseParties(s string) ([]Party, error) {
 func majorMinor(v string) (int, int, error) {
 	parts := strings.SplitN(v, ".", 3)
 	if len(parts) < 2 {
-		return 0, 0, fmt.Errorf("check FATE version %q: want major.minor[.patch]", v)
+		return 0, 0, invalid("check FATE version %q: want major.minor[.patch]", v)
 	}
 	ma, err1 := strconv.Atoi(parts[0])
 	mi, err2 := strconv.Atoi(parts[1])
 	if err1 != nil || err2 != nil || ma != 1 || mi < 5 {
-		return 0, 0, fmt.Errorf("check FATE version %q: want 1.5 to 1.11", v)
+		return 0, 0, invalid("check FATE version %q: want 1.5 to 1.11", v)
 	}
 	return ma, mi, nil
+}
+
+// OptionsError is an invalid option given to Write; nothing was written.
+type OptionsError struct{ Err error }
+
+func (e *OptionsError) Error() string { return e.Err.Error() }
+func (e *OptionsError) Unwrap() error { return e.Err }
+
+func invalid(format string, a ...any) error {
+	return &OptionsError{Err: fmt.Errorf(format, a...)}
 }
