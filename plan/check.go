@@ -164,9 +164,8 @@ func (l *loader) checkExprs(st *rawStep, n *yaml.Node) {
 				l.c.add(pos, "%s: %s", where, msg)
 				continue
 			}
-			if t.sameItem != "" {
-				st.itemDependent = true
-			}
+			// A same-item reference only changes text inside an expression,
+			// where config problems are not reported: not item-dependent.
 			st.targets = append(st.targets, t)
 		}
 	}

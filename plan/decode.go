@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"math"
@@ -30,12 +31,7 @@ func decodeInto(in any, out any) []fieldError {
 		TagName:     "yaml",
 		ErrorUnused: true,
 		Result:      out,
-		DecodeHook: mapstructure.ComposeDecodeHookFunc(
-			durationHook,
-			mapstructure.TextUnmarshallerHookFunc(),
-			mapstructure.StringToBasicTypeHookFunc(),
-			wholeFloatHook,
-		),
+		DecodeHook:  decodeHook,
 	})
 	if err != nil {
 		return []fieldError{{msg: fmt.Sprintf("decode: %v", err)}}
@@ -52,36 +48,59 @@ func decodeInto(in any, out any) []fieldError {
 	return nil
 }
 
-var durationType = reflect.TypeOf(time.Duration(0))
+var (
+	durationType        = reflect.TypeOf(time.Duration(0))
+	textUnmarshalerType = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+)
 
-func durationHook(from, to reflect.Type, data any) (any, error) {
-	s, ok := data.(string)
-	if !ok || to != durationType {
-		return data, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %q as a duration such as 90s, 2m30s or 1h", s)
-	}
-	return d, nil
-}
-
-func wholeFloatHook(from, to reflect.Type, data any) (any, error) {
-	f, ok := data.(float64)
-	if !ok {
-		return data, nil
-	}
-	switch to.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		if f != math.Trunc(f) {
-			return nil, fmt.Errorf("want an integer, got %v", f)
-		}
-		if to.Kind() >= reflect.Uint && f < 0 {
-			return nil, fmt.Errorf("want a non-negative integer, got %v", f)
+// decodeHook converts plan values to Go field types: strings to
+// time.Duration, encoding.TextUnmarshaler types, numbers and booleans (a
+// substituted var or CSV field is text); floats to integers only when whole.
+func decodeHook(from, to reflect.Type, data any) (any, error) {
+	switch v := data.(type) {
+	case string:
+		return fromString(v, to)
+	case float64:
+		switch to.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			if v != math.Trunc(v) {
+				return nil, fmt.Errorf("want an integer, got %v", v)
+			}
+			if to.Kind() >= reflect.Uint && v < 0 {
+				return nil, fmt.Errorf("want a non-negative integer, got %v", v)
+			}
 		}
 	}
 	return data, nil
+}
+
+func fromString(s string, to reflect.Type) (any, error) {
+	if to == durationType {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %q as a duration such as 90s, 2m30s or 1h", s)
+		}
+		return d, nil
+	}
+	if to.Kind() != reflect.String && reflect.PointerTo(to).Implements(textUnmarshalerType) {
+		v := reflect.New(to)
+		if err := v.Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+			return nil, fmt.Errorf("cannot read %q: %w", s, err)
+		}
+		return v.Elem().Interface(), nil
+	}
+	switch to.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.ParseInt(s, 10, to.Bits())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.ParseUint(s, 10, to.Bits())
+	case reflect.Float32, reflect.Float64:
+		return strconv.ParseFloat(s, to.Bits())
+	case reflect.Bool:
+		return strconv.ParseBool(s)
+	}
+	return s, nil
 }
 
 func flattenDecode(err error, top string, out *[]fieldError) {

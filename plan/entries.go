@@ -23,8 +23,8 @@ type rawStep struct {
 	// Filled by checkStep.
 	ok      bool     // the kind exists and the step can be expanded
 	targets []target // dependencies, explicit then implicit
-	// itemDependent is set when `with:` uses item.* or refers to a step
-	// of its own block, so each item's copy must be decoded on its own.
+	// itemDependent is set when `with:` uses item.*, so each item's copy
+	// must be decoded and checked on its own.
 	itemDependent bool
 }
 

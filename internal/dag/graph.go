@@ -13,6 +13,7 @@ type Graph struct {
 	index map[string]int
 	needs [][]int // node -> nodes it needs, in the order added, deduplicated
 	users [][]int // node -> nodes that need it
+	edges map[[2]int]struct{}
 }
 
 // New returns an empty graph with room for n nodes.
@@ -22,6 +23,7 @@ func New(n int) *Graph {
 		index: make(map[string]int, n),
 		needs: make([][]int, 0, n),
 		users: make([][]int, 0, n),
+		edges: make(map[[2]int]struct{}, n),
 	}
 }
 
@@ -48,11 +50,10 @@ func (g *Graph) AddNeed(node, dep string) error {
 	if !ok {
 		return fmt.Errorf("add need %s -> %s: unknown node %q", node, dep, dep)
 	}
-	for _, x := range g.needs[n] {
-		if x == d {
-			return nil
-		}
+	if _, dup := g.edges[[2]int{n, d}]; dup {
+		return nil
 	}
+	g.edges[[2]int{n, d}] = struct{}{}
 	g.needs[n] = append(g.needs[n], d)
 	g.users[d] = append(g.users[d], n)
 	return nil
@@ -139,9 +140,6 @@ func (e *CycleError) Error() string {
 // needs; among nodes that are ready at the same time, insertion order wins.
 // If the graph has cycles it returns a *CycleError listing them all.
 func (g *Graph) TopoOrder() ([]string, error) {
-	if cycles := g.Cycles(); len(cycles) > 0 {
-		return nil, &CycleError{Cycles: cycles}
-	}
 	pending := make([]int, len(g.ids))
 	ready := &intHeap{}
 	for i := range g.ids {
@@ -161,6 +159,9 @@ func (g *Graph) TopoOrder() ([]string, error) {
 				heap.Push(ready, u)
 			}
 		}
+	}
+	if len(out) < len(g.ids) {
+		return nil, &CycleError{Cycles: g.Cycles()}
 	}
 	return out, nil
 }
