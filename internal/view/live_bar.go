@@ -47,7 +47,7 @@ func (l *Live) newBar(r *running) *mpb.Bar {
 	}, decor.WCSyncSpaceR)
 	// A fixed minimum width keeps the bar from shrinking as rate and ETA appear.
 	bytes := decor.Any(func(decor.Statistics) string { return progressText(r, time.Now()) },
-		decor.WC{W: 44, C: decor.DindentRight})
+		decor.WC{W: 48, C: decor.DindentRight})
 	bar, err := l.p.Add(0, stepFiller{r: r, bar: barStyle.Build()},
 		mpb.BarWidth(24),
 		mpb.PrependDecorators(name, meta),
@@ -96,7 +96,7 @@ func progressText(r *running, now time.Time) string {
 	b.WriteString(" " + formatBytes(int64(rate)) + "/s")
 	if total > done && rate > 0 {
 		eta := time.Duration(float64(total-done) / rate * float64(time.Second))
-		b.WriteString(" ETA " + formatDuration(eta.Round(time.Second)))
+		b.WriteString(" ETA " + formatETA(eta))
 	}
 	return b.String()
 }
@@ -125,4 +125,13 @@ func (l *Live) overallDecorator() decor.Decorator {
 		b.WriteString(" · " + formatDuration(time.Since(l.start).Truncate(100*time.Millisecond)))
 		return b.String()
 	})
+}
+
+// formatETA is a remaining time in whole seconds: "7s", "2m03s".
+func formatETA(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d < time.Minute {
+		return strconv.Itoa(int(d.Seconds())) + "s"
+	}
+	return formatDuration(d)
 }

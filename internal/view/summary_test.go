@@ -101,6 +101,8 @@ func TestFormat(t *testing.T) {
 		"label full":    {stepLabel("s", "transfer", "h", "i"), "s (transfer, host h, item i)"},
 		"label bare":    {stepLabel("s", "", "", ""), "s"},
 		"label no kind": {stepLabel("s", "", "h", ""), "s (host h)"},
+		"eta seconds":   {formatETA(6600e6), "7s"},
+		"eta minutes":   {formatETA(123e9), "2m03s"},
 	}
 	for name, tc := range tests {
 		if tc.got != tc.want {
