@@ -2,35 +2,80 @@ package plan
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/planrun/planrun/steps"
 )
 
 // expand turns entries into Steps (a batch: each item's copies of its
-// steps, item by item) and checks each step's typed config.
+// steps, item by item) and checks each step's typed config. The checks are
+// independent, so they run on every CPU; problems are reported in order.
 func (l *loader) expand() {
+	var jobs []*configJob
 	for _, e := range l.entries {
 		if st := e.step; st != nil {
 			if st.ok {
-				s := l.newStep(st, nil)
-				l.checkConfig(st, s, nil)
+				jobs = append(jobs, &configJob{st: st, s: l.newStep(st, nil)})
 			}
 			continue
 		}
 		b := e.batch
-		cache := map[*rawStep]*configResult{}
+		first := map[*rawStep]*configJob{}
 		for i := range b.items {
 			it := &b.items[i]
 			for _, st := range b.steps {
 				if !st.ok {
 					continue
 				}
-				s := l.newStep(st, it)
-				l.checkConfig(st, s, cache)
+				j := &configJob{st: st, s: l.newStep(st, it)}
+				// Copies of a template whose config does not depend on the
+				// item are checked once.
+				if !st.itemDependent {
+					if f, ok := first[st]; ok {
+						j.same = f
+					} else {
+						first[st] = j
+					}
+				}
+				jobs = append(jobs, j)
 			}
 		}
 	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(jobs)); i = next.Add(1) - 1 {
+				if j := jobs[i]; j.same == nil {
+					j.res = l.configProblems(j.st, j.s)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, j := range jobs {
+		res := j.res
+		if j.same != nil {
+			res = j.same.res
+		}
+		j.s.Host = res.host
+		for _, p := range res.problems {
+			l.c.addStep(p.pos, j.s, j.st.id, "%s", p.msg)
+		}
+	}
+}
+
+// configJob is the config check of one expanded step.
+type configJob struct {
+	st   *rawStep
+	s    *Step
+	res  *configResult
+	same *configJob // a copy of the same template whose result applies
 }
 
 // newStep makes the Step for st (and item it, in a batch).
@@ -97,25 +142,10 @@ type configProblem struct {
 	msg string
 }
 
-// checkConfig decodes s.With into its kind's typed config and runs the
-// kind's own checks, reporting problems at their fields. Problems at values
+// configProblems decodes s.With into its kind's typed config and runs the
+// kind's own checks, finding problems at their fields. Problems at values
 // that still hold an expression are skipped (they are resolved at run
-// time). Copies of a template whose config does not depend on the item are
-// checked once (cache).
-func (l *loader) checkConfig(st *rawStep, s *Step, cache map[*rawStep]*configResult) {
-	res, ok := cache[st]
-	if !ok {
-		res = l.configProblems(st, s)
-		if cache != nil && !st.itemDependent {
-			cache[st] = res
-		}
-	}
-	s.Host = res.host
-	for _, p := range res.problems {
-		l.c.addStep(p.pos, s, st.id, "%s", p.msg)
-	}
-}
-
+// time). It only reads the loader, so calls may run concurrently.
 func (l *loader) configProblems(st *rawStep, s *Step) *configResult {
 	res := &configResult{}
 	kind, _ := l.opts.Registry.Lookup(st.kind)
