@@ -74,6 +74,7 @@ Exit codes: 0 success, 1 a step failed, 2 usage error, 3 invalid plan,
 		newStatusCmd(s),
 		newUnlockCmd(s),
 		newPlanCmd(s),
+		newModelCmd(s),
 	)
 	return root
 }
