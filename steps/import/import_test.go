@@ -1,0 +1,191 @@
+package modelimport_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/planrun/planrun/fate"
+	"github.com/planrun/planrun/fate/flow/flowtest"
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/steps"
+	modelimport "github.com/planrun/planrun/steps/import"
+)
+
+const (
+	modelID = "arbiter-100#guest-99#host-100#model"
+	version = "20220101000000000000"
+)
+
+var roles = map[string][]int64{"guest": {99}, "host": {100}, "arbiter": {100}}
+
+func archive(t *testing.T, dir, param string) string {
+	t.Helper()
+	m := flowtest.Model{Role: "guest", PartyID: 99, ModelID: modelID, ModelVersion: version, Roles: roles,
+		Initiator: fate.Party{Role: "guest", PartyID: 99}}
+	if param != "" {
+		m.Extra = map[string][]byte{"variables/data/dataio_0/dataio/DataIOParam": []byte(param)}
+	}
+	p := filepath.Join(dir, "guest#99#"+modelID+"_"+version+".zip")
+	if err := os.WriteFile(p, flowtest.ZipFiles(flowtest.ModelFiles(m)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func newEnv(t *testing.T, inv map[string]hosts.Spec) *steps.Env {
+	dir := t.TempDir()
+	pool := hosts.NewPool(inv, hosts.PoolOptions{BaseDir: dir})
+	t.Cleanup(func() { pool.Close() })
+	return &steps.Env{StepID: "import-guest", Attempt: 1, BaseDir: dir, WorkDir: filepath.Join(dir, "work"),
+		Hosts: pool, Log: io.Discard, Progress: steps.NopProgress{}}
+}
+
+func flowCfg(file string) *modelimport.Config {
+	return &modelimport.Config{Engine: "flow", Host: "new-guest", File: file, Role: "guest", PartyID: 99,
+		ModelID: modelID, ModelVersion: version}
+}
+
+func TestFlowImportResumeSafe(t *testing.T) {
+	for _, gen := range []flowtest.Generation{flowtest.Gen19, flowtest.Gen15} {
+		t.Run(gen.String(), func(t *testing.T) {
+			srv := flowtest.New(t, flowtest.Options{Generation: gen})
+			store := t.TempDir()
+			// The archive lives on another host ("store", a local stand-in
+			// with its own root): it is streamed from there.
+			env := newEnv(t, map[string]hosts.Spec{"new-guest": {Flow: srv.URL}, "store": {Root: store}})
+			zip := archive(t, store, "")
+			k := modelimport.New()
+			cfg := flowCfg("store:" + filepath.Base(zip))
+			if errs := k.Validate(cfg); len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			ctx := context.Background()
+			out, err := k.Run(ctx, env, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (gen == flowtest.Gen19) != (out["job_id"] != "") || out["party_model_id"] != "guest#99#"+modelID {
+				t.Errorf("outputs = %v", out)
+			}
+			// Again: the server says it exists; same content means done.
+			if _, err := k.Run(ctx, env, cfg); err != nil {
+				t.Fatalf("second run: %v", err)
+			}
+			if srv.Imported() != 1 {
+				t.Errorf("imported %d times", srv.Imported())
+			}
+			pr, err := k.Probe(ctx, env, cfg, out)
+			if err != nil || !pr.Done {
+				t.Errorf("probe = %+v, %v", pr, err)
+			}
+			// A different model under the same id and version is refused.
+			other := archive(t, t.TempDir(), "other-params")
+			_, err = k.Run(ctx, env, flowCfg(other))
+			if err == nil || !strings.Contains(err.Error(), "different content (variables/data/dataio_0/dataio/DataIOParam differs): set force: true") {
+				t.Errorf("different model: %v", err)
+			}
+			forced := flowCfg(other)
+			forced.Force = true
+			_, err = k.Run(ctx, env, forced)
+			if gen == flowtest.Gen19 && (err != nil || srv.Imported() != 2) {
+				t.Errorf("forced on 1.9+: %v (imported %d)", err, srv.Imported())
+			}
+			if gen == flowtest.Gen15 && (err == nil || !strings.Contains(err.Error(), "remove the model on new-guest first")) {
+				t.Errorf("forced on 1.5: %v", err)
+			}
+		})
+	}
+}
+
+func TestFlowImportRefusesWrongArchive(t *testing.T) {
+	srv := flowtest.New(t, flowtest.Options{})
+	env := newEnv(t, map[string]hosts.Spec{"new-guest": {Flow: srv.URL}})
+	cfg := flowCfg(archive(t, t.TempDir(), ""))
+	cfg.SHA256 = strings.Repeat("a", 64)
+	_, err := modelimport.New().Run(context.Background(), env, cfg)
+	if err == nil || !strings.Contains(err.Error(), "want "+cfg.SHA256) || srv.Count("import") != 0 {
+		t.Errorf("err = %v, requests %d", err, srv.Count("import"))
+	}
+}
+
+func TestNativeImport(t *testing.T) {
+	cache := t.TempDir()
+	env := newEnv(t, map[string]hosts.Spec{"new-guest": {FateBase: filepath.Dir(cache) + "/" + filepath.Base(cache) + "/fate"}})
+	zip := archive(t, t.TempDir(), "")
+	k := modelimport.New()
+	cfg := &modelimport.Config{Engine: "native", Host: "new-guest", File: zip, Role: "guest", PartyID: 99}
+	ctx := context.Background()
+	out, err := k.Run(ctx, env, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(cache, "fate", "model_local_cache", "guest#99#"+modelID, version)
+	if out["dir"] != dir || out["model_id"] != modelID || out["model_version"] != version || out["job_id"] != "" {
+		t.Errorf("outputs = %v", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "variables/data/pipeline/pipeline/Pipeline")); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := k.Probe(ctx, env, cfg, out)
+	if err != nil || !pr.Done {
+		t.Errorf("probe = %+v, %v", pr, err)
+	}
+	if _, err := k.Run(ctx, env, cfg); err != nil {
+		t.Errorf("re-run of the same archive: %v", err)
+	}
+	other := &modelimport.Config{Engine: "native", Host: "new-guest", File: archive(t, t.TempDir(), "x"), Role: "guest", PartyID: 99}
+	if _, err := k.Run(ctx, env, other); err == nil || !strings.Contains(err.Error(), "local cache already existed (set force: true") {
+		t.Errorf("other archive: %v", err)
+	}
+	if pr, _ := k.Probe(ctx, env, other, nil); pr.Done {
+		t.Errorf("probe done for another archive")
+	}
+	other.Force = true
+	if _, err := k.Run(ctx, env, other); err != nil {
+		t.Errorf("forced: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "variables/data/dataio_0/dataio/DataIOParam")); string(b) != "x" {
+		t.Errorf("force did not replace the model: %q", b)
+	}
+}
+
+func TestNativeImportFinishesItsInterruptedCopy(t *testing.T) {
+	cache := filepath.Join(t.TempDir(), "cache")
+	env := newEnv(t, map[string]hosts.Spec{"new-guest": {}})
+	zip := archive(t, t.TempDir(), "")
+	k := modelimport.New()
+	cfg := &modelimport.Config{Engine: "native", Host: "new-guest", File: zip, Role: "guest", PartyID: 99, CacheDir: cache,
+		ModelID: modelID, ModelVersion: version}
+	if _, err := k.Run(context.Background(), env, cfg); err != nil {
+		t.Fatal(err)
+	}
+	// Simulate a crash mid-copy: marker back to "copying", a file missing.
+	mp := filepath.Join(cache, "guest#99#"+modelID, "."+version+".planrun-import.json")
+	b, _ := os.ReadFile(mp)
+	os.WriteFile(mp, []byte(strings.Replace(string(b), `"done"`, `"copying"`, 1)), 0o644)
+	os.Remove(filepath.Join(cache, "guest#99#"+modelID, version, "variables/data/dataio_0/dataio/DataIOMeta"))
+	if pr, _ := k.Probe(context.Background(), env, cfg, nil); pr.Done {
+		t.Errorf("probe done for an unfinished copy")
+	}
+	if _, err := k.Run(context.Background(), env, cfg); err != nil {
+		t.Fatalf("resume of own copy: %v", err)
+	}
+	if pr, _ := k.Probe(context.Background(), env, cfg, nil); !pr.Done {
+		t.Errorf("probe not done after finishing")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	errs := modelimport.New().Validate(&modelimport.Config{Engine: "flow", CacheDir: "/x", SHA256: "zz"})
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Path)
+	}
+	if strings.Join(got, ",") != "model_id,model_version,cache_dir,host,file,role,party_id,sha256" {
+		t.Errorf("errs = %v", errs)
+	}
+}

@@ -1,0 +1,208 @@
+package modelimport
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/planrun/planrun/fate"
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/steps"
+)
+
+// marker records a native import next to the version directory.
+type marker struct {
+	State        string `json:"state"` // "copying" or "done"
+	SHA256       string `json:"sha256"`
+	ModelID      string `json:"model_id"`
+	ModelVersion string `json:"model_version"`
+	Time         string `json:"time"`
+}
+
+func markerPath(cacheDir, pmid, version string) string {
+	return path.Join(cacheDir, pmid, "."+version+".planrun-import.json")
+}
+
+func (k *Import) cacheDir(env *steps.Env, c *Config) (string, error) {
+	if c.CacheDir != "" {
+		return c.CacheDir, nil
+	}
+	spec, ok := env.Hosts.Spec(c.Host)
+	if !ok {
+		return "", fmt.Errorf("host %s is not in the inventory", c.Host)
+	}
+	if spec.FateBase == "" {
+		return "", fmt.Errorf("host %s has no fate_base: set it, or cache_dir", c.Host)
+	}
+	return path.Join(spec.FateBase, "model_local_cache"), nil
+}
+
+func readMarker(ctx context.Context, h hosts.Host, p string) (*marker, error) {
+	rc, err := h.Open(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 1<<16))
+	if err != nil {
+		return nil, err
+	}
+	var m marker
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("marker %s: %w", p, err)
+	}
+	return &m, nil
+}
+
+// writeMarker writes the marker under a temporary name and renames it.
+func writeMarker(ctx context.Context, h hosts.Host, p string, m marker) error {
+	m.Time = time.Now().UTC().Format(time.RFC3339)
+	b, _ := json.Marshal(m)
+	tmp := hosts.TempName(p)
+	w, err := h.Create(ctx, tmp, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(b); err != nil {
+		w.Close()
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return h.Rename(ctx, tmp, p)
+}
+
+func (k *Import) runNative(ctx context.Context, env *steps.Env, c *Config) (steps.Outputs, error) {
+	zipPath, err := localFile(ctx, env, c.File)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := fate.FileSHA256(zipPath)
+	if err != nil {
+		return nil, err
+	}
+	if c.SHA256 != "" && !strings.EqualFold(sum, c.SHA256) {
+		return nil, fmt.Errorf("archive %s has sha256 %s, want %s", c.File, sum, c.SHA256)
+	}
+	cache, err := k.cacheDir(env, c)
+	if err != nil {
+		return nil, err
+	}
+	th, err := env.Hosts.Host(ctx, c.Host)
+	if err != nil {
+		return nil, err
+	}
+	stage := filepath.Join(env.WorkDir, env.StepID, "stage")
+	if err := os.RemoveAll(stage); err != nil {
+		return nil, err
+	}
+	res, err := fate.Import(ctx, fate.ImportRequest{Zip: zipPath, CacheDir: stage, Role: c.Role, PartyID: c.PartyID,
+		ModelID: c.ModelID, ModelVersion: c.ModelVersion, SHA256: sum})
+	if err != nil {
+		return nil, err
+	}
+	dst := path.Join(cache, res.PartyModelID, res.ModelVersion)
+	mp := markerPath(cache, res.PartyModelID, res.ModelVersion)
+	out := outputs(c.Role, c.PartyID, res.ModelID, res.ModelVersion, "", sum)
+	out["dir"] = dst
+	if _, err := th.Stat(ctx, dst); err == nil {
+		m, _ := readMarker(ctx, th, mp)
+		switch {
+		case m != nil && m.SHA256 == sum && m.State == "done":
+			if env.Log != nil {
+				fmt.Fprintf(env.Log, "%s on %s already holds this archive (sha256 %s): nothing to import\n", dst, c.Host, sum)
+			}
+			return out, nil
+		case m != nil && m.SHA256 == sum:
+			// Our own interrupted copy: finish it below.
+		case !c.Force:
+			return nil, fmt.Errorf("import %s into %s:%s: Model %s %s local cache already existed (set force: true to replace it)",
+				c.File, c.Host, cache, res.PartyModelID, res.ModelVersion)
+		default:
+			if err := th.RemoveAll(ctx, dst); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := th.MkdirAll(ctx, path.Dir(dst), 0o755); err != nil {
+		return nil, err
+	}
+	mk := marker{State: "copying", SHA256: sum, ModelID: res.ModelID, ModelVersion: res.ModelVersion}
+	if err := writeMarker(ctx, th, mp, mk); err != nil {
+		return nil, fmt.Errorf("write import marker on %s: %w", c.Host, err)
+	}
+	local, err := env.Hosts.Host(ctx, hosts.LocalName)
+	if err != nil {
+		return nil, err
+	}
+	opts := hosts.CopyOptions{}
+	if env.Progress != nil {
+		opts.Progress = env.Progress
+	}
+	cr, err := hosts.Copy(ctx, local, res.Dir, th, dst, opts)
+	if err != nil {
+		return nil, fmt.Errorf("install model on %s: %w", c.Host, err)
+	}
+	mk.State = "done"
+	if err := writeMarker(ctx, th, mp, mk); err != nil {
+		return nil, fmt.Errorf("write import marker on %s: %w", c.Host, err)
+	}
+	os.RemoveAll(stage)
+	if env.Log != nil {
+		fmt.Fprintf(env.Log, "imported %s into %s:%s (%d files, %d bytes)\n", c.File, c.Host, dst, cr.Files, cr.Bytes)
+	}
+	return out, nil
+}
+
+// probeNative: done when the pipeline is in place and the marker says
+// done with the archive's sha256.
+func (k *Import) probeNative(ctx context.Context, env *steps.Env, c *Config, last steps.Outputs) (steps.ProbeResult, error) {
+	pmid, version := "", c.ModelVersion
+	if c.ModelID != "" {
+		pmid = fate.PartyModelID(c.Role, c.PartyID, c.ModelID)
+	} else if last != nil {
+		pmid, _ = last["party_model_id"].(string)
+	}
+	if version == "" && last != nil {
+		version, _ = last["model_version"].(string)
+	}
+	if pmid == "" || version == "" {
+		return steps.ProbeResult{}, nil
+	}
+	cache, err := k.cacheDir(env, c)
+	if err != nil {
+		return steps.ProbeResult{}, err
+	}
+	th, err := env.Hosts.Host(ctx, c.Host)
+	if err != nil {
+		return steps.ProbeResult{}, err
+	}
+	dst := path.Join(cache, pmid, version)
+	if _, err := th.Stat(ctx, path.Join(dst, "variables/data/pipeline/pipeline/Pipeline")); err != nil {
+		return steps.ProbeResult{}, nil
+	}
+	m, err := readMarker(ctx, th, markerPath(cache, pmid, version))
+	if err != nil || m.State != "done" {
+		return steps.ProbeResult{}, nil
+	}
+	fh, fp := hosts.ParseAddress(c.File)
+	fhost, err := env.Hosts.Host(ctx, fh)
+	if err != nil {
+		return steps.ProbeResult{}, err
+	}
+	sum, err := fhost.SHA256(ctx, fp)
+	if err != nil || sum != m.SHA256 {
+		return steps.ProbeResult{}, nil
+	}
+	_, _, modelID, _ := fate.ParsePartyModelID(pmid)
+	out := outputs(c.Role, c.PartyID, modelID, version, "", sum)
+	out["dir"] = dst
+	return steps.ProbeResult{Done: true, Outputs: out}, nil
+}
