@@ -3,7 +3,10 @@ package all
 
 import (
 	"github.com/planrun/planrun/steps"
+	"github.com/planrun/planrun/steps/collect"
 	"github.com/planrun/planrun/steps/exec"
+	modelimport "github.com/planrun/planrun/steps/import"
+	"github.com/planrun/planrun/steps/migrate"
 	"github.com/planrun/planrun/steps/transfer"
 )
 
@@ -12,6 +15,9 @@ func Registry() *steps.Registry {
 	return steps.NewRegistry(
 		// kinds: keep one per line
 		exec.New(),
+		collect.New(),
+		migrate.New(),
+		modelimport.New(),
 		transfer.New(),
 	)
 }
