@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/planrun/planrun/runner/checkpoint"
@@ -18,7 +19,7 @@ const ProgressType = "progress"
 
 // ProgressEvent is the NDJSON object for byte progress of a running step:
 //
-//	{"version":1,"type":"progress","time":"2026-11-25T19:30:01.5Z","step":"copy-guest","done":1048576,"total":4194304}
+//	{"version":1,"type":"progress","time":"2026-11-25T19:30:01.5Z","run":"20261125T193000Z","step":"copy-guest","done":1048576,"total":4194304}
 //
 // Total is 0 when the step has not announced one. A step gets at most one
 // progress object every JSONProgressEvery, counted from its start, so
@@ -27,6 +28,7 @@ type ProgressEvent struct {
 	Version int       `json:"version"`
 	Type    string    `json:"type"`
 	Time    time.Time `json:"time"`
+	Run     string    `json:"run,omitempty"`
 	Step    string    `json:"step"`
 	Done    int64     `json:"done"`
 	Total   int64     `json:"total"`
@@ -40,6 +42,7 @@ type JSON struct {
 	enc   *json.Encoder
 	now   func() time.Time
 	steps tracker
+	run   atomic.Value // string: the run id from run_started
 }
 
 // NewJSON returns a JSON writing to w.
@@ -55,6 +58,8 @@ func (j *JSON) Event(e checkpoint.Event) {
 		e.Version = checkpoint.EventVersion
 	}
 	switch e.Type {
+	case checkpoint.RunStarted:
+		j.run.Store(e.Run)
 	case checkpoint.StepStarted:
 		j.steps.start(e, j.now())
 	case checkpoint.StepSucceeded, checkpoint.StepFailed, checkpoint.StepSkipped, checkpoint.StepInterrupted:
@@ -75,10 +80,11 @@ func (j *JSON) Progress(step string, done, total int64) {
 	if !r.due(now, JSONProgressEvery) {
 		return
 	}
+	run, _ := j.run.Load().(string)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.enc.Encode(ProgressEvent{Version: checkpoint.EventVersion, Type: ProgressType,
-		Time: now.UTC(), Step: step, Done: done, Total: total})
+		Time: now.UTC(), Run: run, Step: step, Done: done, Total: total})
 }
 
 // Close does nothing: every line is already written.
