@@ -1,7 +1,6 @@
 package checkpoint
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,9 +10,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/planrun/planrun/plan"
 )
@@ -117,7 +118,7 @@ func (s *FileStore) OpenRun(ctx context.Context, id string) (Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open run %s: %w", id, err)
 	}
-	evs, good, err := readEvents(f, path)
+	good, seq, err := tail(f)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("open run %s: %w", id, err)
@@ -137,11 +138,7 @@ func (s *FileStore) OpenRun(ctx context.Context, id string) (Run, error) {
 		f.Close()
 		return nil, fmt.Errorf("open run %s: %w", id, err)
 	}
-	r := &fileRun{id: id, dir: dir, f: f, size: good}
-	if n := len(evs); n > 0 {
-		r.seq = evs[n-1].Seq
-	}
-	return r, nil
+	return &fileRun{id: id, dir: dir, f: f, size: good, seq: seq}, nil
 }
 
 func (s *FileStore) LoadRun(ctx context.Context, id string) (*RunData, error) {
@@ -207,46 +204,73 @@ func (s *FileStore) ReadLog(ctx context.Context, run, step string, attempt int) 
 // readEvents reads every complete event of an events file. It returns the
 // events and the byte length of the good prefix. The last line is torn if
 // it lacks its newline or does not decode; it is ignored. Any other line
-// that does not decode is a *CorruptError.
+// that does not decode is a *CorruptError. Lines are decoded in parallel.
 func readEvents(r io.Reader, path string) ([]Event, int64, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	var (
-		evs     []Event
-		good    int64
-		line    int
-		pending *CorruptError // a bad line: fatal unless it was the last one
-	)
-	for {
-		b, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			// A long line: gather the rest of it.
-			full := append([]byte(nil), b...)
-			for errors.Is(err, bufio.ErrBufferFull) {
-				b, err = br.ReadSlice('\n')
-				full = append(full, b...)
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	// Complete lines only: a tail without its newline is torn.
+	var lines [][]byte
+	for off := 0; off < len(b); {
+		i := bytes.IndexByte(b[off:], '\n')
+		if i < 0 {
+			break
+		}
+		lines = append(lines, b[off:off+i+1])
+		off += i + 1
+	}
+	evs := make([]Event, len(lines))
+	errs := make([]error, len(lines))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(lines)/512))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(lines); i += workers {
+				errs[i] = json.Unmarshal(lines[i][:len(lines[i])-1], &evs[i])
 			}
-			b = full
+		}()
+	}
+	wg.Wait()
+	var good int64
+	for i, l := range lines {
+		if errs[i] != nil {
+			if i == len(lines)-1 { // the last line: torn
+				return evs[:i], good, nil
+			}
+			return nil, 0, &CorruptError{File: path, Line: i + 1, Err: errs[i]}
 		}
-		if len(b) == 0 && err == io.EOF {
-			break
-		}
-		if err != nil && err != io.EOF {
-			return nil, 0, fmt.Errorf("read %s: %w", path, err)
-		}
-		line++
-		if pending != nil {
-			return nil, 0, pending
-		}
-		if err == io.EOF { // no newline: torn
-			break
-		}
-		var e Event
-		if uerr := json.Unmarshal(bytes.TrimRight(b, "\n"), &e); uerr != nil {
-			pending = &CorruptError{File: path, Line: line, Err: uerr}
-			continue
-		}
-		evs = append(evs, e)
-		good += int64(len(b))
+		good += int64(len(l))
 	}
 	return evs, good, nil
+}
+
+// tail finds the good prefix of an events file and the seq of its last
+// event without decoding every line: whole lines only, and the last one
+// must decode (else it is torn and dropped).
+func tail(f *os.File) (good int64, seq int64, err error) {
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return 0, 0, err
+	}
+	end := bytes.LastIndexByte(b, '\n') + 1
+	for end > 0 {
+		start := bytes.LastIndexByte(b[:end-1], '\n') + 1
+		var e struct {
+			Seq int64 `json:"seq"`
+		}
+		if json.Unmarshal(b[start:end-1], &e) == nil {
+			return int64(end), e.Seq, nil
+		}
+		if end != bytes.LastIndexByte(b, '\n')+1 {
+			break // only the very last line may be torn
+		}
+		end = start
+	}
+	if end == 0 {
+		return 0, 0, nil
+	}
+	return 0, 0, fmt.Errorf("%s: corrupted event before the last line", f.Name())
 }

@@ -92,7 +92,6 @@ func TestFileStoreCorruptMiddle(t *testing.T) {
 	s, _ := checkpoint.OpenFile(dir)
 	for name, load := range map[string]func() error{
 		"load": func() error { _, err := s.LoadRun(context.Background(), "r1"); return err },
-		"open": func() error { _, err := s.OpenRun(context.Background(), "r1"); return err },
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := load()

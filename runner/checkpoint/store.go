@@ -34,6 +34,7 @@ type Store interface {
 	CreateRun(ctx context.Context, id string, p *plan.Plan) (Run, error)
 	// OpenRun opens an existing run to append to it. A torn last event
 	// (a crash mid-write) is discarded so that appends start on a clean line.
+	// It does not check every event (LoadRun does): load a run first.
 	OpenRun(ctx context.Context, id string) (Run, error)
 	// LoadRun reads a run: its frozen plan and every recorded event. A torn
 	// last event is ignored; a corrupted event before it is a *CorruptError.
