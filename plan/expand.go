@@ -124,7 +124,9 @@ func (l *loader) newStep(st *rawStep, it *item) *Step {
 			}
 			return nil, false
 		})
-		s.With = w.(map[string]any)
+		if m := w.(map[string]any); len(m) > 0 {
+			s.With = m
+		}
 	}
 	l.plan.Steps = append(l.plan.Steps, s)
 	l.steps[s] = st

@@ -61,8 +61,30 @@ func value(n *yaml.Node) any {
 	switch n.Kind {
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
+		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.ShortTag() == "!!merge" {
+				merges = append(merges, deref(n.Content[i+1]))
+				continue
+			}
 			m[n.Content[i].Value] = value(n.Content[i+1])
+		}
+		// YAML merge keys (<<: *anchor or a list of them): keys written
+		// in the mapping itself win.
+		for _, mn := range merges {
+			srcs := []*yaml.Node{mn}
+			if mn != nil && mn.Kind == yaml.SequenceNode {
+				srcs = mn.Content
+			}
+			for _, src := range srcs {
+				if sm, ok := value(src).(map[string]any); ok {
+					for k, v := range sm {
+						if _, set := m[k]; !set {
+							m[k] = v
+						}
+					}
+				}
+			}
 		}
 		return m
 	case yaml.SequenceNode:

@@ -178,3 +178,19 @@ func TestHashStable(t *testing.T) {
 		t.Errorf("hash did not change with a parameter")
 	}
 }
+
+func TestMergeKeysAndEmptyWith(t *testing.T) {
+	p := mustLoad(t, map[string]string{"plan.yaml": `version: 1
+x-common: &common {count: 2, loud: true}
+steps:
+  - {id: a, kind: echo, with: {<<: *common, count: 3, message: hi}}
+  - {id: b, kind: echo, with: {}}
+`})
+	want := map[string]any{"count": 3.0, "loud": true, "message": "hi"}
+	if diff := cmp.Diff(want, p.Steps[0].With); diff != "" {
+		t.Errorf("merged with (-want +got):\n%s", diff)
+	}
+	if p.Steps[1].With != nil {
+		t.Errorf("empty with = %#v, want nil", p.Steps[1].With)
+	}
+}

@@ -82,14 +82,19 @@ func compose() ([]byte, error) {
 		delete(ks, "$schema")
 		delete(ks, "$id")
 		defs["with-"+name] = ks
+		then := map[string]any{
+			"properties": map[string]any{"with": map[string]any{"$ref": "#/$defs/with-" + name}},
+		}
+		if req, _ := ks["required"].([]any); len(req) > 0 {
+			// The kind has required parameters: `with:` itself is required.
+			then["required"] = []any{"with"}
+		}
 		allOf = append(allOf, map[string]any{
 			"if": map[string]any{
 				"required":   []any{"kind"},
 				"properties": map[string]any{"kind": map[string]any{"const": name}},
 			},
-			"then": map[string]any{
-				"properties": map[string]any{"with": map[string]any{"$ref": "#/$defs/with-" + name}},
-			},
+			"then": then,
 		})
 	}
 	if allOf == nil {
