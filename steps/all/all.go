@@ -8,6 +8,7 @@ import (
 	modelimport "github.com/planrun/planrun/steps/import"
 	"github.com/planrun/planrun/steps/migrate"
 	"github.com/planrun/planrun/steps/transfer"
+	"github.com/planrun/planrun/steps/verify"
 )
 
 // Registry returns a registry of every step kind. Add a kind here: one line.
@@ -19,5 +20,6 @@ func Registry() *steps.Registry {
 		migrate.New(),
 		modelimport.New(),
 		transfer.New(),
+		verify.New(),
 	)
 }
