@@ -28,6 +28,18 @@ func newOldIDs(old map[string][]int64) *oldIDs {
 	return o
 }
 
+// matchBytes is match for bytes, without copying them when the answer is
+// already known.
+func (o *oldIDs) matchBytes(b []byte) bool {
+	if len(o.roles) == 0 || len(b) < 3 {
+		return false
+	}
+	if v, ok := o.memo[string(b)]; ok {
+		return v
+	}
+	return o.match(string(b))
+}
+
 // has reports whether role's old ids include the integer id.
 func (o *oldIDs) has(role, id string) bool {
 	v, ok := pyInt(id)
@@ -118,6 +130,8 @@ func isWordByte(c byte) bool {
 
 // plainOld reports whether id (a plain party id field) is an old id of role.
 func (o *oldIDs) plainOld(role, id string) bool { return o.has(role, id) }
+
+func itoa(i int) string { return strconv.Itoa(i) }
 
 // quoteKey renders a map key inside a field path.
 func quoteKey(k string) string {

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 
@@ -57,9 +58,11 @@ func messageFor(module, model string) func() proto.Message {
 }
 
 // Scan reports every place in a component's buffers where an old party id
-// (per role, in old) appears in a party-bearing form. Buffers of known
-// modules that do not decode are an *Error wrapping ErrDecode. Findings
-// come in model name order, then in field order.
+// (per role, in old) appears in a party-bearing form. It works on the wire
+// format without decoding, guided by the message descriptors for known
+// modules. Buffers of known modules that are malformed are an *Error
+// wrapping ErrDecode. Findings come in model name order, then in the order
+// of the buffer's fields.
 func Scan(module string, models map[string][]byte, old map[string][]int64) ([]Finding, error) {
 	w := &walker{old: newOldIDs(old)}
 	names := make([]string, 0, len(models))
@@ -71,11 +74,14 @@ func Scan(module string, models map[string][]byte, old map[string][]int64) ([]Fi
 		b := models[name]
 		w.model = name
 		if newMsg := messageFor(module, name); newMsg != nil {
-			msg, err := decode(b, newMsg)
-			if err != nil {
+			n := len(w.found)
+			if err := w.typed(b, newMsg().ProtoReflect().Descriptor(), 0); err != nil {
+				if bytes.Equal(b, fillMessage) {
+					w.found = w.found[:n] // FATE reads the filler as an empty message
+					continue
+				}
 				return nil, &Error{Module: module, Model: name, Err: err}
 			}
-			w.message(msg.ProtoReflect())
 			continue
 		}
 		w.blob(b, 0)

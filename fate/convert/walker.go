@@ -1,23 +1,83 @@
 package convert
 
 import (
-	"strconv"
+	"fmt"
 	"unicode/utf8"
 
-	"github.com/planrun/planrun/fate/pb"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// maxDepth bounds the nesting the wire walk follows.
+// maxDepth bounds the nesting the walks follow.
 const maxDepth = 64
 
 // walker collects findings over one component's buffers.
 type walker struct {
-	old   *oldIDs
-	model string
-	path  path
-	found []Finding
+	old    *oldIDs
+	model  string
+	path   path
+	found  []Finding
+	tables map[protoreflect.FullName]*fieldTable
+}
+
+// fieldInfo is what the walk needs of a declared field, worked out once.
+type fieldInfo struct {
+	fd     protoreflect.FieldDescriptor
+	name   string
+	kind   protoreflect.Kind
+	isList bool
+	isMap  bool
+	rule   int // one of the rule constants
+}
+
+const (
+	ruleNone = iota
+	ruleBinningPartyID
+	ruleHostPlain
+	ruleTreePlan
+)
+
+// fieldTable indexes a message's fields by number.
+type fieldTable struct {
+	small [32]*fieldInfo
+	big   map[protowire.Number]*fieldInfo
+}
+
+func (w *walker) table(md protoreflect.MessageDescriptor) *fieldTable {
+	if t, ok := w.tables[md.FullName()]; ok {
+		return t
+	}
+	t := &fieldTable{big: map[protowire.Number]*fieldInfo{}}
+	fields := md.Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		fi := &fieldInfo{fd: fd, name: string(fd.Name()), kind: fd.Kind(), isList: fd.IsList(), isMap: fd.IsMap()}
+		switch fd.FullName() {
+		case binningResultName + ".party_id":
+			fi.rule = ruleBinningPartyID
+		case hostPartyIDsName, hostColPartyName:
+			fi.rule = ruleHostPlain
+		case treePlanName:
+			fi.rule = ruleTreePlan
+		}
+		if fd.Number() < 32 {
+			t.small[fd.Number()] = fi
+		} else {
+			t.big[fd.Number()] = fi
+		}
+	}
+	if w.tables == nil {
+		w.tables = map[protoreflect.FullName]*fieldTable{}
+	}
+	w.tables[md.FullName()] = t
+	return t
+}
+
+func (t *fieldTable) field(num protowire.Number) *fieldInfo {
+	if num >= 0 && num < 32 {
+		return t.small[num]
+	}
+	return t.big[num]
 }
 
 func (w *walker) emit(value string) {
@@ -31,146 +91,230 @@ func (w *walker) push(s seg) { w.path = append(w.path, s) }
 func (w *walker) pop()       { w.path = w.path[:len(w.path)-1] }
 
 // text checks one string.
-func (w *walker) text(s string) {
-	if w.old.match(s) {
-		w.emit(s)
+func (w *walker) text(b []byte) {
+	if w.old.matchBytes(b) {
+		w.emit(string(b))
 	}
 }
 
-// message walks a decoded message: every string (values, list items, map
-// keys and values) against the party-bearing forms, the plain party id
-// fields by their role, and unknown fields at the wire level.
-func (w *walker) message(m protoreflect.Message) {
-	fields := m.Descriptor().Fields()
-	for i := 0; i < fields.Len(); i++ {
-		fd := fields.Get(i)
-		if !carriesText(fd) || !m.Has(fd) {
-			continue
+// Messages whose fields hold a bare party id.
+const (
+	binningResultName = "com.webank.ai.fate.core.mlmodel.buffer.FeatureBinningResult"
+	hostPartyIDsName  = "com.webank.ai.fate.core.mlmodel.buffer.MultiClassResult.host_party_ids"
+	hostColPartyName  = "com.webank.ai.fate.core.mlmodel.buffer.HostColNames.party_id"
+	treePlanName      = "com.webank.ai.fate.core.mlmodel.buffer.BoostingTreeModelParam.tree_plan"
+)
+
+// typed walks b as a message of type md at the wire level, naming fields
+// by their declared names: every string (values, list items, map keys and
+// values) against the party-bearing forms, the plain party id fields by
+// their role, and undeclared fields by the generic wire walk. Malformed
+// input is ErrDecode.
+func (w *walker) typed(b []byte, md protoreflect.MessageDescriptor, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("%w: nested deeper than %d", ErrDecode, maxDepth)
+	}
+	role := ""
+	if md.FullName() == binningResultName {
+		role = stringField(b, 2)
+	}
+	t := w.table(md)
+	var seen [32]int
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return fmt.Errorf("%w: %v", ErrDecode, protowire.ParseError(n))
 		}
-		v := m.Get(fd)
-		name := string(fd.Name())
-		switch {
-		case fd.IsList():
-			l := v.List()
-			for j := 0; j < l.Len(); j++ {
-				w.push(seg{name: name, index: j})
-				w.value(fd, l.Get(j))
+		m := protowire.ConsumeFieldValue(num, typ, b[n:])
+		if m < 0 {
+			return fmt.Errorf("%w: field %d: %v", ErrDecode, num, protowire.ParseError(m))
+		}
+		raw := b[n : n+m]
+		b = b[n+m:]
+		idx := 0
+		if num < 32 {
+			idx = seen[num]
+			seen[num]++
+		}
+		fi := t.field(num)
+		if fi == nil || typ != protowire.BytesType {
+			// Numbers (and packed numbers) hold no text; undeclared fields go
+			// to the generic walk.
+			if fi == nil && typ == protowire.BytesType {
+				v, _ := protowire.ConsumeBytes(raw)
+				w.push(seg{name: "#" + itoa(int(num)), index: -1})
+				w.blob(v, depth+1)
 				w.pop()
 			}
-		case fd.IsMap():
-			w.mapField(name, fd, v.Map())
-		default:
-			w.push(seg{name: name, index: -1})
-			w.value(fd, v)
+			continue
+		}
+		v, _ := protowire.ConsumeBytes(raw)
+		s := seg{name: fi.name, index: -1}
+		if fi.isList {
+			s.index = idx
+		}
+		var err error
+		switch {
+		case fi.isMap:
+			err = w.mapEntry(v, fi.fd, depth)
+		case fi.kind == protoreflect.StringKind:
+			if !utf8.Valid(v) {
+				return fmt.Errorf("%w: field %s: invalid UTF-8", ErrDecode, fi.name)
+			}
+			w.push(s)
+			w.text(v)
+			if fi.rule != ruleNone {
+				w.plainID(fi.rule, role, v)
+			}
+			w.pop()
+		case fi.kind == protoreflect.MessageKind:
+			w.push(s)
+			err = w.typed(v, fi.fd.Message(), depth+1)
+			w.pop()
+		case fi.kind == protoreflect.BytesKind:
+			w.push(s)
+			w.blob(v, depth+1)
 			w.pop()
 		}
+		if err != nil {
+			return err
+		}
 	}
-	w.plainIDs(m.Interface())
-	if u := m.GetUnknown(); len(u) > 0 {
-		w.wire(u, 0)
-	}
+	return nil
 }
 
-// carriesText reports whether a field can hold a string somewhere.
-func carriesText(fd protoreflect.FieldDescriptor) bool {
-	if fd.IsMap() {
-		return carriesText(fd.MapKey()) || carriesText(fd.MapValue())
+// mapEntry walks one map entry (key 1, value 2).
+func (w *walker) mapEntry(b []byte, fd protoreflect.FieldDescriptor, depth int) error {
+	var key, val []byte
+	var keyNum uint64
+	hasVal := false
+	for rest := b; len(rest) > 0; {
+		num, typ, n := protowire.ConsumeTag(rest)
+		if n < 0 {
+			return fmt.Errorf("%w: map %s: %v", ErrDecode, fd.Name(), protowire.ParseError(n))
+		}
+		m := protowire.ConsumeFieldValue(num, typ, rest[n:])
+		if m < 0 {
+			return fmt.Errorf("%w: map %s: %v", ErrDecode, fd.Name(), protowire.ParseError(m))
+		}
+		switch {
+		case num == 1 && typ == protowire.BytesType:
+			key, _ = protowire.ConsumeBytes(rest[n:])
+		case num == 1 && typ == protowire.VarintType:
+			keyNum, _ = protowire.ConsumeVarint(rest[n:])
+			key = nil
+		case num == 2 && typ == protowire.BytesType:
+			val, _ = protowire.ConsumeBytes(rest[n:])
+			hasVal = true
+		}
+		rest = rest[n+m:]
 	}
-	switch fd.Kind() {
-	case protoreflect.StringKind, protoreflect.BytesKind, protoreflect.MessageKind, protoreflect.GroupKind:
-		return true
+	k := string(key)
+	if fd.MapKey().Kind() != protoreflect.StringKind {
+		k = mapKeyText(fd.MapKey().Kind(), keyNum)
 	}
-	return false
-}
-
-func (w *walker) value(fd protoreflect.FieldDescriptor, v protoreflect.Value) {
-	switch fd.Kind() {
+	name := string(fd.Name())
+	if fd.MapKey().Kind() == protoreflect.StringKind && w.old.matchBytes(key) {
+		w.push(seg{name: name, index: -1, key: k, hasKey: true, isKey: true})
+		w.emit(k)
+		w.pop()
+	}
+	if !hasVal {
+		return nil
+	}
+	w.push(seg{name: name, index: -1, key: k, hasKey: true})
+	defer w.pop()
+	switch fd.MapValue().Kind() {
 	case protoreflect.StringKind:
-		w.text(v.String())
+		w.text(val)
 	case protoreflect.BytesKind:
-		w.blob(v.Bytes(), 1)
-	case protoreflect.MessageKind, protoreflect.GroupKind:
-		w.message(v.Message())
+		w.blob(val, depth+1)
+	case protoreflect.MessageKind:
+		return w.typed(val, fd.MapValue().Message(), depth+1)
 	}
+	return nil
 }
 
-func (w *walker) mapField(name string, fd protoreflect.FieldDescriptor, m protoreflect.Map) {
-	keys := make([]protoreflect.MapKey, 0, m.Len())
-	m.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
-		keys = append(keys, k)
-		return true
-	})
-	sortMapKeys(keys)
-	for _, k := range keys {
-		ks := k.String()
-		if fd.MapKey().Kind() == protoreflect.StringKind && w.old.match(ks) {
-			w.push(seg{name: name, index: -1, key: ks, hasKey: true, isKey: true})
-			w.emit(ks)
-			w.pop()
-		}
-		if carriesText(fd.MapValue()) {
-			w.push(seg{name: name, index: -1, key: ks, hasKey: true})
-			w.value(fd.MapValue(), m.Get(k))
-			w.pop()
-		}
-	}
-}
-
-// plainIDs checks the fields that hold a bare party id, whose role the
+// plainID checks the fields that hold a bare party id, whose role the
 // message implies.
-func (w *walker) plainIDs(m any) {
-	check := func(field string, index int, role, id string) {
-		if w.old.plainOld(role, id) {
-			w.push(seg{name: field, index: index})
-			w.emit(id)
-			w.pop()
+func (w *walker) plainID(rule int, role string, v []byte) {
+	switch rule {
+	case ruleBinningPartyID:
+		if role != "" && w.old.plainOld(role, string(v)) {
+			w.emit(string(v))
 		}
-	}
-	switch x := m.(type) {
-	case *pb.FeatureBinningResult:
-		check("party_id", -1, x.Role, x.PartyId)
-	case *pb.MultiClassResult:
-		for i, id := range x.HostPartyIds {
-			check("host_party_ids", i, "host", id)
+	case ruleHostPlain:
+		if w.old.plainOld("host", string(v)) {
+			w.emit(string(v))
 		}
-	case *pb.HostColNames:
-		check("party_id", -1, "host", x.PartyId)
-	case *pb.BoostingTreeModelParam:
-		for i, s := range x.TreePlan {
-			if _, id, ok := cutLast(s); ok {
-				if w.old.plainOld("host", id) {
-					w.push(seg{name: "tree_plan", index: i})
-					w.emit(s)
-					w.pop()
+	case ruleTreePlan:
+		for i := len(v) - 1; i >= 0; i-- {
+			if v[i] == '_' {
+				if w.old.plainOld("host", string(v[i+1:])) {
+					w.emit(string(v))
 				}
+				break
 			}
 		}
 	}
 }
 
-func cutLast(s string) (string, string, bool) {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '_' {
-			return s[:i], s[i+1:], true
+// stringField returns the last value of string field num in b, or "".
+func stringField(b []byte, num protowire.Number) string {
+	s := ""
+	for len(b) > 0 {
+		n2, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return s
 		}
+		m := protowire.ConsumeFieldValue(n2, typ, b[n:])
+		if m < 0 {
+			return s
+		}
+		if n2 == num && typ == protowire.BytesType {
+			v, _ := protowire.ConsumeBytes(b[n:])
+			s = string(v)
+		}
+		b = b[n+m:]
 	}
-	return "", "", false
+	return s
+}
+
+func mapKeyText(k protoreflect.Kind, v uint64) string {
+	switch k {
+	case protoreflect.BoolKind:
+		if v != 0 {
+			return "true"
+		}
+		return "false"
+	case protoreflect.Int32Kind, protoreflect.Int64Kind, protoreflect.Sfixed32Kind, protoreflect.Sfixed64Kind:
+		if k == protoreflect.Int32Kind {
+			return itoa(int(int32(v)))
+		}
+		return itoa(int(int64(v)))
+	case protoreflect.Sint32Kind, protoreflect.Sint64Kind:
+		return itoa(int(protowire.DecodeZigZag(v)))
+	}
+	return fmt.Sprint(v)
 }
 
 // wire walks b as a protobuf message at the wire level; it reports false,
-// emitting nothing, when b does not parse as one. A length-delimited field
-// that is printable text is checked as a string; otherwise it is walked as
-// a message when it parses as one, else checked as a string when it is
-// UTF-8.
+// emitting nothing, when b does not parse as one. Each length-delimited
+// field goes through blob.
 func (w *walker) wire(b []byte, depth int) bool {
 	if depth > maxDepth || !wellFormed(b) {
 		return false
 	}
-	counts := map[protowire.Number]int{}
+	var counts map[protowire.Number]int
 	for rest := b; len(rest) > 0; {
 		num, typ, n := protowire.ConsumeTag(rest)
 		m := protowire.ConsumeFieldValue(num, typ, rest[n:])
-		counts[num]++
+		if typ == protowire.BytesType {
+			if counts == nil {
+				counts = map[protowire.Number]int{}
+			}
+			counts[num]++
+		}
 		rest = rest[n+m:]
 	}
 	seen := map[protowire.Number]int{}
@@ -183,14 +327,26 @@ func (w *walker) wire(b []byte, depth int) bool {
 			if counts[num] > 1 {
 				idx = seen[num]
 			}
-			w.push(seg{name: "#" + strconv.Itoa(int(num)), index: idx})
+			seen[num]++
+			w.push(seg{name: "#" + itoa(int(num)), index: idx})
 			w.blob(v, depth+1)
 			w.pop()
 		}
-		seen[num]++
 		rest = rest[n+m:]
 	}
 	return true
+}
+
+// blob checks bytes of unknown meaning: printable text as a string,
+// otherwise as a message when it parses as one, otherwise as text.
+func (w *walker) blob(b []byte, depth int) {
+	switch {
+	case printable(b):
+		w.text(b)
+	case w.wire(b, depth):
+	default:
+		w.text(b)
+	}
 }
 
 // wellFormed reports whether b parses completely as protobuf fields.
@@ -214,25 +370,10 @@ func wellFormed(b []byte) bool {
 // Text with line breaks is not printable here; it is still checked as text
 // when it does not parse as a message.
 func printable(b []byte) bool {
-	if !utf8.Valid(b) {
-		return false
-	}
 	for _, c := range b {
 		if c < 0x20 || c == 0x7f {
 			return false
 		}
 	}
-	return true
-}
-
-// blob checks bytes of unknown meaning: printable text as a string,
-// otherwise as a message when it parses as one, otherwise as text.
-func (w *walker) blob(b []byte, depth int) {
-	switch {
-	case printable(b):
-		w.text(string(b))
-	case w.wire(b, depth):
-	default:
-		w.text(string(b))
-	}
+	return utf8.Valid(b)
 }
