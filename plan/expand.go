@@ -180,6 +180,11 @@ func (l *loader) configProblems(st *rawStep, s *Step) *configResult {
 	for _, e := range decodeInto(with, cfg) {
 		add(e.path, e.key, e.msg)
 	}
+	if st.withVal != nil && s.With != nil {
+		for _, e := range substitutedProblems(st.kind, st.withVal, s.With) {
+			add(e.path, e.key, e.msg)
+		}
+	}
 	if v, ok := kind.(steps.Validator); ok {
 		for _, e := range v.Validate(cfg) {
 			add(splitPath(e.Path), "", e.Msg)

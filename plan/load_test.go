@@ -49,7 +49,7 @@ steps:
 				"plan.yaml:1:10: version: want integer, got string",
 				"plan.yaml:2:13: limits.a: want integer, got string",
 				`plan.yaml:6:12: step "a": needs: want array, got string`,
-				`plan.yaml:7:23: step "a": retry.attempts: minimum: got 0, want 1`,
+				`plan.yaml:7:23: step "a": retry.attempts: got 0, want at least 1`,
 				`plan.yaml:7:35: step "a": retry.backoff: "soon": want a duration such as 90s, 2m30s or 1h`,
 				`plan.yaml:8:11: step "a": with: want object, got array`,
 				"plan.yaml:9:5: steps[1]: want object, got string",

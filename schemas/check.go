@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/big"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -166,6 +168,22 @@ func flatten(e *jsonschema.ValidationError, out *[]Problem) {
 		} else {
 			add("", k.LocalizedString(printer))
 		}
+	case *kind.Minimum:
+		add("", fmt.Sprintf("got %s, want at least %s", rat(k.Got), rat(k.Want)))
+	case *kind.Maximum:
+		add("", fmt.Sprintf("got %s, want at most %s", rat(k.Got), rat(k.Want)))
+	case *kind.ExclusiveMinimum:
+		add("", fmt.Sprintf("got %s, want more than %s", rat(k.Got), rat(k.Want)))
+	case *kind.ExclusiveMaximum:
+		add("", fmt.Sprintf("got %s, want less than %s", rat(k.Got), rat(k.Want)))
+	case *kind.MinLength:
+		add("", fmt.Sprintf("got %d characters, want at least %d", k.Got, k.Want))
+	case *kind.MaxLength:
+		add("", fmt.Sprintf("got %d characters, want at most %d", k.Got, k.Want))
+	case *kind.MinItems:
+		add("", fmt.Sprintf("got %d items, want at least %d", k.Got, k.Want))
+	case *kind.MaxItems:
+		add("", fmt.Sprintf("got %d items, want at most %d", k.Got, k.Want))
 	case *kind.Pattern:
 		add("", fmt.Sprintf("%s does not match %s", show(k.Got), k.Want))
 	case *kind.Schema, *kind.Group, *kind.AllOf, *kind.Reference:
@@ -176,6 +194,18 @@ func flatten(e *jsonschema.ValidationError, out *[]Problem) {
 	for _, c := range e.Causes {
 		flatten(c, out)
 	}
+}
+
+// rat formats a number as written: an integer without a fraction.
+func rat(r *big.Rat) string {
+	if r == nil {
+		return "?"
+	}
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	f, _ := r.Float64()
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 func show(v any) string {

@@ -103,7 +103,7 @@ func TestCheckPlan(t *testing.T) {
 			doc: `{"version": "1", "steps": [{"id": "a", "kind": "x", "needs": "b", "retry": {"attempts": 0}}]}`,
 			want: []Problem{
 				{Path: []string{"steps", "0", "needs"}, Msg: "want array, got string"},
-				{Path: []string{"steps", "0", "retry", "attempts"}, Msg: "minimum: got 0, want 1"},
+				{Path: []string{"steps", "0", "retry", "attempts"}, Msg: "got 0, want at least 1"},
 				{Path: []string{"version"}, Msg: "want integer, got string"},
 			},
 		},
