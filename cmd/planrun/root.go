@@ -67,6 +67,7 @@ Exit codes: 0 success, 1 a step failed, 2 usage error, 3 invalid plan,
 	root.AddCommand(
 		// commands: keep one per line
 		newVersionCmd(),
+		newInitCmd(s),
 		newValidateCmd(s),
 		newSchemaCmd(s),
 		newApplyCmd(s),

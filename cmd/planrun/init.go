@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/planrun/planrun/fate"
+	"github.com/planrun/planrun/hosts"
+)
+
+// initArgs are `planrun init`'s flags.
+type initArgs struct {
+	migrate string
+	hosts   string
+	engine  string
+	models  string
+	out     string
+	name    string
+	force   bool
+}
+
+// inventory is a hosts.yaml for planrun init.
+type inventory struct {
+	Hosts   map[string]hosts.Spec `yaml:"hosts"`
+	Parties map[string]string     `yaml:"parties"`
+}
+
+func newInitCmd(s streams) *cobra.Command {
+	a := &initArgs{}
+	cmd := &cobra.Command{
+		Use:   "init --migrate migrate_model.json --hosts hosts.yaml",
+		Short: "Write a complete migration plan from FATE's migrate config and a hosts inventory",
+		Long: `Init writes a commented plan that migrates a FATE model for every target
+party: for each party of migrate_role whose old id is in execute_party, five
+steps — copy the model files, migrate, collect the new zip, ship it to the
+new cluster, import it. The written plan validates as is; review it, then run
+it with planrun apply.
+
+--engine native (default) migrates the files with planrun itself, offline, on
+this machine: it works whatever FATE version and even when the old cluster is
+gone. --engine flow asks FATE Flow to migrate (/v1/model/migrate):
+  federated_mode SINGLE    each party's migration runs on the FATE Flow of its
+                           new cluster, after the old model files are copied
+                           into that cluster's model_local_cache (FATE's
+                           documented procedure);
+  federated_mode MULTIPLE  the migrate_initiator's FATE Flow submits every
+                           party's migration; each runs on the party's old
+                           cluster (through FATE's proxy), where the zip is
+                           collected; the first step keeps a copy of the
+                           source model with the run.
+Each new model is imported with FATE Flow when the new host has a flow URL,
+otherwise unpacked natively into its model_local_cache.
+
+hosts.yaml maps hosts and parties:
+
+  hosts:                       # as a plan's hosts: (ssh, flow, fate_base, ...)
+    old-guest: {ssh: app@10.1.0.5, flow: http://10.1.0.5:9380, fate_base: /data/projects/fate}
+    new-guest: {ssh: app@10.2.0.5, flow: http://10.2.0.5:9380, fate_base: /data/projects/fate}
+  parties:                     # "role:party_id" (old and new ids) -> host
+    "guest:9999": old-guest
+    "guest:99": new-guest
+
+--models models.csv (a header row with model_id and model_version, and
+optionally unify_model_version) repeats the steps for each model in a batch;
+the model_id/model_version of the config are then ignored.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runInit(s, *a)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&a.migrate, "migrate", "", "FATE's migrate_model.json `FILE` (required)")
+	f.StringVar(&a.hosts, "hosts", "", "hosts inventory `FILE` (required; see above)")
+	f.StringVar(&a.engine, "engine", "native", "migration engine: native or flow")
+	f.StringVar(&a.models, "models", "", "CSV `FILE` of models (model_id,model_version) for a batch")
+	f.StringVarP(&a.out, "output", "o", "", "write the plan to `FILE` (default: standard output)")
+	f.StringVar(&a.name, "name", "", "plan name (default: migrate-<model_id's parties>)")
+	f.BoolVar(&a.force, "force", false, "overwrite an existing output file")
+	return cmd
+}
+
+func usage(format string, a ...any) error {
+	return &exitError{Code: exitUsage, Err: fmt.Errorf(format, a...)}
+}
+
+func runInit(s streams, a initArgs) error {
+	if a.migrate == "" || a.hosts == "" {
+		return usage("init needs --migrate FILE and --hosts FILE")
+	}
+	if a.engine != "native" && a.engine != "flow" {
+		return usage("--engine %q: want native or flow", a.engine)
+	}
+	raw, err := os.ReadFile(a.migrate)
+	if err != nil {
+		return usage("read migrate config: %v", err)
+	}
+	mc, err := fate.ParseMigrateConfig(raw, a.migrate)
+	if err != nil {
+		return &exitError{Code: exitUsage, Err: err}
+	}
+	inv, err := readInventory(a.hosts)
+	if err != nil {
+		return &exitError{Code: exitUsage, Err: err}
+	}
+	var models []modelItem
+	if a.models != "" {
+		if models, err = readModels(a.models); err != nil {
+			return &exitError{Code: exitUsage, Err: err}
+		}
+	}
+	g := &planGen{cfg: mc, inv: inv, engine: a.engine, models: models, name: a.name, now: time.Now().UTC()}
+	doc, err := g.build()
+	if err != nil {
+		return &exitError{Code: exitUsage, Err: err}
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	enc.Close()
+	if a.out == "" {
+		_, err := io.Copy(s.out, &buf)
+		return err
+	}
+	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if a.force {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(a.out, flag, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return usage("%s exists (use --force to overwrite it)", a.out)
+	}
+	if err != nil {
+		return usage("write plan: %v", err)
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.err, "wrote %s: %d targets, 5 steps each; check it with: planrun plan %s\n", a.out, g.targets, a.out)
+	return nil
+}
+
+func readInventory(p string) (*inventory, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("read hosts inventory: %w", err)
+	}
+	var inv inventory
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&inv); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	var probs []string
+	for party, h := range inv.Parties {
+		if _, err := fate.ParseParty(party); err != nil {
+			probs = append(probs, fmt.Sprintf("%s: parties.%q: %v", p, party, err))
+		}
+		if _, ok := inv.Hosts[h]; !ok && h != hosts.LocalName {
+			probs = append(probs, fmt.Sprintf("%s: parties.%q: host %q is not under hosts", p, party, h))
+		}
+	}
+	sort.Strings(probs)
+	if len(probs) > 0 {
+		return nil, errors.New(strings.Join(probs, "\n"))
+	}
+	return &inv, nil
+}
+
+// modelItem is one row of --models.
+type modelItem struct {
+	ModelID, ModelVersion, Unify string
+}
+
+func readModels(p string) ([]modelItem, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("read models: %w", err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.TrimLeadingSpace = true
+	rows, err := r.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if len(rows) < 2 {
+		return nil, fmt.Errorf("%s: want a header row (model_id,model_version) and at least one model", p)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[strings.TrimSpace(h)] = i
+	}
+	mi, ok1 := col["model_id"]
+	vi, ok2 := col["model_version"]
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("%s:1: the header must name the columns model_id and model_version", p)
+	}
+	ui, hasU := col["unify_model_version"]
+	var out []modelItem
+	seen := map[string]int{}
+	for n, row := range rows[1:] {
+		it := modelItem{ModelID: strings.TrimSpace(row[mi]), ModelVersion: strings.TrimSpace(row[vi])}
+		if hasU {
+			it.Unify = strings.TrimSpace(row[ui])
+		}
+		if it.ModelID == "" || it.ModelVersion == "" {
+			return nil, fmt.Errorf("%s:%d: empty model_id or model_version", p, n+2)
+		}
+		k := it.ModelID + "\x00" + it.ModelVersion
+		if prev, dup := seen[k]; dup {
+			return nil, fmt.Errorf("%s:%d: the same model as line %d", p, n+2, prev)
+		}
+		seen[k] = n + 2
+		out = append(out, it)
+	}
+	return out, nil
+}
