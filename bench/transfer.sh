@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Transfer benchmark: planrun's `transfer` vs scp -r and rsync -a over the
+# same OpenSSH sshd on 127.0.0.1, and vs cp -r locally. Measured side by
+# side in one run; prints a table of wall times and throughputs.
+#
+#   bench/transfer.sh            # full size: ~1 GiB (4 x 240 MiB + 2,000 small files)
+#   SIZE=small bench/transfer.sh # quick: ~110 MiB (4 x 24 MiB + 2,000 small files)
+#
+# Needs /usr/sbin/sshd, scp, rsync, ssh-keygen, go. Uses a temp dir (removed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE=${SIZE:-full}
+case $SIZE in
+  full) LARGE_MB=240 ;;
+  small) LARGE_MB=24 ;;
+  *) echo "SIZE must be full or small" >&2; exit 2 ;;
+esac
+NLARGE=4 NSMALL=2000
+
+W=$(mktemp -d /tmp/planrun-bench.XXXXXX)
+SSHD_PID=
+cleanup() { [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null; rm -rf "$W"; }
+trap cleanup EXIT
+
+go build -o "$W/planrun" ./cmd/planrun
+
+# --- the data: large files and many small ones, real random content ---
+mkdir -p "$W/src/tree/large" "$W/src/tree/small"
+for i in $(seq 1 $NLARGE); do
+  head -c $((LARGE_MB << 20)) /dev/urandom > "$W/src/tree/large/part-$i.bin"
+done
+python3 - "$W/src/tree/small" $NSMALL <<'PY'
+import os, random, sys
+root, n = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(42)
+for i in range(n):
+    d = os.path.join(root, "d%02d" % (i % 40))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f%04d.pb" % i), "wb") as f:
+        f.write(os.urandom(rnd.randint(1024, 64 * 1024)))
+PY
+mkdir -p "$W/src/large" "$W/src/small"
+cp -r "$W/src/tree/large/." "$W/src/large/"
+cp -r "$W/src/tree/small/." "$W/src/small/"
+TOTAL_MB=$(du -sm "$W/src/tree" | cut -f1)
+SMALL_MB=$(du -sm "$W/src/small" | cut -f1)
+echo "data: $TOTAL_MB MiB tree ($NLARGE x $LARGE_MB MiB + $NSMALL small files, $SMALL_MB MiB)"
+
+# --- an sshd on a free loopback port, as this user, with fresh keys ---
+ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"
+ssh-keygen -q -t ed25519 -N '' -f "$W/userkey"
+cp "$W/userkey.pub" "$W/authorized_keys"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$W/sshd_config" <<CFG
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $W/hostkey
+PidFile $W/sshd.pid
+AuthorizedKeysFile $W/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+Subsystem sftp internal-sftp
+LogLevel ERROR
+CFG
+[ "$(id -u)" -ne 0 ] || mkdir -p /run/sshd
+/usr/sbin/sshd -D -e -f "$W/sshd_config" 2>"$W/sshd.log" &
+SSHD_PID=$!
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$W/hostkey.pub")" > "$W/known_hosts"
+USER_NAME=$(id -un)
+SSHOPTS=(-i "$W/userkey" -o UserKnownHostsFile="$W/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes)
+mkdir -p "$W/dst"
+
+now() { date +%s.%N; }
+declare -A T
+timeit() { # name command...
+  local s e; s=$(now); "${@:2}" >/dev/null; e=$(now)
+  T[$1]=$(echo "$e - $s" | bc -l)
+}
+
+planrun_copy() { # from to
+  local plan="$W/plan-$RANDOM.yaml"
+  cat > "$plan" <<PLAN
+version: 1
+hosts:
+  target: {ssh: "$USER_NAME@127.0.0.1:$PORT", identity_files: ["$W/userkey"], known_hosts: "$W/known_hosts"}
+steps:
+  - id: copy
+    kind: transfer
+    with: {from: "$1", to: "$2"}
+PLAN
+  "$W/planrun" apply "$plan" --state "$W/state-$RANDOM" --output json >/dev/null
+}
+
+fresh() { rm -rf "$W/dst"; mkdir -p "$W/dst"; }
+
+for set in large small tree; do
+  fresh; timeit "planrun/$set" planrun_copy "local:$W/src/$set" "target:$W/dst/$set"
+  [ "$set" = tree ] && { timeit "planrun-rerun/$set" planrun_copy "local:$W/src/$set" "target:$W/dst/$set"; }
+  diff -r "$W/src/$set" "$W/dst/$set" >/dev/null || { echo "planrun copy of $set differs" >&2; exit 1; }
+  fresh; timeit "scp/$set" scp -q -r -P "$PORT" "${SSHOPTS[@]}" "$W/src/$set" "$USER_NAME@127.0.0.1:$W/dst/$set"
+  fresh; timeit "rsync/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$W/dst/$set/"
+  [ "$set" = tree ] && timeit "rsync-rerun/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$W/dst/$set/"
+done
+fresh; timeit "planrun-local/tree" planrun_copy "local:$W/src/tree" "local:$W/dst/tree"
+diff -r "$W/src/tree" "$W/dst/tree" >/dev/null || { echo "local planrun copy differs" >&2; exit 1; }
+fresh; timeit "cp/tree" cp -r "$W/src/tree" "$W/dst/tree"
+fresh
+
+mb() { case $1 in large) echo $((NLARGE * LARGE_MB));; small) echo "$SMALL_MB";; tree) echo "$TOTAL_MB";; esac; }
+printf '\n%-22s %9s %10s\n' "case" "seconds" "MiB/s"
+for k in planrun/large scp/large rsync/large planrun/small scp/small rsync/small \
+         planrun/tree scp/tree rsync/tree planrun-rerun/tree rsync-rerun/tree planrun-local/tree cp/tree; do
+  set=${k#*/}
+  printf '%-22s %9.2f %10.1f\n' "$k" "${T[$k]}" "$(echo "$(mb "$set") / ${T[$k]}" | bc -l)"
+done
+r() { echo "${T[$1]} / ${T[$2]}" | bc -l; }
+printf '\nratios: scp/planrun large %.2f (goal >= 1), scp/planrun small %.2f (goal >= 3),\n' "$(r scp/large planrun/large)" "$(r scp/small planrun/small)"
+printf '        planrun-local/cp %.2f (goal <= 1.2), rerun/first %.3f (goal < 0.1)\n' "$(r planrun-local/tree cp/tree)" "$(r planrun-rerun/tree planrun/tree)"
