@@ -34,12 +34,13 @@ const (
 )
 
 // ForWriter returns the Output for w and the --output format: for "text",
-// the live view when w is a terminal and Lines otherwise; for "json",
-// NDJSON events. opts configures the live view.
+// the live view when w is a terminal that can move its cursor (TERM is
+// not "dumb") and Lines otherwise; for "json", NDJSON events. opts
+// configures the live view.
 func ForWriter(w io.Writer, format string, opts LiveOptions) (Output, error) {
 	switch format {
 	case FormatText, "":
-		if IsTerminal(w) {
+		if IsTerminal(w) && os.Getenv("TERM") != "dumb" {
 			return NewLive(w, opts), nil
 		}
 		return NewLines(w), nil

@@ -199,7 +199,18 @@ func TestPlainLinesWithoutTerminal(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("driver: %v\n%s", err, stderr.String())
 	}
-	out := stdout.String()
+	checkPlainLines(t, stdout.String())
+}
+
+// TestPlainLinesOnDumbTerminal: a terminal that cannot move its cursor
+// gets plain lines too.
+func TestPlainLinesOnDumbTerminal(t *testing.T) {
+	out := runInPty(t, driver(t, "TERM=dumb"))
+	checkPlainLines(t, strings.ReplaceAll(out, "\r\n", "\n"))
+}
+
+func checkPlainLines(t *testing.T, out string) {
+	t.Helper()
 	if strings.Contains(out, "\x1b") {
 		t.Errorf("non-terminal output has escape codes: %q", out)
 	}
