@@ -286,6 +286,9 @@ func (s *Summary) Line() string {
 	return line
 }
 
+// MaxMovedLines caps the "moved" section of a rendered summary.
+const MaxMovedLines = 50
+
 // Render writes the summary: the headline, the run's status and time when
 // known, and the "moved" section.
 func (s *Summary) Render(w io.Writer) error {
@@ -304,8 +307,11 @@ func (s *Summary) Render(w io.Writer) error {
 	b.WriteString(s.Line() + "\n")
 	if moved := s.Moved(); len(moved) > 0 {
 		b.WriteString("moved:\n")
-		for _, m := range moved {
+		for _, m := range moved[:min(len(moved), MaxMovedLines)] {
 			b.WriteString("  " + m.String() + "\n")
+		}
+		if n := len(moved) - MaxMovedLines; n > 0 {
+			fmt.Fprintf(&b, "  … and %d more (planrun status lists every output)\n", n)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

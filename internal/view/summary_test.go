@@ -1,6 +1,8 @@
 package view
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -108,5 +110,23 @@ func TestFormat(t *testing.T) {
 		if tc.got != tc.want {
 			t.Errorf("%s: got %q, want %q", name, tc.got, tc.want)
 		}
+	}
+}
+
+func TestSummaryRenderCapsMoved(t *testing.T) {
+	s := NewSummary()
+	for i := range MaxMovedLines + 7 {
+		s.Event(checkpoint.Event{Type: checkpoint.StepSucceeded, Step: fmt.Sprintf("s%d", i), Kind: "transfer",
+			Outputs: map[string]any{"path": "p", "bytes": 1}})
+	}
+	var b strings.Builder
+	if err := s.Render(&b); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(b.String(), " → "); got != MaxMovedLines {
+		t.Errorf("got %d moved lines, want %d", got, MaxMovedLines)
+	}
+	if !strings.Contains(b.String(), "… and 7 more") {
+		t.Errorf("no note about the rest:\n%s", b.String())
 	}
 }
