@@ -37,6 +37,9 @@ var fillMessage = []byte{0x0a, 0x03, 's', 'e', 't'}
 type converter struct {
 	param, meta func() proto.Message
 	convert     func(param proto.Message, r *replacer) error
+	// rewrite, when set, converts the encoded Param itself (returning it
+	// unchanged when r records no change) instead of convert.
+	rewrite func(b []byte, r *replacer) ([]byte, error)
 }
 
 // converters lists the modules FATE has a converter for
@@ -75,11 +78,19 @@ func Convert(module string, models map[string][]byte, m Mapping, opt Options) (m
 	if _, err := decode(models[metaName], c.meta); err != nil {
 		return nil, modelError(module, metaName, opt, err)
 	}
+	r := newReplacer(m, opt)
+	if c.rewrite != nil {
+		b, err := c.rewrite(models[paramName], r)
+		if err != nil {
+			return nil, modelError(module, paramName, opt, err)
+		}
+		out[paramName] = b
+		return out, nil
+	}
 	param, err := decode(models[paramName], c.param)
 	if err != nil {
 		return nil, modelError(module, paramName, opt, err)
 	}
-	r := newReplacer(m, opt)
 	if err := c.convert(param, r); err != nil {
 		return nil, modelError(module, paramName, opt, err)
 	}

@@ -137,3 +137,7 @@ func sameSlice(t *testing.T, got, want []byte, name string) {
 		t.Errorf("%s: not returned as the same bytes", name)
 	}
 }
+
+func asErr(err error, target **Error) bool {
+	return errors.Is(err, ErrDecode) && errors.As(err, target)
+}

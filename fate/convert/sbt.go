@@ -14,6 +14,7 @@ var sbtConverter = &converter{
 	param:   func() proto.Message { return new(pb.BoostingTreeModelParam) },
 	meta:    func() proto.Message { return new(pb.BoostingTreeModelMeta) },
 	convert: func(m proto.Message, r *replacer) error { return convertSBT(m.(*pb.BoostingTreeModelParam), r) },
+	rewrite: rewriteSBT,
 }
 
 // convertSBT rewrites feature_importances[].sitename (replace) and
