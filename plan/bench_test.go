@@ -85,6 +85,7 @@ func BenchmarkLoad10k(b *testing.B) {
 	path := writeBenchPlan(b, 2000)
 	reg := plantest.Registry()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		p, err := Load([]string{path}, Options{Registry: reg, Getenv: getenv})
 		if err != nil {

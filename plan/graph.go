@@ -121,11 +121,10 @@ func (p *Plan) computeHash() string {
 		c.Pos = Pos{}
 		q.Steps[i] = &c
 	}
-	b, err := json.Marshal(&q)
-	if err != nil {
+	h := sha256.New()
+	if err := json.NewEncoder(h).Encode(&q); err != nil {
 		// With holds decoded YAML only; this cannot fail.
 		panic(fmt.Sprintf("plan: hash: %v", err))
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(h.Sum(nil))
 }

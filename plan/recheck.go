@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/planrun/planrun/schemas"
 )
@@ -16,6 +17,9 @@ import (
 // if the value fails both as text and read as a number or boolean; type
 // mismatches are left to the typed decode, which reports them.
 func substitutedProblems(kind string, tmpl, with map[string]any) []fieldError {
+	if !kindSchemas()[kind] {
+		return nil
+	}
 	var paths [][]string
 	substitutedPaths(tmpl, with, nil, &paths)
 	if len(paths) == 0 {
@@ -48,6 +52,15 @@ func substitutedProblems(kind string, tmpl, with map[string]any) []fieldError {
 	}
 	return out
 }
+
+// kindSchemas is the set of kinds that have a schema.
+var kindSchemas = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range schemas.Kinds() {
+		m[k] = true
+	}
+	return m
+})
 
 func isTypeMsg(msg string) bool {
 	return strings.HasPrefix(msg, "want ") && strings.Contains(msg, ", got ")
