@@ -39,6 +39,18 @@ var lrMessages = &converter{
 	meta:  func() proto.Message { return new(pb.LRModelMeta) },
 }
 
+// NewMessage returns an empty message of the type a model (buffer) of
+// module decodes as — for the converter modules, DataIO and HeteroLR/HomoLR,
+// by the model name containing "Param" or "Meta" — or false when planrun
+// has no definition for it.
+func NewMessage(module, model string) (proto.Message, bool) {
+	f := messageFor(module, model)
+	if f == nil {
+		return nil, false
+	}
+	return f(), true
+}
+
 // messageFor returns the message type of a model of module, or nil.
 func messageFor(module, model string) func() proto.Message {
 	c := converters[module]

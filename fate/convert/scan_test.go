@@ -206,3 +206,21 @@ func TestScanBadBuffer(t *testing.T) {
 		t.Fatalf("error = %v, want ErrDecode naming the model", err)
 	}
 }
+
+func TestNewMessage(t *testing.T) {
+	for _, c := range []struct{ module, model, want string }{
+		{"HeteroSecureBoost", "HeteroSecureBoostingTreeHostParam", "BoostingTreeModelParam"},
+		{"HeteroFastSecureBoost", "HeteroFastSecureBoostingTreeGuestMeta", "BoostingTreeModelMeta"},
+		{"DataIO", "DataIOMeta", "DataIOMeta"},
+		{"HeteroLR", "HeteroLogisticRegressionParam", "LRModelParam"},
+		{"HeteroPearson", "HeteroPearsonModelParam", "PearsonModelParam"},
+	} {
+		m, ok := NewMessage(c.module, c.model)
+		if !ok || string(m.ProtoReflect().Descriptor().Name()) != c.want {
+			t.Errorf("NewMessage(%s, %s) = %v, %v; want %s", c.module, c.model, m, ok, c.want)
+		}
+	}
+	if _, ok := NewMessage("Intersection", "IntersectParam"); ok {
+		t.Error("NewMessage for a module without definitions")
+	}
+}
