@@ -101,8 +101,8 @@ func (l *loader) nameItems(b *batch, keyField string) {
 			}
 			it.key = text(v)
 		}
-		if it.key == "" || strings.ContainsAny(it.key, "[]\n\r") {
-			l.c.add(it.pos, "batch %q: item key %q: want a non-empty value without brackets or line breaks", b.name, it.key)
+		if it.key == "" || strings.ContainsAny(it.key, "[]{}\n\r") {
+			l.c.add(it.pos, "batch %q: item key %q: want a non-empty value without brackets, braces or line breaks", b.name, it.key)
 			continue
 		}
 		if first, ok := seen[it.key]; ok {

@@ -117,6 +117,19 @@ func TestBatchErrors(t *testing.T) {
 			},
 			want: []string{`x.csv:4:1: batch "b": duplicate item key "m1" (first at x.csv:2:1)`},
 		},
+		"unusable keys": {
+			files: map[string]string{"plan.yaml": `version: 1
+steps:
+  - batch: b
+    for_each: {items: [{name: "a]"}, {name: "x}}"}, {name: ""}, {name: ok}], key: name}
+    steps: [{id: s, kind: echo}]
+`},
+			want: []string{
+				`plan.yaml:4:24: batch "b": item key "a]": want a non-empty value without brackets, braces or line breaks`,
+				`plan.yaml:4:38: batch "b": item key "x}}": want a non-empty value without brackets, braces or line breaks`,
+				`plan.yaml:4:53: batch "b": item key "": want a non-empty value without brackets, braces or line breaks`,
+			},
+		},
 		"missing key field": {
 			files: map[string]string{"plan.yaml": `version: 1
 steps:
