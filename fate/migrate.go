@@ -154,6 +154,9 @@ func (g *migration) entries(ctx context.Context, m *Model, req MigrateRequest) (
 		return nil, err
 	}
 	np, err := migratePipeline(m.Pipeline, g.cfg, g.modelID, g.version)
+	if err == nil && g.compat != CompatFATE {
+		err = migrateLocalParty(np, g.newPartyID)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", g.pipelineFile, err)
 	}

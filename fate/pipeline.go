@@ -174,6 +174,35 @@ func migratePipeline(old *pb.Pipeline, c *MigrateConfig, modelID, version string
 	return p, nil
 }
 
+// migrateLocalParty rewrites runtime_conf_on_party.local.party_id, the
+// party's own id, to its new id. FATE's migration leaves it stale (it sets
+// role, initiator and job_parameters only); planrun fixes it unless asked
+// to reproduce FATE exactly. A party id stored as a string stays a string.
+func migrateLocalParty(p *pb.Pipeline, newID int64) error {
+	if len(p.RuntimeConfOnParty) == 0 {
+		return nil
+	}
+	rc, err := pipelineDoc(p.RuntimeConfOnParty, "runtime_conf_on_party")
+	if err != nil {
+		return err
+	}
+	local := rc.get("local")
+	if local == nil || local.kind != jsonObject {
+		return nil
+	}
+	old := local.get("party_id")
+	if old == nil {
+		return nil
+	}
+	if old.kind == jsonString {
+		local.set("party_id", jsonStr(strconv.FormatInt(newID, 10)))
+	} else {
+		local.set("party_id", jsonInt(newID))
+	}
+	p.RuntimeConfOnParty = rc.pyDumps()
+	return nil
+}
+
 // importPipeline makes the changes FATE 1.9+'s import makes: model_id and
 // model_version from the request; for fate_version above 1.5.0 the same in
 // runtime_conf_on_party.job_parameters, and below 1.9.0 also roles and
