@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -17,7 +18,8 @@ import (
 // TestLiveViewScripts runs the stories in testdata/pty: what a user sees
 // in a real terminal. `ptyexec` runs a command with its stdin, stdout and
 // stderr on a 40×120 pseudo-terminal and makes everything it wrote the
-// script's stdout; `mkfile NAME BYTES` writes a file of that size.
+// script's stdout; `mkfile NAME BYTES` writes a file of that size; the
+// condition [pty] says whether pseudo-terminals are available.
 func TestLiveViewScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/pty",
@@ -25,6 +27,18 @@ func TestLiveViewScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"ptyexec": ptyExec,
 			"mkfile":  mkFile,
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond != "pty" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			ptmx, tty, err := pty.Open()
+			if err != nil {
+				return false, nil
+			}
+			ptmx.Close()
+			tty.Close()
+			return true, nil
 		},
 	})
 }
