@@ -33,6 +33,7 @@ type initArgs struct {
 type inventory struct {
 	Hosts   map[string]hosts.Spec `yaml:"hosts"`
 	Parties map[string]string     `yaml:"parties"`
+	file    string
 }
 
 func newInitCmd(s streams) *cobra.Command {
@@ -180,6 +181,7 @@ func readInventory(p string) (*inventory, error) {
 	if len(probs) > 0 {
 		return nil, errors.New(strings.Join(probs, "\n"))
 	}
+	inv.file = p
 	return &inv, nil
 }
 

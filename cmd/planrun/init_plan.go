@@ -136,7 +136,7 @@ func (g *planGen) resolve() ([]target, error) {
 		k := role + ":" + strconv.FormatInt(id, 10)
 		h, ok := g.inv.Parties[k]
 		if !ok {
-			probs = append(probs, fmt.Sprintf("hosts inventory: parties has no %q (the %s)", k, what))
+			probs = append(probs, fmt.Sprintf("%s: parties has no %q (the %s)", g.inv.file, k, what))
 		}
 		return h
 	}
@@ -146,7 +146,7 @@ func (g *planGen) resolve() ([]target, error) {
 		}
 		spec := g.inv.Hosts[h]
 		if field == "fate_base" && spec.FateBase == "" || field == "flow" && spec.Flow == "" {
-			probs = append(probs, fmt.Sprintf("hosts inventory: host %s needs %s (%s)", h, field, why))
+			probs = append(probs, fmt.Sprintf("%s: host %s needs %s (%s)", g.inv.file, h, field, why))
 		}
 	}
 	mode := g.mode()
