@@ -171,7 +171,7 @@ func TestFailureHandling(t *testing.T) {
 	}{
 		"fail-fast stops new work": {p: failPlan(false), want: map[string]string{
 			"bad": "failed", "gate": "succeeded", "after": "skipped", "down": "skipped", "down2": "skipped"},
-			summary: "1 steps ok, 1 failed, 3 skipped"},
+			summary: "1 step ok, 1 failed, 3 skipped"},
 		"keep-going runs independent branches": {p: failPlan(false), keepGoing: true, want: map[string]string{
 			"bad": "failed", "gate": "succeeded", "after": "succeeded", "down": "skipped", "down2": "skipped"},
 			summary: "2 steps ok, 1 failed, 2 skipped"},

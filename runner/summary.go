@@ -33,7 +33,11 @@ type Summary struct {
 // for batches, "; items: N ok, M failed".
 func (s *Summary) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d steps ok", s.Ok+s.AlreadyDone)
+	if n := s.Ok + s.AlreadyDone; n == 1 {
+		b.WriteString("1 step ok")
+	} else {
+		fmt.Fprintf(&b, "%d steps ok", n)
+	}
 	if s.AlreadyDone > 0 {
 		fmt.Fprintf(&b, " (%d already done)", s.AlreadyDone)
 	}
