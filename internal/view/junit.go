@@ -16,8 +16,8 @@ import (
 // for CI: one testsuite for the plan's own steps and one per batch, one
 // testcase per step (classname = the plan or batch name, name = step id),
 // <failure> with the error for failed steps, <skipped> with the reason for
-// skipped ones, <error> for interrupted or unfinished steps, times in
-// seconds. The file is written to a temporary name and renamed into place.
+// skipped ones, <error> for interrupted or unfinished steps, the outputs
+// in <system-out>, times in seconds. The file is written to a temporary name and renamed into place.
 type JUnit struct {
 	path string
 	mu   sync.Mutex
@@ -36,6 +36,7 @@ type junitCase struct {
 	state           string // checkpoint event type of the last event
 	attempt         int
 	message         string
+	outputs         map[string]any
 }
 
 // NewJUnit returns a JUnit that writes its report to path on Close.
@@ -89,6 +90,7 @@ func (j *JUnit) Event(e checkpoint.Event) {
 	default:
 		c.ended, c.durationMS = e.Time, e.DurationMS
 		c.message = eventMessage(e)
+		c.outputs = e.Outputs
 	}
 }
 
@@ -124,6 +126,7 @@ type xmlCase struct {
 	Failure   *xmlMessage `xml:"failure,omitempty"`
 	Error     *xmlMessage `xml:"error,omitempty"`
 	Skipped   *xmlMessage `xml:"skipped,omitempty"`
+	SystemOut string      `xml:"system-out,omitempty"`
 }
 
 type xmlMessage struct {
@@ -166,6 +169,9 @@ func (j *JUnit) report() xmlSuites {
 		}
 		name := c.id
 		tc := xmlCase{Name: name, Classname: suite, Time: seconds(d)}
+		if len(c.outputs) > 0 {
+			tc.SystemOut = "outputs: " + formatOutputs(c.outputs)
+		}
 		switch c.state {
 		case checkpoint.StepSucceeded:
 		case checkpoint.StepFailed:

@@ -102,7 +102,7 @@ func progressText(r *running, now time.Time) string {
 }
 
 // overallDecorator is the bottom line:
-// "12/200 steps done · 1 failed · 3 skipped · 4 running · 3.2s".
+// "12/200 steps done · items 2/40 ok · 1 failed · 3 skipped · 4 running · 3.2s".
 func (l *Live) overallDecorator() decor.Decorator {
 	return decor.Any(func(decor.Statistics) string {
 		var b strings.Builder
@@ -110,6 +110,9 @@ func (l *Live) overallDecorator() decor.Decorator {
 			b.WriteString(strconv.FormatInt(l.finished.Load(), 10) + "/" + strconv.Itoa(l.opts.Total) + " steps done")
 		} else {
 			b.WriteString(plural(l.finished.Load(), "step") + " done")
+		}
+		if c := l.summary.Counts(); c.Items > 0 {
+			b.WriteString(" · items " + strconv.Itoa(c.ItemsOK) + "/" + strconv.Itoa(c.Items) + " ok")
 		}
 		if n := l.failed.Load(); n > 0 {
 			b.WriteString(" · " + l.paint(red, strconv.FormatInt(n, 10)+" failed"))

@@ -63,10 +63,18 @@ func ColorAllowed(getenv func(string) string) bool {
 	return getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
 }
 
-// Multi returns an Output that passes every call to each of obs in order.
-// Close closes each of obs that is an Output (or has Close() error) and
-// returns the first error.
-func Multi(obs ...Observer) Output { return multi(obs) }
+// Multi returns an Output that passes every call to each of obs in order
+// (nil entries are dropped). Close closes each of obs that has a
+// Close() error method and returns the first error.
+func Multi(obs ...Observer) Output {
+	m := make(multi, 0, len(obs))
+	for _, o := range obs {
+		if o != nil {
+			m = append(m, o)
+		}
+	}
+	return m
+}
 
 type multi []Observer
 

@@ -200,7 +200,8 @@ func dash(s string) string {
 }
 
 // formatOutputs renders outputs as "k=v" pairs sorted by key, long values
-// (a captured stdout) shortened to one line of at most 60 characters.
+// (a captured stdout) shortened to one line of at most 80 characters (a
+// sha256 fits whole).
 func formatOutputs(outs map[string]any) string {
 	keys := make([]string, 0, len(outs))
 	for k := range outs {
@@ -222,8 +223,8 @@ func formatOutputs(outs map[string]any) string {
 			}
 		}
 		v = oneLine(v)
-		if r := []rune(v); len(r) > 60 {
-			v = string(r[:59]) + "…"
+		if r := []rune(v); len(r) > 80 {
+			v = string(r[:79]) + "…"
 		}
 		if v == "" || strings.ContainsAny(v, " \t") {
 			v = fmt.Sprintf("%q", v)
