@@ -25,8 +25,6 @@ func (w *world) secureboost(p Party, name string) component {
 	trees, n := w.trees(p, rng, plan, base, per)
 	head := mustMarshal(&pb.BoostingTreeModelParam{TreeNum: int32(n)})
 	tail := mustMarshal(w.sbtRest(p, rng, plan, n))
-	raw := make([]byte, 0, len(head)+len(trees)+len(tail))
-	raw = append(append(append(raw, head...), trees...), tail...)
 	role := "Guest"
 	if p.Role == "host" {
 		role = "Host"
@@ -44,7 +42,7 @@ func (w *world) secureboost(p Party, name string) component {
 	model := "HeteroSecureBoostingTree" + role
 	return component{name: name, module: HeteroSecureBoost, alias: "model",
 		params:  obj{{"task_type", "classification"}, {"learning_rate", 0.3}, {"num_trees", n}, {"boosting_strategy", "mix"}, {"tree_param", obj{{"max_depth", w.o.TreeDepth}}}},
-		buffers: []buffer{{name: model + "Meta", class: "BoostingTreeModelMeta", msg: meta}, {name: model + "Param", class: "BoostingTreeModelParam", raw: raw}}}
+		buffers: []buffer{{name: model + "Meta", class: "BoostingTreeModelMeta", msg: meta}, {name: model + "Param", class: "BoostingTreeModelParam", parts: [][]byte{head, trees, tail}}}}
 }
 
 // planEntry is one tree's plan: mode 0 (guest features) with host -1, or

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"bytes"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
@@ -9,12 +10,13 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// buffer is one model buffer of a component: a message, or raw bytes
-// (SecureBoost params are built on the wire directly).
+// buffer is one model buffer of a component: a message, or encoded parts
+// to be written one after the other (SecureBoost params are built on the
+// wire directly, and are too big to join needlessly).
 type buffer struct {
 	name, class string
 	msg         proto.Message
-	raw         []byte
+	parts       [][]byte
 }
 
 // component is one component of one party's model.
@@ -100,3 +102,11 @@ func round(f float64, n int) float64 {
 }
 
 func pid(p Party) string { return strconv.FormatInt(p.ID, 10) }
+
+// bytes returns the encoded buffer (joining the parts).
+func (b buffer) bytes() []byte {
+	if b.msg != nil {
+		return mustMarshal(b.msg)
+	}
+	return bytes.Join(b.parts, nil)
+}

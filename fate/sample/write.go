@@ -109,6 +109,30 @@ func (pw *partyWriter) write(rel string, data []byte) error {
 	return nil
 }
 
+// writeBuffer writes a buffer's encoding, part after part.
+func (pw *partyWriter) writeBuffer(rel string, b buffer) error {
+	if b.msg != nil {
+		return pw.write(rel, mustMarshal(b.msg))
+	}
+	path := filepath.Join(pw.dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	for _, p := range b.parts {
+		if _, err := f.Write(p); err != nil {
+			f.Close()
+			return err
+		}
+		pw.bytes += int64(len(p))
+	}
+	pw.files++
+	return f.Close()
+}
+
 func (w *world) writeParty(pw *partyWriter, p Party, comps []component) error {
 	jsonTwins := w.minor >= 7 && !w.o.NoJSON
 	if err := os.MkdirAll(filepath.Join(pw.dir, "variables", "index"), 0o755); err != nil {
@@ -119,16 +143,12 @@ func (w *world) writeParty(pw *partyWriter, p Party, comps []component) error {
 	}
 	for _, c := range comps {
 		for _, b := range c.buffers {
-			data := b.raw
-			if data == nil {
-				data = mustMarshal(b.msg)
-			}
 			rel := "variables/data/" + c.name + "/" + c.alias + "/" + b.name
-			if err := pw.write(rel, data); err != nil {
+			if err := pw.writeBuffer(rel, b); err != nil {
 				return err
 			}
 			if jsonTwins {
-				j, err := jsonTwin(b, data)
+				j, err := jsonTwin(b)
 				if err != nil {
 					return fmt.Errorf("write %s.json: %w", rel, err)
 				}
@@ -154,7 +174,7 @@ func (w *world) writeParty(pw *partyWriter, p Party, comps []component) error {
 		return err
 	}
 	if jsonTwins {
-		j, err := jsonTwin(buffer{msg: pipe}, data)
+		j, err := jsonTwin(buffer{msg: pipe})
 		if err != nil {
 			return err
 		}
@@ -221,11 +241,11 @@ func (w *world) defineMeta(comps []component) string {
 
 // jsonTwin is the .json next to a buffer: every field, defaults included
 // (FATE's MessageToDict(including_default_value_fields=True)).
-func jsonTwin(b buffer, data []byte) ([]byte, error) {
+func jsonTwin(b buffer) ([]byte, error) {
 	msg := b.msg
 	if msg == nil {
 		msg = new(pb.BoostingTreeModelParam)
-		if err := proto.Unmarshal(data, msg); err != nil {
+		if err := proto.Unmarshal(b.bytes(), msg); err != nil {
 			return nil, err
 		}
 	}
@@ -255,14 +275,11 @@ func (w *world) checkpoint(pw *partyWriter, c component) error {
 	models := map[string]string{}
 	var names []string
 	for _, b := range c.buffers {
-		data := b.raw
-		if data == nil {
-			data = mustMarshal(b.msg)
-		}
+		data := b.bytes()
 		if err := pw.write(dir+b.name+".pb", data); err != nil {
 			return err
 		}
-		j, err := jsonTwin(b, data)
+		j, err := jsonTwin(b)
 		if err != nil {
 			return err
 		}
