@@ -166,3 +166,26 @@ func TestCheckHosts(t *testing.T) {
 		t.Errorf("CheckHosts mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestReference(t *testing.T) {
+	ref := Reference()
+	for _, want := range []string{
+		"# Plan reference",
+		"| `version` (required) | integer | Plan format version. Must be 1. |",
+		"| `retry` | retry | This step's retry policy; unset fields come from defaults.retry. |",
+		"| `timeout` | duration |",
+		"| `needs` | list of string |",
+		"| `hosts` | map of host or string |",
+		"## A batch block",
+		"| `connect_timeout` | duration |",
+	} {
+		if !strings.Contains(ref, want) {
+			t.Errorf("Reference() lacks %q", want)
+		}
+	}
+	for _, k := range Kinds() {
+		if !strings.Contains(ref, "## Kind `"+k+"`: `with:`") {
+			t.Errorf("Reference() lacks kind %s", k)
+		}
+	}
+}
