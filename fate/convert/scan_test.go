@@ -224,3 +224,19 @@ func TestNewMessage(t *testing.T) {
 		t.Error("NewMessage for a module without definitions")
 	}
 }
+
+// Unknown fields deep inside a known message are walked at the wire level
+// under the named path; FATE's empty-message filler is no error.
+func TestScanNestedUnknownAndFiller(t *testing.T) {
+	p := &pb.BoostingTreeModelParam{Trees_: []*pb.DecisionTreeModelParam{{}, {Tree_: []*pb.NodeParam{{Sitename: "guest:99"}}}}}
+	p.Trees_[1].Tree_[0].ProtoReflect().SetUnknown(unknownTail())
+	models := map[string][]byte{"HeteroSecureBoostingTreeGuestParam": mustMarshal(t, p), "HeteroSecureBoostingTreeGuestMeta": fillMessage}
+	got, err := Scan("HeteroSecureBoost", models, oldParties)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Finding{{Model: "HeteroSecureBoostingTreeGuestParam", Field: "trees_[1].tree_[0].#99", Value: "host:10000"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
