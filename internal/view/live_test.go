@@ -250,3 +250,25 @@ func TestLiveTerminalGone(t *testing.T) {
 		t.Fatal("Close hung after the terminal failed")
 	}
 }
+
+func TestLiveOverallCountsItems(t *testing.T) {
+	buf := &syncBuffer{}
+	l := NewLive(buf, LiveOptions{NoColor: true, Total: 3, Refresh: 5 * time.Millisecond})
+	item := func(typ, id, it string) checkpoint.Event {
+		e := step(typ, id, "transfer", "h", 1)
+		e.Batch, e.Item = "models", it
+		return e
+	}
+	l.Event(item(checkpoint.StepStarted, "m1-ship", "m1"))
+	l.Event(item(checkpoint.StepSucceeded, "m1-ship", "m1"))
+	l.Event(item(checkpoint.StepStarted, "m2-ship", "m2"))
+	f := item(checkpoint.StepFailed, "m2-ship", "m2")
+	f.Error = "permission denied"
+	l.Event(f)
+	l.Event(item(checkpoint.StepStarted, "m3-ship", "m3"))
+	waitFor(t, buf, regexp.MustCompile(`2/3 steps done · items 1/3 ok · 1 failed · 1 running`))
+	l.Close()
+	if !strings.Contains(buf.String(), "items: 1 ok, 1 failed, 1 not run") {
+		t.Errorf("summary lacks the items line:\n%s", buf.String())
+	}
+}
