@@ -20,6 +20,11 @@ func Reference() string {
 	b.WriteString("# Plan reference\n\n")
 	b.WriteString(str(doc["description"]) + "\n\n")
 	section(&b, "## Plan file", doc)
+	if props, ok := doc["properties"].(map[string]any); ok {
+		if d, ok := props["defaults"].(map[string]any); ok {
+			section(&b, "## `defaults:`", d)
+		}
+	}
 	for _, d := range []struct{ title, def string }{
 		{"## A step (`steps:` entry)", "step"},
 		{"## A batch block (`steps:` entry with `batch:`)", "batch"},

@@ -177,6 +177,7 @@ func TestReference(t *testing.T) {
 		"| `needs` | list of string |",
 		"| `hosts` | map of host or string |",
 		"## A batch block",
+		"## `defaults:`",
 		"| `connect_timeout` | duration |",
 	} {
 		if !strings.Contains(ref, want) {
