@@ -98,14 +98,22 @@ func (r *fileRun) Close() error {
 	return err
 }
 
-// lazyFile creates its file on the first write.
+// lazyFile creates its file on the first write. It is safe for concurrent
+// use (a step abandoned after cancellation may still write).
 type lazyFile struct {
-	path string
-	f    *os.File
-	err  error
+	path   string
+	mu     sync.Mutex
+	f      *os.File
+	err    error
+	closed bool
 }
 
 func (l *lazyFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return 0, fmt.Errorf("write log %s: closed", l.path)
+	}
 	if l.f == nil && l.err == nil {
 		if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
 			l.err = err
@@ -120,6 +128,9 @@ func (l *lazyFile) Write(p []byte) (int, error) {
 }
 
 func (l *lazyFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
 	if l.f == nil {
 		return nil
 	}
