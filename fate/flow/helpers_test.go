@@ -2,6 +2,7 @@ package flow_test
 
 import (
 	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/planrun/planrun/fate"
@@ -70,3 +71,5 @@ func mustJSON(v any) json.RawMessage {
 }
 
 var gens = map[string]flowtest.Generation{"1.9+": flowtest.Gen19, "1.5-1.8": flowtest.Gen15}
+
+func writeFile(p string, b []byte) error { return os.WriteFile(p, b, 0o644) }
