@@ -240,7 +240,10 @@ func (g *migration) convertComponents(ctx context.Context, m *Model) (map[string
 				if len(nb) == 0 {
 					nb = fillMessage
 				}
-				rw := rewritten{data: nb, json: twinJSON(b.Proto, nb)}
+				rw := rewritten{data: nb}
+				if m.Has(m.BufferPath(md, b.Name) + ".json") {
+					rw.json = twinJSON(b.Proto, nb)
+				}
 				mu.Lock()
 				changed[m.BufferPath(md, b.Name)] = rw
 				mu.Unlock()
