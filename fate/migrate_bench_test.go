@@ -37,6 +37,7 @@ func benchSize() int64 {
 // for each and their ratio (goal: within 1.5).
 //
 //	go test ./fate -run '^$' -bench MigrateSecureBoost -benchtime 3x
+//
 // TestMain removes the benchmark's model when the benchmark made one.
 func TestMain(m *testing.M) {
 	code := m.Run()
