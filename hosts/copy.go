@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -27,7 +30,7 @@ func (nopProgress) Add(int64)      {}
 
 // CopyOptions tune Copy.
 type CopyOptions struct {
-	// Parallel is how many files are copied at once (default 8).
+	// Parallel is how many files are copied at once (default 16).
 	Parallel int
 	// Exclude lists path.Match globs; a file or directory is left out when
 	// a glob matches its slash-separated path relative to the tree root or
@@ -36,7 +39,8 @@ type CopyOptions struct {
 	// Progress receives bytes moved (skipped files count as moved).
 	Progress Progress
 	// CheckOnly compares without writing anything: the result's Skipped
-	// equals Files exactly when the destination already matches.
+	// equals Files exactly when the destination already matches (SHA256 is
+	// then set; otherwise it is empty).
 	CheckOnly bool
 }
 
@@ -70,7 +74,7 @@ type CopyResult struct {
 // tree; any other link is refused.
 func Copy(ctx context.Context, src Host, srcPath string, dst Host, dstPath string, opts CopyOptions) (CopyResult, error) {
 	if opts.Parallel <= 0 {
-		opts.Parallel = 8
+		opts.Parallel = DefaultParallel
 	}
 	if opts.Progress == nil {
 		opts.Progress = nopProgress{}
@@ -80,97 +84,252 @@ func Copy(ctx context.Context, src Host, srcPath string, dst Host, dstPath strin
 			return CopyResult{}, fmt.Errorf("exclude pattern %q: %w", g, err)
 		}
 	}
-	fail := func(err error) (CopyResult, error) {
+	res, err := copyAll(ctx, src, srcPath, dst, dstPath, opts)
+	if err != nil {
+		if ctx.Err() != nil && !errors.Is(err, context.Cause(ctx)) {
+			err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
+		}
 		return CopyResult{}, fmt.Errorf("copy %s:%s to %s:%s: %w", src.Name(), srcPath, dst.Name(), dstPath, err)
 	}
+	return res, nil
+}
+
+// DefaultParallel is how many files Copy moves at once by default.
+const DefaultParallel = 16
+
+func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath string, opts CopyOptions) (CopyResult, error) {
 	fi, err := src.Stat(ctx, srcPath)
 	if err != nil {
-		return fail(err)
+		return CopyResult{}, err
 	}
 	target := dstPath
 	if strings.HasSuffix(dstPath, "/") || dstPath == "" {
 		target = path.Join(dstPath, path.Base(cleanSlash(srcPath)))
 	}
 	target = path.Clean(target)
-	res := CopyResult{Path: target}
-	if !fi.IsDir() {
+	c := &copier{src: src, dst: dst, srcRoot: srcPath, dstRoot: target, opts: opts, have: map[string]fs.FileInfo{}}
+	if fi.IsDir() {
+		if c.t, err = walkTree(ctx, src, srcPath, opts.Exclude); err != nil {
+			return CopyResult{}, err
+		}
+		if di, err := dst.Stat(ctx, target); err == nil && !di.IsDir() {
+			return CopyResult{}, fmt.Errorf("destination %s exists and is not a directory", target)
+		}
+		if err := c.listDest(ctx); err != nil {
+			return CopyResult{}, err
+		}
+	} else {
 		if !fi.Mode().IsRegular() {
-			return fail(fmt.Errorf("%s is not a regular file or a directory", srcPath))
+			return CopyResult{}, fmt.Errorf("%s is not a regular file or a directory", srcPath)
 		}
-		if di, err := dst.Stat(ctx, target); err == nil && di.IsDir() {
-			return fail(fmt.Errorf("destination %s is a directory; end it with / to copy into it", target))
-		}
-		if !opts.CheckOnly {
-			if err := dst.MkdirAll(ctx, path.Dir(target), 0o755); err != nil {
-				return fail(err)
-			}
-		}
-		opts.Progress.SetTotal(fi.Size())
-		fr, err := copyFile(ctx, src, srcPath, dst, target, fi, opts)
-		if err != nil {
-			return fail(err)
-		}
-		res.Bytes, res.Files, res.SHA256 = fi.Size(), 1, fr.sha
-		if fr.skipped {
-			res.Skipped = 1
-		} else {
-			res.Sent = fi.Size()
-		}
-		return res, nil
-	}
-	t, err := walkTree(ctx, src, srcPath, opts.Exclude)
-	if err != nil {
-		return fail(err)
-	}
-	if di, err := dst.Stat(ctx, target); err == nil && !di.IsDir() {
-		return fail(fmt.Errorf("destination %s exists and is not a directory", target))
-	}
-	if !opts.CheckOnly {
-		for _, d := range t.dirs {
-			if err := dst.MkdirAll(ctx, path.Join(target, d.rel), 0o755); err != nil {
-				return fail(err)
-			}
+		c.single = true
+		c.t = &tree{files: []treeEntry{{info: fi}}}
+		di, err := dst.Stat(ctx, target)
+		switch {
+		case err == nil && di.IsDir():
+			return CopyResult{}, fmt.Errorf("destination %s is a directory; end it with / to copy into it", target)
+		case err == nil:
+			c.have[""] = di
+		case !errors.Is(err, fs.ErrNotExist):
+			return CopyResult{}, err
 		}
 	}
-	var total int64
-	for _, f := range t.files {
-		total += f.info.Size()
+	return c.run(ctx)
+}
+
+// copier is one Copy: the source tree, what the destination already has,
+// and the digests recorded beside both.
+type copier struct {
+	src, dst         Host
+	srcRoot, dstRoot string
+	opts             CopyOptions
+	single           bool
+	t                *tree
+	have             map[string]fs.FileInfo // destination files by relative path
+	haveDirs         map[string]bool
+	srcSums, dstSums sums
+}
+
+func (c *copier) srcPath(e treeEntry) string {
+	if c.single {
+		return c.srcRoot
 	}
-	opts.Progress.SetTotal(total)
-	sums := make([]string, len(t.files))
-	var sent atomic.Int64
-	var skipped atomic.Int64
+	return path.Join(c.srcRoot, e.srcRel)
+}
+
+func (c *copier) dstPath(rel string) string { return path.Join(c.dstRoot, rel) }
+
+// listDest reads every destination directory once (instead of a stat per file).
+func (c *copier) listDest(ctx context.Context) error {
+	var mu sync.Mutex
+	c.haveDirs = map[string]bool{}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opts.Parallel)
-	for i, f := range t.files {
+	g.SetLimit(c.opts.Parallel)
+	for _, d := range c.t.dirs {
 		g.Go(func() error {
-			fr, err := copyFile(gctx, src, path.Join(srcPath, f.srcRel), dst, path.Join(target, f.rel), f.info, opts)
+			ents, err := c.dst.ReadDir(gctx, c.dstPath(d.rel))
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
-			sums[i] = fr.sha
-			if fr.skipped {
-				skipped.Add(1)
-			} else {
-				sent.Add(f.info.Size())
+			mu.Lock()
+			defer mu.Unlock()
+			c.haveDirs[d.rel] = true
+			for _, e := range ents {
+				c.have[path.Join(d.rel, e.Name())] = e
 			}
 			return nil
 		})
 	}
+	return g.Wait()
+}
+
+func (c *copier) run(ctx context.Context) (CopyResult, error) {
+	files := c.t.files
+	var total int64
+	for _, f := range files {
+		total += f.info.Size()
+	}
+	c.opts.Progress.SetTotal(total)
+	c.srcSums = readSums(ctx, c.src, c.srcRoot)
+	c.dstSums = readSums(ctx, c.dst, c.dstRoot)
+
+	// Compare: a file is skipped when the destination has it with the same
+	// size and sha256.
+	shas := make([]string, len(files))
+	same := make([]bool, len(files))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.opts.Parallel)
+	for i, f := range files {
+		have, ok := c.have[f.rel]
+		if !ok || !have.Mode().IsRegular() || have.Size() != f.info.Size() {
+			continue
+		}
+		g.Go(func() error {
+			ss, ds, err := c.sums(gctx, f, have)
+			if err != nil || ss != ds {
+				return err
+			}
+			shas[i], same[i] = ss, true
+			c.opts.Progress.Add(f.info.Size())
+			if c.opts.CheckOnly {
+				return nil
+			}
+			return fixAttrs(gctx, c.dst, c.dstPath(f.rel), have, f.info)
+		})
+	}
 	if err := g.Wait(); err != nil {
-		if ctx.Err() != nil {
-			err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
-		}
-		return fail(err)
+		return CopyResult{}, err
 	}
-	if !opts.CheckOnly {
-		if err := applyDirAttrs(ctx, dst, target, t.dirs); err != nil {
-			return fail(err)
+	res := CopyResult{Path: c.dstRoot, Bytes: total, Files: len(files)}
+	var send []int
+	for i := range files {
+		if same[i] {
+			res.Skipped++
+		} else {
+			send = append(send, i)
 		}
 	}
-	res.Bytes, res.Files, res.Sent, res.Skipped = total, len(t.files), sent.Load(), int(skipped.Load())
-	res.SHA256 = manifestDigest(t.files, sums)
+	if c.opts.CheckOnly {
+		if len(send) == 0 {
+			res.SHA256 = c.digest(shas)
+		}
+		return res, nil
+	}
+	if len(send) > 0 {
+		// The record goes first: it must never vouch for a half-done copy.
+		if err := c.dst.Remove(ctx, SumsName(c.dstRoot)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return CopyResult{}, err
+		}
+		if err := c.makeDirs(ctx); err != nil {
+			return CopyResult{}, err
+		}
+	}
+	var sent atomic.Int64
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(c.opts.Parallel)
+	for _, i := range send {
+		f := files[i]
+		g.Go(func() error {
+			sum, err := sendFile(gctx, c.src, c.srcPath(f), c.dst, c.dstPath(f.rel), f.info, c.opts.Progress)
+			if err != nil {
+				return err
+			}
+			shas[i] = sum
+			sent.Add(f.info.Size())
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return CopyResult{}, err
+	}
+	if !c.single {
+		if err := applyDirAttrs(ctx, c.dst, c.dstRoot, c.t.dirs); err != nil {
+			return CopyResult{}, err
+		}
+	}
+	res.Sent, res.SHA256 = sent.Load(), c.digest(shas)
+	rec := sums{}
+	for i, f := range files {
+		rec[f.rel] = entryOf(shas[i], f.info.Size(), f.info.ModTime())
+	}
+	if !maps.Equal(rec, c.dstSums) {
+		if err := writeSums(ctx, c.dst, c.dstRoot, rec); err != nil {
+			return CopyResult{}, err
+		}
+	}
 	return res, nil
+}
+
+// sums returns the source and destination digests of f, from the records
+// where they still match, else computed (both sides concurrently).
+func (c *copier) sums(ctx context.Context, f treeEntry, have fs.FileInfo) (string, string, error) {
+	ss, sok := c.srcSums.lookup(f.rel, f.info)
+	ds, dok := c.dstSums.lookup(f.rel, have)
+	var serr, derr error
+	var wg sync.WaitGroup
+	if !dok {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ds, derr = c.dst.SHA256(ctx, c.dstPath(f.rel))
+		}()
+	}
+	if !sok {
+		ss, serr = c.src.SHA256(ctx, c.srcPath(f))
+	}
+	wg.Wait()
+	if serr != nil {
+		return "", "", fmt.Errorf("sha256 %s: %w", c.srcPath(f), serr)
+	}
+	if derr != nil {
+		return "", "", fmt.Errorf("sha256 %s: %w", c.dstPath(f.rel), derr)
+	}
+	return ss, ds, nil
+}
+
+// makeDirs creates the destination directories that do not exist yet.
+func (c *copier) makeDirs(ctx context.Context) error {
+	if c.single {
+		return c.dst.MkdirAll(ctx, path.Dir(c.dstRoot), 0o755)
+	}
+	for _, d := range c.t.dirs {
+		if !c.haveDirs[d.rel] {
+			if err := c.dst.MkdirAll(ctx, c.dstPath(d.rel), 0o755); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *copier) digest(shas []string) string {
+	if c.single {
+		return shas[0]
+	}
+	return manifestDigest(c.t.files, shas)
 }
 
 // applyDirAttrs gives the destination directories their source modes and

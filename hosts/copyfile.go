@@ -22,50 +22,26 @@ func TempName(p string) string {
 	return path.Join(path.Dir(p), "."+path.Base(p)+tempSuffix)
 }
 
-func isTempName(name string) bool {
-	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, tempSuffix)
+// isPlanrunName reports names planrun leaves beside copies (temp files,
+// digest records); trees never carry them along.
+func isPlanrunName(name string) bool {
+	return strings.HasPrefix(name, ".") && (strings.HasSuffix(name, tempSuffix) || strings.HasSuffix(name, sumsSuffix))
 }
 
-type fileResult struct {
-	sha     string
-	skipped bool
-}
-
-// copyFile copies one regular file (or, with CheckOnly, compares it).
-func copyFile(ctx context.Context, src Host, srcPath string, dst Host, dstPath string, fi fs.FileInfo, opts CopyOptions) (fileResult, error) {
-	if di, err := dst.Stat(ctx, dstPath); err == nil && di.Mode().IsRegular() && di.Size() == fi.Size() {
-		ss, ds, err := bothSums(ctx, src, srcPath, dst, dstPath)
-		if err != nil {
-			return fileResult{}, err
-		}
-		if ss == ds {
-			opts.Progress.Add(fi.Size())
-			if !opts.CheckOnly {
-				if err := fixAttrs(ctx, dst, dstPath, di, fi); err != nil {
-					return fileResult{}, err
-				}
-			}
-			return fileResult{sha: ss, skipped: true}, nil
-		}
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fileResult{}, fmt.Errorf("stat %s: %w", dstPath, err)
-	}
-	if opts.CheckOnly {
-		sum, err := src.SHA256(ctx, srcPath)
-		return fileResult{sha: sum}, err
-	}
-	tmp := TempName(dstPath)
-	sum, err := sendFile(ctx, src, srcPath, dst, tmp, dstPath, fi, opts.Progress)
+// sendFile streams src to a temp name beside final, verifies it, gives it
+// the source's mode and mtime and renames it onto final. On error the
+// temp file is removed.
+func sendFile(ctx context.Context, src Host, srcPath string, dst Host, final string, fi fs.FileInfo, p Progress) (string, error) {
+	tmp := TempName(final)
+	sum, err := sendTemp(ctx, src, srcPath, dst, tmp, final, fi, p)
 	if err != nil {
 		cleanup(ctx, dst, tmp)
-		return fileResult{}, err
+		return "", err
 	}
-	return fileResult{sha: sum}, nil
+	return sum, nil
 }
 
-// sendFile streams src to tmp, verifies, sets attributes and renames tmp
-// onto final.
-func sendFile(ctx context.Context, src Host, srcPath string, dst Host, tmp, final string, fi fs.FileInfo, p Progress) (string, error) {
+func sendTemp(ctx context.Context, src Host, srcPath string, dst Host, tmp, final string, fi fs.FileInfo, p Progress) (string, error) {
 	r, err := src.Open(ctx, srcPath)
 	if err != nil {
 		return "", fmt.Errorf("open %s: %w", srcPath, err)
@@ -77,6 +53,10 @@ func sendFile(ctx context.Context, src Host, srcPath string, dst Host, tmp, fina
 	}
 	h := sha256.New()
 	n, err := pump(w, r, fi.Size(), h, p)
+	got, stored := "", false
+	if sh, ok := w.(storedHasher); ok && err == nil && n == fi.Size() {
+		got, stored, err = sh.storedSHA256(fi.Size())
+	}
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -90,18 +70,16 @@ func sendFile(ctx context.Context, src Host, srcPath string, dst Host, tmp, fina
 		return "", fmt.Errorf("read %s: size changed while copying (%d bytes, expected %d)", srcPath, n, fi.Size())
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
-	got, err := dst.SHA256(ctx, tmp)
-	if err != nil {
-		return "", fmt.Errorf("verify %s: %w", tmp, err)
+	if !stored {
+		if got, err = dst.SHA256(ctx, tmp); err != nil {
+			return "", fmt.Errorf("verify %s: %w", tmp, err)
+		}
 	}
 	if got != sum {
 		return "", fmt.Errorf("verify %s: sha256 %s at the destination, %s sent", tmp, got, sum)
 	}
-	if err := dst.Chmod(ctx, tmp, fi.Mode().Perm()); err != nil {
-		return "", fmt.Errorf("chmod %s: %w", tmp, err)
-	}
-	if err := dst.Chtimes(ctx, tmp, fi.ModTime(), fi.ModTime()); err != nil {
-		return "", fmt.Errorf("chtimes %s: %w", tmp, err)
+	if err := setAttrs(ctx, dst, tmp, fi); err != nil {
+		return "", err
 	}
 	if err := dst.Rename(ctx, tmp, final); err != nil {
 		return "", fmt.Errorf("rename %s: %w", tmp, err)
@@ -130,26 +108,31 @@ func fixAttrs(ctx context.Context, dst Host, p string, have, want fs.FileInfo) e
 	return nil
 }
 
-// bothSums computes the source and destination digests concurrently.
-func bothSums(ctx context.Context, src Host, srcPath string, dst Host, dstPath string) (string, string, error) {
-	type r struct {
-		s   string
-		err error
-	}
-	ch := make(chan r, 1)
+// setAttrs gives p the mode and mtime of fi (both requests at once).
+func setAttrs(ctx context.Context, dst Host, p string, fi fs.FileInfo) error {
+	ch := make(chan error, 1)
 	go func() {
-		s, err := dst.SHA256(ctx, dstPath)
-		ch <- r{s, err}
+		if err := dst.Chtimes(ctx, p, fi.ModTime(), fi.ModTime()); err != nil {
+			ch <- fmt.Errorf("chtimes %s: %w", p, err)
+			return
+		}
+		ch <- nil
 	}()
-	ss, err := src.SHA256(ctx, srcPath)
-	d := <-ch
+	err := dst.Chmod(ctx, p, fi.Mode().Perm())
+	if terr := <-ch; err == nil {
+		return terr
+	}
 	if err != nil {
-		return "", "", fmt.Errorf("sha256 %s: %w", srcPath, err)
+		return fmt.Errorf("chmod %s: %w", p, err)
 	}
-	if d.err != nil {
-		return "", "", fmt.Errorf("sha256 %s: %w", dstPath, d.err)
-	}
-	return ss, d.s, nil
+	return nil
+}
+
+// storedHasher is implemented by files Create returns that can hash what
+// the host stored through the still-open handle (saving a reopen); ok is
+// false when the file is better hashed by Host.SHA256.
+type storedHasher interface {
+	storedSHA256(size int64) (sum string, ok bool, err error)
 }
 
 // meter hashes and counts the bytes that pass through it.

@@ -9,13 +9,11 @@ import (
 )
 
 func TestInProcessSSHConformance(t *testing.T) {
-	hoststest.Run(t, func(t *testing.T) hosts.Host {
-		return sshtest.StartInProcess(t).Host(t, "remote")
-	})
+	srv := sshtest.StartInProcess(t)
+	hoststest.Run(t, func(t *testing.T) hosts.Host { return srv.NewHost(t, "remote") })
 }
 
 func TestOpenSSHConformance(t *testing.T) {
-	hoststest.Run(t, func(t *testing.T) hosts.Host {
-		return sshtest.StartSSHD(t).Host(t, "sshd")
-	})
+	srv := sshtest.StartSSHD(t)
+	hoststest.Run(t, func(t *testing.T) hosts.Host { return srv.NewHost(t, "sshd") })
 }

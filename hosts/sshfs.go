@@ -2,7 +2,10 @@ package hosts
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -88,7 +91,8 @@ func (h *SSH) Open(ctx context.Context, p string) (io.ReadCloser, error) {
 func (h *SSH) Create(ctx context.Context, p string, perm fs.FileMode) (io.WriteCloser, error) {
 	var f *sftp.File
 	err := h.fsOp(ctx, "create", p, func(c *sftp.Client, rp string) (err error) {
-		f, err = c.OpenFile(rp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+		// Read-write, so that Copy can verify through the same handle.
+		f, err = c.OpenFile(rp, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
 		if err != nil {
 			return err
 		}
@@ -199,4 +203,19 @@ func (c ctxReader) Read(b []byte) (int, error) {
 		return 0, context.Cause(c.ctx)
 	}
 	return c.r.Read(b)
+}
+
+// storedSHA256 hashes what the server stored by reading it back through
+// the open handle; large files are left to SHA256 (sha256sum remotely).
+func (f *sshFile) storedSHA256(size int64) (string, bool, error) {
+	if size > sumStreamLimit {
+		return "", false, nil
+	}
+	buf := make([]byte, size)
+	n, err := f.File.ReadAt(buf, 0)
+	if err != nil && !(errors.Is(err, io.EOF) && int64(n) == size) {
+		return "", false, fmt.Errorf("read back %s: %w", f.File.Name(), err)
+	}
+	s := sha256.Sum256(buf[:n])
+	return hex.EncodeToString(s[:]), true, nil
 }

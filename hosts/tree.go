@@ -36,7 +36,7 @@ func walkTree(ctx context.Context, h Host, root string, exclude []string) (*tree
 		}
 		for _, fi := range ents {
 			r := path.Join(rel, fi.Name())
-			if excluded(r, exclude) || isTempName(fi.Name()) {
+			if excluded(r, exclude) || isPlanrunName(fi.Name()) {
 				continue
 			}
 			e := treeEntry{rel: r, srcRel: r, info: fi}

@@ -20,7 +20,8 @@ import (
 // directory. The suite closes it.
 type NewHost func(t *testing.T) hosts.Host
 
-// Run runs the whole conformance suite against hosts made by newHost.
+// Run runs the whole conformance suite against hosts made by newHost. The
+// tests of a group run in parallel: hosts must be safe for that.
 func Run(t *testing.T, newHost NewHost) {
 	t.Helper()
 	groups := []struct {
@@ -34,6 +35,7 @@ func Run(t *testing.T, newHost NewHost) {
 		t.Run(g.name, func(t *testing.T) {
 			for name, fn := range g.tests {
 				t.Run(name, func(t *testing.T) {
+					t.Parallel()
 					h := newHost(t)
 					t.Cleanup(func() { h.Close() })
 					fn(t, h)

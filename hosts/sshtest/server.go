@@ -53,6 +53,25 @@ func (s *Server) Host(t testing.TB, name string) *hosts.SSH {
 	return h
 }
 
+// NewHost returns a new SSH host (its own connection) rooted in a fresh
+// subdirectory of Dir, closed when the test ends. Tests share one server
+// this way instead of starting one each.
+func (s *Server) NewHost(t testing.TB, name string) *hosts.SSH {
+	t.Helper()
+	dir, err := os.MkdirTemp(s.Dir, "host-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := s.Spec()
+	spec.Root = dir
+	h, err := hosts.NewSSH(name, spec, hosts.SSHOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
 // newServer generates the keys and writes the identity file under base.
 func newServer(t testing.TB, base string) *Server {
 	t.Helper()
