@@ -145,11 +145,12 @@ func planMigration(m *Model, req MigrateRequest) (*migration, error) {
 	return mig, nil
 }
 
-// entries builds the archive's entries: converted buffers, the rewritten
-// pipeline, regenerated .json twins of changed buffers, and every other
-// file carried over as it is.
+// entries builds the archive's entries: converted buffers (and
+// checkpoints), the rewritten pipeline, regenerated .json twins of changed
+// buffers, and every other file carried over as it is. Under CompatFATE,
+// checkpoint/ and define/proto/ are left out, as FATE 1.9+ does.
 func (g *migration) entries(ctx context.Context, m *Model, req MigrateRequest) ([]archiveEntry, error) {
-	changed, err := g.convertComponents(ctx, m)
+	changed, err := g.convertAll(ctx, m)
 	if err != nil {
 		return nil, err
 	}
@@ -166,92 +167,142 @@ func (g *migration) entries(ctx context.Context, m *Model, req MigrateRequest) (
 	}
 	for _, f := range []string{pipelineBuffer, pipelinePBPath} {
 		if m.Has(f) {
-			changed[f] = rewritten{data: pipeBytes, json: messageToDict(np.ProtoReflect()).pyDumps()}
+			changed.set(f, pipeBytes)
 		}
+	}
+	if m.Has(pipelineBuffer + ".json") {
+		changed.set(pipelineBuffer+".json", messageToDict(np.ProtoReflect()).pyDumps())
 	}
 	var out []archiveEntry
+	dropped := func(p string) bool {
+		return g.compat == CompatFATE && (p == "checkpoint" || strings.HasPrefix(p, "checkpoint/") ||
+			p == "define/proto" || strings.HasPrefix(p, "define/proto/"))
+	}
 	for _, d := range m.dirs {
-		out = append(out, archiveEntry{name: d + "/", modTime: m.modTime})
+		if !dropped(d) {
+			out = append(out, archiveEntry{name: d + "/", modTime: m.modTime})
+		}
 	}
 	for _, f := range m.files {
+		rw, ok := changed.get(f.path)
 		switch {
-		case f.path == importConfigPath:
-			continue // written anew
-		case changed[f.path].data != nil:
-			out = append(out, archiveEntry{name: f.path, modTime: f.modTime, data: changed[f.path].data})
-			continue
+		case f.path == importConfigPath || dropped(f.path):
+			continue // import_model.json is written anew
+		case ok && rw == nil:
+			continue // no faithful .json twin for this message: left out rather than stale
+		case ok:
+			out = append(out, archiveEntry{name: f.path, modTime: f.modTime, data: rw})
+		default:
+			p := f.path
+			out = append(out, archiveEntry{name: p, modTime: f.modTime, open: func() (io.ReadCloser, error) { return m.Open(p) }})
 		}
-		if buf, ok := strings.CutSuffix(f.path, ".json"); ok && changed[buf].data != nil {
-			if j := changed[buf].json; j != nil {
-				out = append(out, archiveEntry{name: f.path, modTime: f.modTime, data: j})
-			}
-			continue // no faithful twin for this message: leave it out rather than stale
-		}
-		p := f.path
-		out = append(out, archiveEntry{name: p, modTime: f.modTime, open: func() (io.ReadCloser, error) { return m.Open(p) }})
 	}
 	return out, nil
 }
 
-// rewritten is a buffer's new bytes and, when its message type is known,
-// its .json twin.
-type rewritten struct {
-	data []byte
-	json []byte
+// rewrites holds the new content of changed files (nil: leave it out).
+type rewrites struct {
+	mu    sync.Mutex
+	files map[string][]byte
 }
 
-// convertComponents runs every component (but the pipeline) through its
-// converter, concurrently, and returns the buffers that changed.
-func (g *migration) convertComponents(ctx context.Context, m *Model) (map[string]rewritten, error) {
-	var mu sync.Mutex
-	changed := map[string]rewritten{}
-	eg, ctx := errgroup.WithContext(ctx)
-	eg.SetLimit(runtime.GOMAXPROCS(0))
-	fateVersion := m.Pipeline.FateVersion
+func (r *rewrites) set(p string, data []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.files == nil {
+		r.files = map[string][]byte{}
+	}
+	r.files[p] = data
+}
+
+func (r *rewrites) get(p string) ([]byte, bool) {
+	d, ok := r.files[p]
+	return d, ok
+}
+
+// bufferGroup is one set of buffers converted together: a component's
+// alias, or one checkpoint step.
+type bufferGroup struct {
+	name    string            // for errors
+	module  string
+	paths   map[string]string // model name → file
+	classes map[string]string // model name → proto class
+	twin    func(path string) string
+	after   func(old, new map[string][]byte) error // e.g. update checkpoint hashes
+}
+
+// convertAll runs every component (but the pipeline) and, unless
+// CompatFATE, every checkpoint through its converter, concurrently.
+func (g *migration) convertAll(ctx context.Context, m *Model) (*rewrites, error) {
+	changed := &rewrites{}
+	groups := []bufferGroup{}
 	for _, md := range m.Define.Models {
 		if md.Component == "pipeline" {
 			continue
 		}
+		bg := bufferGroup{name: path.Join("variables/data", md.Component, md.Alias), module: m.Define.Module(md.Component),
+			paths: map[string]string{}, classes: map[string]string{}, twin: func(p string) string { return p + ".json" }}
+		for _, b := range md.Buffers {
+			bg.paths[b.Name] = m.BufferPath(md, b.Name)
+			bg.classes[b.Name] = b.Proto
+		}
+		groups = append(groups, bg)
+	}
+	if g.compat != CompatFATE {
+		cps, err := checkpointGroups(m, changed)
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, cps...)
+	}
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(runtime.GOMAXPROCS(0))
+	for _, bg := range groups {
 		eg.Go(func() error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			module := m.Define.Module(md.Component)
-			models := map[string][]byte{}
-			for _, b := range md.Buffers {
-				data, err := m.ReadFile(m.BufferPath(md, b.Name))
-				if err != nil {
-					return err
-				}
-				models[b.Name] = data
-			}
-			out, err := convert.Convert(module, models, g.cfg.Mapping(), convert.Options{
-				FATECompat: g.compat == CompatFATE, FATEVersion: fateVersion,
-				Role: g.role, PartyID: g.oldPartyID, Component: md.Component,
-			})
-			if err != nil {
-				return fmt.Errorf("convert %s: %w", path.Join("variables/data", md.Component, md.Alias), err)
-			}
-			for _, b := range md.Buffers {
-				nb, ok := out[b.Name]
-				if !ok || bytes.Equal(nb, models[b.Name]) {
-					continue
-				}
-				if len(nb) == 0 {
-					nb = fillMessage
-				}
-				rw := rewritten{data: nb}
-				if m.Has(m.BufferPath(md, b.Name) + ".json") {
-					rw.json = twinJSON(b.Proto, nb)
-				}
-				mu.Lock()
-				changed[m.BufferPath(md, b.Name)] = rw
-				mu.Unlock()
-			}
-			return nil
+			return g.convertGroup(m, bg, changed)
 		})
 	}
 	return changed, eg.Wait()
+}
+
+func (g *migration) convertGroup(m *Model, bg bufferGroup, changed *rewrites) error {
+	models := map[string][]byte{}
+	for name, p := range bg.paths {
+		data, err := m.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		models[name] = data
+	}
+	out, err := convert.Convert(bg.module, models, g.cfg.Mapping(), convert.Options{
+		FATECompat: g.compat == CompatFATE, FATEVersion: m.Pipeline.FateVersion,
+		Role: g.role, PartyID: g.oldPartyID, Component: bg.name,
+	})
+	if err != nil {
+		return fmt.Errorf("convert %s: %w", bg.name, err)
+	}
+	news := map[string][]byte{}
+	for name, p := range bg.paths {
+		nb, ok := out[name]
+		if !ok || bytes.Equal(nb, models[name]) {
+			continue
+		}
+		if len(nb) == 0 {
+			nb = fillMessage
+		}
+		news[name] = nb
+		changed.set(p, nb)
+		if tw := bg.twin(p); m.Has(tw) {
+			changed.set(tw, twinJSON(bg.classes[name], nb))
+		}
+	}
+	if bg.after != nil && len(news) > 0 {
+		return bg.after(models, news)
+	}
+	return nil
 }
 
 // importConfigJSON is the import_model.json FATE 1.9+ packs into an

@@ -1,0 +1,95 @@
+package fate
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/planrun/planrun/fate/sample"
+)
+
+const sampleMigrate = `{"job_parameters": {}, "role": {"guest": [9999], "host": [10000], "arbiter": [10000]},
+ "execute_party": {"guest": [9999], "host": [10000], "arbiter": [10000]}, "migrate_initiator": {"role": "guest", "party_id": 99},
+ "migrate_role": {"guest": [99], "host": [100], "arbiter": [100]},
+ "model_id": "arbiter-10000#guest-9999#host-10000#model", "model_version": "202311251200000000000"}`
+
+// Models with every converter module, checkpoints and .json twins, in
+// three layouts: planrun leaves no old id anywhere; --compat fate leaves
+// exactly what FATE leaves, and drops checkpoint/ and define/proto/.
+func TestMigrateSampleModels(t *testing.T) {
+	cfg := mustConfig(t, sampleMigrate)
+	for _, fv := range []string{"1.11.2", "1.8.0", "1.6.1"} {
+		res, err := sample.Write(t.TempDir(), sample.Options{FATEVersion: fv, Checkpoints: true,
+			Components: []string{sample.DataTransform, sample.HeteroFeatureBinning, sample.HeteroFeatureSelection, sample.HeteroSecureBoost, sample.HeteroPearson}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range res.Parties {
+			t.Run(fv+"/"+p.Party.String(), func(t *testing.T) {
+				r, err := Migrate(context.Background(), MigrateRequest{Src: p.Dir, OutDir: t.TempDir(), Config: cfg})
+				if err != nil {
+					t.Fatal(err)
+				}
+				residue, err := Scan(r.Zip, cfg.Changed())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, x := range residue {
+					if i < 10 {
+						t.Errorf("residue: %v", x)
+					}
+				}
+				checkCheckpointHashes(t, r.Zip)
+
+				rf, err := Migrate(context.Background(), MigrateRequest{Src: p.Dir, OutDir: t.TempDir(), Config: cfg, Compat: CompatFATE})
+				if err != nil {
+					t.Fatal(err)
+				}
+				names, _ := readZip(t, rf.Zip)
+				for _, n := range names {
+					if strings.HasPrefix(n, "checkpoint/") || strings.HasPrefix(n, "define/proto/") {
+						t.Errorf("--compat fate kept %s", n)
+					}
+				}
+				residue, err = Scan(rf.Zip, cfg.Changed())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, x := range residue {
+					// What FATE 1.9+ leaves stale.
+					field := strings.ToLower(strings.ReplaceAll(x.Field, "_", ""))
+					if !strings.Contains(field, "anonymousnamemapping") && !strings.Contains(field, "transform") &&
+						!strings.HasPrefix(x.Field, "runtime_conf_on_party.local.") {
+						t.Errorf("--compat fate residue FATE would not leave: %v", x)
+					}
+				}
+			})
+		}
+	}
+}
+
+// checkCheckpointHashes checks every database.yaml sha1 against its buffer.
+func checkCheckpointHashes(t *testing.T, zipPath string) {
+	t.Helper()
+	_, files := readZip(t, zipPath)
+	for name, data := range files {
+		dir, ok := strings.CutSuffix(name, "/database.yaml")
+		if !ok || !strings.HasPrefix(name, "checkpoint/") {
+			continue
+		}
+		var meta checkpointMeta
+		if err := yaml.Unmarshal(data, &meta); err != nil {
+			t.Fatal(err)
+		}
+		for model, mm := range meta.Models {
+			sum := sha1.Sum(files[dir+"/"+model+".pb"])
+			if hex.EncodeToString(sum[:]) != mm.SHA1 {
+				t.Errorf("%s: models.%s.sha1 = %s, the buffer's is %x", name, model, mm.SHA1, sum)
+			}
+		}
+	}
+}
