@@ -223,7 +223,7 @@ func (r *rewrites) get(p string) ([]byte, bool) {
 // bufferGroup is one set of buffers converted together: a component's
 // alias, or one checkpoint step.
 type bufferGroup struct {
-	name    string            // for errors
+	name    string // for errors
 	module  string
 	paths   map[string]string // model name → file
 	classes map[string]string // model name → proto class
