@@ -137,7 +137,8 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, context.
 		if attempt >= c.opts.Retries || ctx.Err() != nil {
 			return nil, nil, lastErr
 		}
-		if !(r.safe || !lastErr.Sent) {
+		if !r.safe && lastErr.Sent {
+			lastErr.NotResent = true
 			return nil, nil, lastErr
 		}
 		if errors.Is(lastErr.Err, errTimeout) || isTLSError(lastErr.Err) {

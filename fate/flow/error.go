@@ -25,6 +25,9 @@ type Error struct {
 	Err error
 	// Sent reports whether the request may have reached the server.
 	Sent bool
+	// NotResent is set when a transport failure was not retried because
+	// the request may have reached the server and is not safe to repeat.
+	NotResent bool
 }
 
 func (e *Error) Error() string {
@@ -56,6 +59,9 @@ func (e *Error) Error() string {
 		parts = append(parts, "failed")
 	}
 	b.WriteString(strings.Join(parts, ", "))
+	if e.NotResent {
+		b.WriteString(" (the request may have reached the server: not sent again)")
+	}
 	return b.String()
 }
 
