@@ -20,6 +20,7 @@ type path []seg
 
 func (p path) String() string {
 	var b strings.Builder
+	b.Grow(16 * len(p))
 	for i, s := range p {
 		if i > 0 && s.name != "" {
 			b.WriteByte('.')

@@ -18,6 +18,7 @@ type walker struct {
 	path   path
 	found  []Finding
 	tables map[protoreflect.FullName]*fieldTable
+	values map[string]string // interned finding values: few distinct, many hits
 }
 
 // fieldInfo is what the walk needs of a declared field, worked out once.
@@ -93,8 +94,22 @@ func (w *walker) pop()       { w.path = w.path[:len(w.path)-1] }
 // text checks one string.
 func (w *walker) text(b []byte) {
 	if w.old.matchBytes(b) {
-		w.emit(string(b))
+		w.emit(w.intern(b))
 	}
+}
+
+func (w *walker) intern(b []byte) string {
+	if s, ok := w.values[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if w.values == nil {
+		w.values = map[string]string{}
+	}
+	if len(w.values) < 1<<16 {
+		w.values[s] = s
+	}
+	return s
 }
 
 // Messages whose fields hold a bare party id.
