@@ -77,17 +77,17 @@ func (g *gauge) enter() {
 }
 func (g *gauge) leave() { g.cur.Add(-1) }
 
-// gaugeKind holds each run for d while counting concurrency.
-func gaugeKind(name string, g *gauge, d time.Duration) *fake {
+// gaugeKind counts concurrency: each run waits (up to 3s) until want runs
+// are inside at once, then holds a little longer.
+func gaugeKind(name string, g *gauge, want int64) *fake {
 	return &fake{name: name, idem: true, run: func(ctx context.Context, env *steps.Env) (steps.Outputs, error) {
 		g.enter()
 		defer g.leave()
-		select {
-		case <-time.After(d):
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		for deadline := time.Now().Add(3 * time.Second); g.cur.Load() < want && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
 		}
-		return steps.Outputs{"id": env.StepID}, nil
+		time.Sleep(5 * time.Millisecond)
+		return steps.Outputs{"id": env.StepID}, ctx.Err()
 	}}
 }
 

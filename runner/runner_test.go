@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,7 +55,7 @@ func TestConcurrency(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			g := &gauge{}
-			h := newHarness(t, gaugeKind("hold", g, 60*time.Millisecond))
+			h := newHarness(t, gaugeKind("hold", g, tc.want))
 			p := &plan.Plan{}
 			if tc.pool > 0 {
 				p.Limits = map[string]int{"pool": tc.pool}
@@ -144,22 +143,35 @@ func TestTimeoutNamesStep(t *testing.T) {
 	}
 }
 
-// failPlan: "bad" fails at once; "gate" takes a while, so "after" (which
-// needs gate) becomes ready after bad failed; "down" needs bad.
+// failPlan: "bad" fails once "gate" has started; gate then takes a while,
+// so "after" (which needs gate) becomes ready after bad failed; "down"
+// needs bad.
 func failPlan(batch bool) *plan.Plan {
-	bad := step("bad", "fail_until")
-	bad.With = map[string]any{"file": "/nonexistent/fixed"}
-	gate := step("gate", "sleep")
-	gate.With = map[string]any{"duration": "100ms"}
-	p := &plan.Plan{Steps: []*plan.Step{bad, gate, step("after", "instant", "gate"), step("down", "instant", "bad"), step("down2", "instant", "down")}}
+	p := &plan.Plan{Steps: []*plan.Step{step("bad", "bad"), step("gate", "gate"), step("after", "instant", "gate"), step("down", "instant", "bad"), step("down2", "instant", "down")}}
 	if batch {
 		for _, s := range p.Steps {
 			s.Batch = "b"
 		}
-		bad.Item, p.Steps[3].Item, p.Steps[4].Item = "1", "1", "1"
-		gate.Item, p.Steps[2].Item = "2", "2"
+		p.Steps[0].Item, p.Steps[3].Item, p.Steps[4].Item = "1", "1", "1"
+		p.Steps[1].Item, p.Steps[2].Item = "2", "2"
 	}
 	return p
+}
+
+// gateKinds: gate signals its start and then holds 100ms; bad waits for
+// gate to start, then fails.
+func gateKinds() []steps.Kind {
+	started := make(chan struct{})
+	gate := &fake{name: "gate", idem: true, run: func(ctx context.Context, env *steps.Env) (steps.Outputs, error) {
+		close(started)
+		time.Sleep(100 * time.Millisecond)
+		return nil, nil
+	}}
+	bad := &fake{name: "bad", idem: true, run: func(ctx context.Context, env *steps.Env) (steps.Outputs, error) {
+		<-started
+		return nil, errors.New("broken")
+	}}
+	return []steps.Kind{gate, bad}
 }
 
 func TestFailureHandling(t *testing.T) {
@@ -181,7 +193,7 @@ func TestFailureHandling(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t)
+			h := newHarness(t, gateKinds()...)
 			sum := h.apply(context.Background(), "r", tc.p, func(o *runner.Options) { o.KeepGoing = tc.keepGoing })
 			if diff := cmp.Diff(tc.want, h.states("r")); diff != "" {
 				t.Errorf("states (-want +got):\n%s", diff)
@@ -192,7 +204,7 @@ func TestFailureHandling(t *testing.T) {
 			if e := h.last("r", "down2", checkpoint.StepSkipped); e.Reason != "upstream bad failed" {
 				t.Errorf("skip reason %q", e.Reason)
 			}
-			if len(sum.Errors) != 1 || !strings.HasPrefix(sum.Errors[0], "step bad: check /nonexistent/fixed") {
+			if len(sum.Errors) != 1 || sum.Errors[0] != "step bad: broken" {
 				t.Errorf("errors %q", sum.Errors)
 			}
 		})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/planrun/planrun/runner/checkpoint"
@@ -267,7 +268,7 @@ func (r *runner) attempt(n *node, cfg any, a int) (steps.Outputs, error) {
 		fmt.Fprintf(lw, "planrun: attempt %d failed: %v\n", a, res.err)
 		return nil, res.err
 	}
-	if _, err := json.Marshal(res.out); err != nil {
+	if err := checkJSON(res.out); err != nil {
 		return nil, fmt.Errorf("outputs are not JSON: %w", err)
 	}
 	return res.out, nil
@@ -276,7 +277,7 @@ func (r *runner) attempt(n *node, cfg any, a int) (steps.Outputs, error) {
 func (r *runner) env(n *node, a int, log io.Writer) *steps.Env {
 	return &steps.Env{
 		StepID: n.s.ID, Attempt: a, BaseDir: r.p.BaseDir, WorkDir: r.opts.WorkDir,
-		Hosts: r.opts.Hosts, Log: log, Logger: r.logger.With("step", n.s.ID, "attempt", a),
+		Hosts: r.opts.Hosts, Log: log, Logger: r.stepLogger(n, a),
 		Progress: &stepProgress{step: n.s.ID, obs: r.opts.Observer},
 	}
 }
@@ -307,4 +308,47 @@ func (r *runner) release(n *node) {
 	for _, p := range n.limits {
 		r.pools[p].Release(1)
 	}
+}
+
+// stepLogger is the run's logger with the step and attempt attached (the
+// shared discarding logger when the run has none).
+func (r *runner) stepLogger(n *node, a int) *slog.Logger {
+	if r.opts.Logger == nil {
+		return r.logger
+	}
+	return r.logger.With("step", n.s.ID, "attempt", a)
+}
+
+// checkJSON reports whether outputs can be recorded: the JSON value types
+// pass at once; anything else must marshal.
+func checkJSON(out steps.Outputs) error {
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch x := v.(type) {
+		case nil, string, bool, int, int64, float64, json.Number:
+			return true
+		case map[string]any:
+			for _, e := range x {
+				if !walk(e) {
+					return false
+				}
+			}
+			return true
+		case []any:
+			for _, e := range x {
+				if !walk(e) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	}
+	for _, v := range out {
+		if !walk(v) {
+			_, err := json.Marshal(out)
+			return err
+		}
+	}
+	return nil
 }
