@@ -23,13 +23,18 @@ func SumsName(p string) string {
 
 // sums is a digest record: relative path → the sha256 verified for the
 // file when it had that size and mtime. An entry is trusted only while
-// the file's size and mtime (seconds) are unchanged.
+// the file's size and mtime (seconds) are unchanged, and only when that
+// mtime is at least two seconds older than the record itself (by the
+// host's clock): a file changed after the record was written then has a
+// newer mtime, so a later change is always seen ("racy" entries, whose
+// mtime is too close to the record's, are hashed again).
 type sums map[string]sumEntry
 
 type sumEntry struct {
 	sha   string
 	size  int64
 	mtime int64
+	racy  bool // not trusted: mtime too close to the record's own
 }
 
 const sumsHeader = "planrun-sums 1"
@@ -37,7 +42,7 @@ const sumsHeader = "planrun-sums 1"
 // lookup returns the recorded digest of rel when fi still matches it.
 func (s sums) lookup(rel string, fi fs.FileInfo) (string, bool) {
 	e, ok := s[rel]
-	if !ok || e.size != fi.Size() || e.mtime != fi.ModTime().Unix() {
+	if !ok || e.racy || e.size != fi.Size() || e.mtime != fi.ModTime().Unix() {
 		return "", false
 	}
 	return e.sha, true
@@ -46,6 +51,11 @@ func (s sums) lookup(rel string, fi fs.FileInfo) (string, bool) {
 // readSums loads the record for p on h; a missing or unreadable record is
 // an empty one (digests are then computed).
 func readSums(ctx context.Context, h Host, p string) sums {
+	fi, err := h.Stat(ctx, SumsName(p))
+	if err != nil {
+		return sums{}
+	}
+	written := fi.ModTime().Unix()
 	r, err := h.Open(ctx, SumsName(p))
 	if err != nil {
 		return sums{}
@@ -67,7 +77,7 @@ func readSums(ctx context.Context, h Host, p string) sums {
 		if err1 != nil || err2 != nil {
 			return sums{}
 		}
-		s[f[3]] = sumEntry{sha: f[0], size: size, mtime: mt}
+		s[f[3]] = sumEntry{sha: f[0], size: size, mtime: mt, racy: mt+2 > written}
 	}
 	if sc.Err() != nil {
 		return sums{}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -24,10 +25,13 @@ type SSHOptions struct {
 	Jump func(ctx context.Context, name string) (h *SSH, ok bool, err error)
 }
 
-// SFTP tuning: payload bytes per request and requests in flight per file.
+// SFTP tuning: payload bytes per request, requests in flight per file,
+// and SFTP sessions per connection (OpenSSH serves each session in its own
+// process, so several sessions use several server CPUs).
 var (
 	SFTPMaxPacket   = 32 << 10
 	SFTPConcurrency = 64
+	SFTPSessions    = 3
 )
 
 // SSH is a host reached over SSH: files through one SFTP session and
@@ -54,8 +58,10 @@ type SSH struct {
 	sessions chan struct{}
 }
 
-// MaxExecSessions is how many commands run at once on one SSH host.
-const MaxExecSessions = 8
+// MaxExecSessions is how many commands run at once on one SSH host: with
+// the SFTP sessions and one spare for killing, within OpenSSH's default
+// MaxSessions of 10.
+const MaxExecSessions = 6
 
 var (
 	_ Host   = (*SSH)(nil)
@@ -64,7 +70,19 @@ var (
 
 type sshConn struct {
 	client *ssh.Client
-	sftp   *sftp.Client
+	sftps  []*sftp.Client // SFTP sessions (servers run one process each)
+	next   atomic.Uint32
+}
+
+// sftp picks an SFTP session, round robin.
+func (c *sshConn) sftp() *sftp.Client {
+	return c.sftps[int(c.next.Add(1))%len(c.sftps)]
+}
+
+func (c *sshConn) closeSFTP() {
+	for _, s := range c.sftps {
+		s.Close()
+	}
 }
 
 // NewSSH returns an SSH host for spec; it connects on first use.
@@ -186,7 +204,7 @@ func (h *SSH) watch(c *sshConn) {
 	}()
 	c.client.Wait()
 	close(done)
-	c.sftp.Close()
+	c.closeSFTP()
 	h.mu.Lock()
 	if h.conn == c {
 		h.conn = nil
@@ -244,17 +262,22 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 		return nil, err
 	}
 	client := ssh.NewClient(sc, chans, reqs)
-	sf, err := sftp.NewClient(client,
-		sftp.UseConcurrentWrites(true),
-		sftp.UseConcurrentReads(true),
-		sftp.MaxConcurrentRequestsPerFile(SFTPConcurrency),
-		sftp.MaxPacketUnchecked(SFTPMaxPacket),
-	)
-	if err != nil {
-		client.Close()
-		return nil, fmt.Errorf("start sftp: %w", err)
+	c := &sshConn{client: client}
+	for range SFTPSessions {
+		sf, err := sftp.NewClient(client,
+			sftp.UseConcurrentWrites(true),
+			sftp.UseConcurrentReads(true),
+			sftp.MaxConcurrentRequestsPerFile(SFTPConcurrency),
+			sftp.MaxPacketUnchecked(SFTPMaxPacket),
+		)
+		if err != nil {
+			c.closeSFTP()
+			client.Close()
+			return nil, fmt.Errorf("start sftp: %w", err)
+		}
+		c.sftps = append(c.sftps, sf)
 	}
-	return &sshConn{client: client, sftp: sf}, nil
+	return c, nil
 }
 
 func (h *SSH) jumpHost(ctx context.Context) (*SSH, error) {
@@ -289,7 +312,7 @@ func (h *SSH) Close() error {
 	h.mu.Unlock()
 	var err error
 	if c != nil {
-		c.sftp.Close()
+		c.closeSFTP()
 		err = c.client.Close()
 	}
 	if j != nil {

@@ -23,7 +23,7 @@ func (h *SSH) fsOp(ctx context.Context, op, p string, fn func(c *sftp.Client, rp
 	if err != nil {
 		return &fs.PathError{Op: op, Path: h.name + ":" + p, Err: err}
 	}
-	err = fn(c.sftp, h.resolve(p))
+	err = fn(c.sftp(), h.resolve(p))
 	if err == nil {
 		return nil
 	}
@@ -96,8 +96,12 @@ func (h *SSH) Create(ctx context.Context, p string, perm fs.FileMode) (io.WriteC
 		if err != nil {
 			return err
 		}
-		if err = f.Chmod(perm); err != nil {
-			f.Close()
+		// The server creates it 0666 &^ umask, like a local open; set
+		// other modes explicitly (Copy relies on exact modes).
+		if perm != 0o644 {
+			if err = f.Chmod(perm); err != nil {
+				f.Close()
+			}
 		}
 		return err
 	})
