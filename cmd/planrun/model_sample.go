@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,7 +55,7 @@ error.`,
 			if err != nil {
 				return &exitError{Code: exitUsage, Err: err}
 			}
-			return runModelSample(s, a, opts)
+			return runModelSample(cmd.Context(), s, a, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -113,8 +114,8 @@ func parseSize(s string) (int64, error) {
 	return int64(n * float64(mult)), nil
 }
 
-func runModelSample(s streams, a modelSampleArgs, opts sample.Options) error {
-	res, err := sample.Write(a.out, opts)
+func runModelSample(ctx context.Context, s streams, a modelSampleArgs, opts sample.Options) error {
+	res, err := sample.WriteContext(ctx, a.out, opts)
 	if err != nil {
 		var oe *sample.OptionsError
 		if errors.As(err, &oe) {

@@ -2,6 +2,8 @@ package sample_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -319,5 +321,13 @@ func TestParseParties(t *testing.T) {
 		if _, err := sample.ParseParties(bad); err == nil {
 			t.Errorf("ParseParties(%q): no error", bad)
 		}
+	}
+}
+
+func TestWriteContextCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := sample.WriteContext(ctx, t.TempDir(), sample.Options{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want context.Canceled", err)
 	}
 }

@@ -2,6 +2,7 @@ package sample
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -39,6 +40,12 @@ type PartyModel struct {
 // directory; created if missing). A party directory that already exists is
 // an error: nothing is overwritten.
 func Write(dir string, opts Options) (*Result, error) {
+	return WriteContext(context.Background(), dir, opts)
+}
+
+// WriteContext is Write, stopping between components when ctx is done (a
+// party directory may then be left half written).
+func WriteContext(ctx context.Context, dir string, opts Options) (*Result, error) {
 	o, err := opts.defaults()
 	if err != nil {
 		return nil, err
@@ -50,9 +57,12 @@ func Write(dir string, opts Options) (*Result, error) {
 		if _, err := os.Stat(pdir); err == nil {
 			return nil, fmt.Errorf("write model of %s: %s already exists", p, pdir)
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("write model of %s: %w", p, err)
+		}
 		pw := &partyWriter{dir: pdir}
 		comps := w.components(p)
-		if err := w.writeParty(pw, p, comps); err != nil {
+		if err := w.writeParty(ctx, pw, p, comps); err != nil {
 			return nil, fmt.Errorf("write model of %s: %w", p, err)
 		}
 		pm := PartyModel{Party: p, Dir: pdir, Files: pw.files, Bytes: pw.bytes}
@@ -133,7 +143,7 @@ func (pw *partyWriter) writeBuffer(rel string, b buffer) error {
 	return f.Close()
 }
 
-func (w *world) writeParty(pw *partyWriter, p Party, comps []component) error {
+func (w *world) writeParty(ctx context.Context, pw *partyWriter, p Party, comps []component) error {
 	jsonTwins := w.minor >= 7 && !w.o.NoJSON
 	if err := os.MkdirAll(filepath.Join(pw.dir, "variables", "index"), 0o755); err != nil {
 		return err
@@ -142,6 +152,9 @@ func (w *world) writeParty(pw *partyWriter, p Party, comps []component) error {
 		return err
 	}
 	for _, c := range comps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		for _, b := range c.buffers {
 			rel := "variables/data/" + c.name + "/" + c.alias + "/" + b.name
 			if err := pw.writeBuffer(rel, b); err != nil {
