@@ -30,7 +30,7 @@ func newApplyCmd(s streams) *cobra.Command {
 every state change in the state directory (a new run under runs/<run-id>).
 
 Run ids are UTC timestamps (20261125T193000.123456Z): they sort by time. When
-the state holds an earlier run of the same plan (same hash), steps that
+the latest run in the state ran the same plan (same hash), steps that
 succeeded there with the same fingerprint are not run again ("already done").`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -74,22 +74,25 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 	return x.execute(ctx, s)
 }
 
-// priorOfSamePlan folds the latest run of the plan with this hash, if any.
+// priorOfSamePlan folds the latest run if it ran the plan with this hash
+// (only the latest: older runs are history, and reading them all would
+// make every apply slower as runs pile up).
 func priorOfSamePlan(ctx context.Context, st checkpoint.Store, hash string) (map[string]*checkpoint.StepState, error) {
-	ids, err := st.Runs(ctx)
+	id, err := checkpoint.Latest(ctx, st)
+	if errors.Is(err, checkpoint.ErrNoRuns) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	for i := len(ids) - 1; i >= 0; i-- {
-		d, err := st.LoadRun(ctx, ids[i])
-		if err != nil {
-			return nil, err
-		}
-		if d.Plan.Hash == hash {
-			return checkpoint.Fold(d.Events), nil
-		}
+	d, err := st.LoadRun(ctx, id)
+	if err != nil {
+		return nil, err
 	}
-	return nil, nil
+	if d.Plan.Hash != hash {
+		return nil, nil
+	}
+	return checkpoint.Fold(d.Events), nil
 }
 
 // createRun creates a run with a fresh time-based id (a later microsecond
