@@ -331,11 +331,12 @@ func (g *planGen) build() (*yaml.Node, error) {
 	top := []any{"version", num(1), "name", scalar(name)}
 	var body *yaml.Node
 	if g.models == nil {
-		unify := g.cfg.UnifyModelVersion
-		if unify == "" {
+		unify, note := g.cfg.UnifyModelVersion, ""
+		if unify == "" || unify == "optional" {
 			unify = g.unifyAt(0)
+			note = fmt.Sprintf("\nThe config has no unify_model_version (%q): planrun chose one, so every party's\nnew model shares it (FATE would use each migration job's id).", g.cfg.UnifyModelVersion)
 		}
-		top = append(top, "#The model and the version every migrated party model gets (unify_model_version).",
+		top = append(top, "#The model and the version every migrated party model gets (unify_model_version)."+note,
 			"vars", mapping("model_id", scalar(g.cfg.ModelID), "model_version", scalar(g.cfg.ModelVersion), "unify_model_version", scalar(unify)))
 		body = seq(stepsList...)
 	} else {
