@@ -210,7 +210,7 @@ func tree(t *testing.T, root string) map[string]string {
 }
 
 func TestWriteSize(t *testing.T) {
-	for name, size := range map[string]int64{"1 MB": 1 << 20, "3 MB": 3 << 20} {
+	for name, size := range map[string]int64{"512 KB": 512 << 10, "1.5 MB": 3 << 19} {
 		t.Run(name, func(t *testing.T) {
 			res, err := sample.Write(t.TempDir(), sample.Options{SizeBytes: size, NoJSON: true, Components: []string{sample.HeteroSecureBoost}})
 			if err != nil {
