@@ -54,7 +54,7 @@ func (l *loader) checkStep(st *rawStep) {
 		st.targets = append(st.targets, t)
 	}
 	if st.with != nil {
-		l.checkExprs(st, st.with)
+		l.checkExprs(st, st.with, 0)
 	}
 }
 
@@ -120,20 +120,20 @@ func (l *loader) resolveRef(st *rawStep, id string) (target, string) {
 }
 
 // checkExprs checks every expression in the strings under n.
-func (l *loader) checkExprs(st *rawStep, n *yaml.Node) {
+func (l *loader) checkExprs(st *rawStep, n *yaml.Node, depth int) {
 	n = deref(n)
-	if n == nil {
+	if n == nil || depth > maxDepth {
 		return
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 1; i < len(n.Content); i += 2 {
-			l.checkExprs(st, n.Content[i])
+			l.checkExprs(st, n.Content[i], depth+1)
 		}
 		return
 	case yaml.SequenceNode:
 		for _, c := range n.Content {
-			l.checkExprs(st, c)
+			l.checkExprs(st, c, depth+1)
 		}
 		return
 	}

@@ -147,6 +147,23 @@ steps:
 				"plan.yaml:6:5: dependency cycle: c -> d -> e -> c",
 			},
 		},
+		"recursive alias": {
+			files: map[string]string{"plan.yaml": "version: 1\nx-a: &a {id: a, kind: echo, with: {<<: *a}}\nsteps: [*a]\n"},
+			want:  []string{"plan.yaml:1:1: YAML aliases nest deeper than 64 levels or expand to more than 262144 values"},
+		},
+		"alias bomb": {
+			files: map[string]string{"plan.yaml": `version: 1
+x-a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+x-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+x-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+x-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+x-e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+x-f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
+x-g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]
+steps: [{id: a, kind: echo}]
+`},
+			want: []string{"plan.yaml:1:1: YAML aliases nest deeper than 64 levels or expand to more than 262144 values"},
+		},
 		"several problems at once": {
 			files: map[string]string{"plan.yaml": `version: 1
 steps:

@@ -49,13 +49,48 @@ func isStr(n *yaml.Node) bool {
 	return n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str"
 }
 
+// Limits on YAML alias expansion: a recursive alias or an alias "bomb"
+// must not hang or exhaust the loader. maxNodes counts values reached
+// through aliases only (the rest is bounded by the file's size).
+const (
+	maxDepth = 64
+	maxNodes = 1 << 18
+)
+
 // value converts a YAML node to the generic JSON-like value the schema
 // check and the typed decode work on: map[string]any, []any, string,
 // float64, bool or nil. Numbers are float64 so that a plan round-trips
-// through JSON unchanged.
+// through JSON unchanged. Beyond the alias limits it gives nil.
 func value(n *yaml.Node) any {
+	v, _ := valueChecked(n)
+	return v
+}
+
+// valueChecked is value that also reports whether the limits were hit.
+func valueChecked(n *yaml.Node) (any, bool) {
+	c := converter{budget: maxNodes}
+	v := c.value(n, 0, false)
+	return v, c.overflow
+}
+
+type converter struct {
+	budget   int
+	overflow bool
+}
+
+func (c *converter) value(n *yaml.Node, depth int, aliased bool) any {
+	if n != nil && n.Kind == yaml.AliasNode {
+		aliased = true
+	}
 	n = deref(n)
 	if n == nil {
+		return nil
+	}
+	if aliased {
+		c.budget--
+	}
+	if depth > maxDepth || c.budget < 0 {
+		c.overflow = true
 		return nil
 	}
 	switch n.Kind {
@@ -64,20 +99,20 @@ func value(n *yaml.Node) any {
 		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if k := n.Content[i]; k.ShortTag() == "!!merge" {
-				merges = append(merges, deref(n.Content[i+1]))
+				merges = append(merges, n.Content[i+1])
 				continue
 			}
-			m[n.Content[i].Value] = value(n.Content[i+1])
+			m[n.Content[i].Value] = c.value(n.Content[i+1], depth+1, aliased)
 		}
 		// YAML merge keys (<<: *anchor or a list of them): keys written
 		// in the mapping itself win.
-		for _, mn := range merges {
-			srcs := []*yaml.Node{mn}
-			if mn != nil && mn.Kind == yaml.SequenceNode {
+		for _, raw := range merges {
+			srcs := []*yaml.Node{raw}
+			if mn := deref(raw); mn != nil && mn.Kind == yaml.SequenceNode {
 				srcs = mn.Content
 			}
 			for _, src := range srcs {
-				if sm, ok := value(src).(map[string]any); ok {
+				if sm, ok := c.value(src, depth+1, aliased).(map[string]any); ok {
 					for k, v := range sm {
 						if _, set := m[k]; !set {
 							m[k] = v
@@ -89,8 +124,8 @@ func value(n *yaml.Node) any {
 		return m
 	case yaml.SequenceNode:
 		s := make([]any, len(n.Content))
-		for i, c := range n.Content {
-			s[i] = value(c)
+		for i, e := range n.Content {
+			s[i] = c.value(e, depth+1, aliased)
 		}
 		return s
 	case yaml.ScalarNode:

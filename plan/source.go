@@ -69,8 +69,7 @@ func (l *loader) readSource(name string) *source {
 		l.c.add(Pos{File: name, Line: 1, Col: 1}, "plan is empty: want at least version: 1 and steps")
 		return nil
 	}
-	l.schemaCheck(name, s.root, schemas.CheckPlan)
-	if s.root.Kind != yaml.MappingNode {
+	if !l.schemaCheck(name, s.root, schemas.CheckPlan) || s.root.Kind != yaml.MappingNode {
 		return nil
 	}
 	return s
@@ -78,16 +77,21 @@ func (l *loader) readSource(name string) *source {
 
 // schemaCheck validates root with check and records every problem at its
 // node, except problems at a value holding an expression (checked once
-// resolved). Nodes with problems are marked bad, with their ancestors.
-func (l *loader) schemaCheck(file string, root *yaml.Node, check func(any) ([]schemas.Problem, error)) {
-	doc := value(root)
+// resolved). Nodes with problems are marked bad, with their ancestors. It
+// returns false when the document cannot be read any further.
+func (l *loader) schemaCheck(file string, root *yaml.Node, check func(any) ([]schemas.Problem, error)) bool {
+	doc, overflow := valueChecked(root)
+	if overflow {
+		l.c.add(Pos{File: file, Line: 1, Col: 1}, "YAML aliases nest deeper than %d levels or expand to more than %d values", maxDepth, maxNodes)
+		return false
+	}
 	problems, err := check(doc)
 	if err != nil {
 		l.c.add(Pos{File: file}, "check schema: %v", err)
-		return
+		return false
 	}
 	for _, p := range problems {
-		if p.Key == "" {
+		if p.Key == "" && inWith(p.Path) {
 			if v, ok := valueAt(doc, p.Path); ok && hasExpr(v) {
 				continue
 			}
@@ -105,6 +109,18 @@ func (l *loader) schemaCheck(file string, root *yaml.Node, check func(any) ([]sc
 		l.markBad(root, p.Path)
 		l.c.add(posOf(file, at), "%s", describe(root, p.Path, p.Msg))
 	}
+	return true
+}
+
+// inWith reports whether path lies inside a step's `with:` block, the only
+// place expressions are resolved.
+func inWith(path []string) bool {
+	for i := 2; i < len(path); i++ {
+		if path[i] == "with" && path[i-2] == "steps" && isIndex(path[i-1]) {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *loader) markBad(root *yaml.Node, path []string) {
