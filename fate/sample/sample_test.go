@@ -172,7 +172,7 @@ func checkPipeline(t *testing.T, p sample.PartyModel, res *sample.Result) {
 
 func TestWriteDeterministic(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
-	opts := sample.Options{Seed: 7, SizeBytes: 200 << 10}
+	opts := sample.Options{Seed: 7, Components: append(sample.DefaultComponents, sample.HeteroPearson), Checkpoints: true}
 	if _, err := sample.Write(a, opts); err != nil {
 		t.Fatal(err)
 	}
