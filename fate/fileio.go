@@ -115,5 +115,5 @@ func twinJSON(class string, data []byte) []byte {
 	if err := unmarshalBuffer(data, msg); err != nil {
 		return nil
 	}
-	return messageToDict(msg.ProtoReflect()).pyDumps()
+	return dictJSON(msg.ProtoReflect())
 }

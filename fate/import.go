@@ -218,7 +218,7 @@ func writePipelineFiles(dir string, m *Model, p *pb.Pipeline) error {
 	if err := write(pipelineBuffer, data); err != nil {
 		return err
 	}
-	if err := write(pipelineBuffer+".json", messageToDict(p.ProtoReflect()).pyDumps()); err != nil {
+	if err := write(pipelineBuffer+".json", dictJSON(p.ProtoReflect())); err != nil {
 		return err
 	}
 	if m.Has(pipelinePBPath) {

@@ -68,7 +68,7 @@ func TestImportFixUps(t *testing.T) {
 		t.Error("pipeline.pb not patched like the Pipeline buffer")
 	}
 	twin, _ := got.ReadFile(pipelineBuffer + ".json")
-	if string(twin) != string(messageToDict(gp.ProtoReflect()).pyDumps()) {
+	if string(twin) != string(dictJSON(gp.ProtoReflect())) {
 		t.Error("Pipeline.json does not match the patched pipeline")
 	}
 	if residue, err := Scan(res.Dir, map[string][]int64{"guest": {9999}, "host": {10000}, "arbiter": {10000}}); err != nil {

@@ -92,10 +92,10 @@ func TestMigrateLayouts(t *testing.T) {
 				t.Error("a component without a converter changed")
 			}
 			if tc.model.jsonTwins {
-				if got, want := string(files["variables/data/data_transform_0/model/DataTransformParam.json"]), string(messageToDict(dt.ProtoReflect()).pyDumps()); got != want {
+				if got, want := string(files["variables/data/data_transform_0/model/DataTransformParam.json"]), string(dictJSON(dt.ProtoReflect())); got != want {
 					t.Errorf("DataTransformParam.json:\n got %s\nwant %s", got, want)
 				}
-				if got, want := string(files[pipelineBuffer+".json"]), string(messageToDict(p.ProtoReflect()).pyDumps()); got != want {
+				if got, want := string(files[pipelineBuffer+".json"]), string(dictJSON(p.ProtoReflect())); got != want {
 					t.Errorf("Pipeline.json:\n got %s\nwant %s", got, want)
 				}
 				origJSON, _ := os.ReadFile(filepath.Join(src, lr+".json"))

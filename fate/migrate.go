@@ -171,7 +171,7 @@ func (g *migration) entries(ctx context.Context, m *Model, req MigrateRequest) (
 		}
 	}
 	if m.Has(pipelineBuffer + ".json") {
-		changed.set(pipelineBuffer+".json", messageToDict(np.ProtoReflect()).pyDumps())
+		changed.set(pipelineBuffer+".json", dictJSON(np.ProtoReflect()))
 	}
 	var out []archiveEntry
 	dropped := func(p string) bool {

@@ -34,7 +34,9 @@ func benchSize() int64 {
 // model (fate/sample, FATE 1.11 layout, ~200 MB) and, in the same
 // iteration, copies the same directory with `cp -r` and zips it with
 // `zip -r` (the floor a plain copy and archive costs). Metrics: seconds
-// for each and their ratio (goal: within 1.5).
+// for each and their ratio (goal: within 1.5). PLANRUN_BENCH_MB sets the
+// SecureBoost buffer size; PLANRUN_BENCH_JSON=1 adds the .json twins (the
+// 1.7+ layout; they about triple the size).
 //
 //	go test ./fate -run '^$' -bench MigrateSecureBoost -benchtime 3x
 //
@@ -61,7 +63,7 @@ func BenchmarkMigrateSecureBoost(b *testing.B) {
 		}
 		benchRoot = dir
 		res, err := sample.Write(dir, sample.Options{Components: []string{sample.DataTransform, sample.HeteroFeatureBinning, sample.HeteroSecureBoost},
-			SizeBytes: benchSize(), NoJSON: true})
+			SizeBytes: benchSize(), NoJSON: os.Getenv("PLANRUN_BENCH_JSON") == ""})
 		if err != nil {
 			benchErr = err
 			return

@@ -71,10 +71,10 @@ func (tm testModel) write(t testing.TB, parent, role string, pid int64) string {
 		".lock":        nil,
 	}
 	if tm.jsonTwins {
-		files["variables/data/data_transform_0/model/DataTransformParam.json"] = messageToDict(dtParam.ProtoReflect()).pyDumps()
-		files["variables/data/data_transform_0/model/DataTransformMeta.json"] = messageToDict(dtMeta.ProtoReflect()).pyDumps()
-		files["variables/data/hetero_lr_0/model/HeteroLogisticRegressionParam.json"] = messageToDict(lrParam.ProtoReflect()).pyDumps()
-		files[pipelineBuffer+".json"] = messageToDict(p.ProtoReflect()).pyDumps()
+		files["variables/data/data_transform_0/model/DataTransformParam.json"] = dictJSON(dtParam.ProtoReflect())
+		files["variables/data/data_transform_0/model/DataTransformMeta.json"] = dictJSON(dtMeta.ProtoReflect())
+		files["variables/data/hetero_lr_0/model/HeteroLogisticRegressionParam.json"] = dictJSON(lrParam.ProtoReflect())
+		files[pipelineBuffer+".json"] = dictJSON(p.ProtoReflect())
 		files["run_parameters/hetero_lr_0/run_parameters.json"] = []byte(`{"penalty": "L2", "max_iter": 3}`)
 	}
 	if c, _ := compareVersion(tm.fateVersion, "1.9.0"); c == "lt" {

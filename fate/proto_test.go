@@ -35,8 +35,8 @@ func TestMessageToDict(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := string(messageToDict(tc.msg.ProtoReflect()).pyDumps()); got != tc.want {
-				t.Errorf("messageToDict:\n got %s\nwant %s", got, tc.want)
+			if got := string(dictJSON(tc.msg.ProtoReflect())); got != tc.want {
+				t.Errorf("dictJSON:\n got %s\nwant %s", got, tc.want)
 			}
 		})
 	}
