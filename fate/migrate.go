@@ -148,7 +148,8 @@ func planMigration(m *Model, req MigrateRequest) (*migration, error) {
 // entries builds the archive's entries: converted buffers (and
 // checkpoints), the rewritten pipeline, regenerated .json twins of changed
 // buffers, and every other file carried over as it is. Under CompatFATE,
-// checkpoint/ and define/proto/ are left out, as FATE 1.9+ does.
+// checkpoint/ and define/proto/ are left out and every buffer gets a .json
+// twin, as FATE 1.9+ does.
 func (g *migration) entries(ctx context.Context, m *Model, req MigrateRequest) ([]archiveEntry, error) {
 	changed, err := g.convertAll(ctx, m)
 	if err != nil {
@@ -195,6 +196,38 @@ func (g *migration) entries(ctx context.Context, m *Model, req MigrateRequest) (
 		default:
 			p := f.path
 			out = append(out, archiveEntry{name: p, modTime: f.modTime, open: func() (io.ReadCloser, error) { return m.Open(p) }})
+		}
+	}
+	if g.compat == CompatFATE {
+		twins, err := missingTwins(m, changed)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, twins...)
+	}
+	return out, nil
+}
+
+// missingTwins writes the .json twin of every buffer that has none, as
+// FATE 1.9+ saves one with every buffer (when the message type is known).
+func missingTwins(m *Model, changed *rewrites) ([]archiveEntry, error) {
+	var out []archiveEntry
+	for _, md := range m.Define.Models {
+		for _, b := range md.Buffers {
+			p := m.BufferPath(md, b.Name)
+			if m.Has(p+".json") || messageType(b.Proto) == nil {
+				continue
+			}
+			data, ok := changed.get(p)
+			if !ok {
+				var err error
+				if data, err = m.ReadFile(p); err != nil {
+					return nil, err
+				}
+			}
+			if twin := twinJSON(b.Proto, data); twin != nil {
+				out = append(out, archiveEntry{name: p + ".json", modTime: m.modTime, data: twin})
+			}
 		}
 	}
 	return out, nil

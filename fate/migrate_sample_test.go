@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"testing"
 
@@ -50,6 +51,9 @@ func TestMigrateSampleModels(t *testing.T) {
 					t.Fatal(err)
 				}
 				names, _ := readZip(t, rf.Zip)
+				if !slices.Contains(names, pipelineBuffer+".json") {
+					t.Error("--compat fate wrote no Pipeline.json")
+				}
 				for _, n := range names {
 					if strings.HasPrefix(n, "checkpoint/") || strings.HasPrefix(n, "define/proto/") {
 						t.Errorf("--compat fate kept %s", n)
