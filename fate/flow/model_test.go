@@ -99,7 +99,7 @@ func TestImportRefusals(t *testing.T) {
 		"1.5 exists": {gen: flowtest.Gen15, pre: true, zip: zb, req: func(f string) flow.ImportRequest { return guestImport(f, "") },
 			status: 200, retcode: 100, msg: "local cache already existed", isExists: true},
 		"1.9+ hash mismatch": {gen: flowtest.Gen19, zip: zb, req: func(f string) flow.ImportRequest { return guestImport(f, strings.Repeat("0", 64)) },
-			status: 200, retcode: 100, msg: "Hash not match"},
+			status: 200, retcode: 100, msg: "ValueError('Model archive hash mismatch. path: "},
 		"1.9+ party not in role": {gen: flowtest.Gen19, zip: oldZip, req: func(f string) flow.ImportRequest { return guestImport(f, "") },
 			status: 400, retcode: 400, msg: `Party id "99" is not in role "guest", please check if the party id and role is valid.`},
 		"1.5 party not in roles": {gen: flowtest.Gen15, zip: oldZip, req: func(f string) flow.ImportRequest {
@@ -133,6 +133,20 @@ func TestImportRefusals(t *testing.T) {
 				t.Errorf("error names party %q", fe.Party)
 			}
 		})
+	}
+}
+
+func TestImportOverUnregisteredCache(t *testing.T) {
+	// 1.9+: files in model_local_cache without a database row pass the 409
+	// check and fail at unpack with FileExistsError (retcode 100).
+	srv := flowtest.New(t, flowtest.Options{})
+	srv.PutModel(flowtest.Model{Role: "guest", PartyID: 99, ModelID: newModelID, ModelVersion: version, Roles: newRoles,
+		Initiator: fate.Party{Role: "guest", PartyID: 99}, Unregistered: true})
+	_, err := client(t, srv, flow.Options{}).Import(context.Background(), guestImport(writeZip(t, "m.zip", newZip("guest", 99)), ""))
+	var fe *flow.Error
+	if !errors.As(err, &fe) || fe.RetCode != 100 || !errors.Is(err, flow.ErrAlreadyExists) ||
+		fe.RetMsg != "FileExistsError('Model guest#99#"+newModelID+" "+version+" local cache already existed.')" {
+		t.Errorf("err = %v", err)
 	}
 }
 

@@ -72,14 +72,14 @@ func (s *Server) importModel(c *call) {
 	if h := str(conf["hash"]); h != "" {
 		sum := sha256.Sum256(c.file)
 		if got := hex.EncodeToString(sum[:]); got != h {
-			s.jsonResult(c, 100, fmt.Sprintf("ValueError('Hash not match. path: %s, expected: %s, actual: %s')", tmp, h, got), nil, "")
+			s.jsonResult(c, 100, fmt.Sprintf("ValueError('Model archive hash mismatch. path: %s expected: %s actual: %s')", tmp, h, got), nil, "")
 			return
 		}
 	}
 	dir := filepath.Join(s.CacheDir(), pmid, version)
 	if _, err := os.Stat(dir); err == nil {
 		if !force {
-			s.jsonResult(c, 100, fmt.Sprintf("FileExistsError(17, 'File exists: %s')", dir), nil, "")
+			s.jsonResult(c, 100, fmt.Sprintf("FileExistsError('Model %s %s local cache already existed.')", pmid, version), nil, "")
 			return
 		}
 		os.RemoveAll(dir)
@@ -144,8 +144,8 @@ func (s *Server) import15(c *call, conf map[string]any) {
 	}
 	if b, err := os.ReadFile(tmp + ".sha1"); err == nil {
 		sum := sha1.Sum(c.file)
-		if strings.TrimSpace(string(b)) != hex.EncodeToString(sum[:]) {
-			s.jsonResult(c, 100, "Checksum error", nil, "")
+		if want, got := strings.TrimSpace(string(b)), hex.EncodeToString(sum[:]); want != got {
+			s.jsonResult(c, 100, fmt.Sprintf("Hash not match. path: %s expected: %s actual: %s", tmp, want, got), nil, "")
 			return
 		}
 	}

@@ -46,6 +46,9 @@ type Model struct {
 	FateVersion string
 	// Extra files (relative path → content) added to the model directory.
 	Extra map[string][]byte
+	// Unregistered leaves the model out of the database, as a model copied
+	// into model_local_cache by hand is (PutModel only).
+	Unregistered bool
 }
 
 // pipelinePath is where the pipeline message lives in a model directory.
@@ -102,6 +105,9 @@ func (s *Server) PutModel(m Model) string {
 	dir := filepath.Join(s.CacheDir(), pmid, m.ModelVersion)
 	if err := writeFiles(dir, ModelFiles(m)); err != nil {
 		s.t.Fatal(err)
+	}
+	if m.Unregistered {
+		return dir
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
