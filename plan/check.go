@@ -143,10 +143,10 @@ func (l *loader) checkExprs(st *rawStep, n *yaml.Node, depth int) {
 	where := fmt.Sprintf("step %q", st.id)
 	refs, err := scanRefs(n.Value)
 	if err != nil {
-		l.c.add(exprPos(st.src.name, n, strings.Index(n.Value, "${{")), "%s: %v", where, err)
+		l.c.add(l.exprPos(st.src.name, n, strings.Index(n.Value, "${{")), "%s: %v", where, err)
 	}
 	for _, r := range refs {
-		pos := exprPos(st.src.name, n, r.Start)
+		pos := l.exprPos(st.src.name, n, r.Start)
 		switch r.Scope {
 		case "vars":
 			if _, ok := l.plan.Vars[r.Name]; !ok {
@@ -208,26 +208,27 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-// exprPos is the position of byte off of scalar n's value: exact for
-// single-line plain and quoted scalars without escapes, else the scalar's
-// start.
-func exprPos(file string, n *yaml.Node, off int) Pos {
+// exprPos is the position of the expression that starts at byte off of
+// scalar n's value: the same occurrence of "${{" found in the source line
+// where the scalar starts (columns count characters, as yaml's do), or the
+// scalar's start when the expression is not on that line.
+func (l *loader) exprPos(file string, n *yaml.Node, off int) Pos {
 	p := posOf(file, n)
-	v := n.Value
-	if off < 0 || strings.ContainsAny(v, "\n\r\t") {
+	lines := l.lines[file]
+	if off < 0 || n.Line < 1 || n.Line > len(lines) {
 		return p
 	}
-	switch n.Style {
-	case 0, yaml.FlowStyle:
-		p.Col += off
-	case yaml.DoubleQuotedStyle:
-		if !strings.ContainsAny(v, "\"\\") {
-			p.Col += off + 1
+	nth := strings.Count(n.Value[:off], "${{")
+	line := []rune(lines[n.Line-1])
+	for c := n.Column - 1; c >= 0 && c+3 <= len(line); c++ {
+		if string(line[c:c+3]) != "${{" {
+			continue
 		}
-	case yaml.SingleQuotedStyle:
-		if !strings.Contains(v, "'") {
-			p.Col += off + 1
+		if nth == 0 {
+			p.Col = c + 1
+			return p
 		}
+		nth--
 	}
 	return p
 }

@@ -33,6 +33,7 @@ type loader struct {
 	copies  map[string]bool // every expanded batch step id
 	nsteps  int             // raw steps seen, including malformed ones
 	steps   map[*Step]*rawStep
+	lines   map[string][]string // each file's lines, for expression columns
 }
 
 // entry is one element of a file's steps: a step or a batch block.
@@ -62,6 +63,7 @@ func Load(files []string, opts Options) (*Plan, error) {
 		batches: map[string]*batch{},
 		copies:  map[string]bool{},
 		steps:   map[*Step]*rawStep{},
+		lines:   map[string][]string{},
 	}
 	if len(files) == 0 {
 		l.c.add(Pos{}, "load plan: no plan file given")

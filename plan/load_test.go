@@ -132,6 +132,28 @@ steps:
 				`plan.yaml:8:92: step "a": unterminated expression "${{ vars.v": want ${{ ... }}`,
 			},
 		},
+		"expression columns in any scalar style": {
+			files: map[string]string{"plan.yaml": `version: 1
+steps:
+  - id: a
+    kind: echo
+    with:
+      message: 'it''s ${{ vars.x }}'
+      tags: ["\u00e9t\u00e9 ${{ vars.y }}"]
+      opts:
+        mode: été ${{ vars.z }}
+      env:
+        A: >-
+          folded
+          ${{ vars.w }}
+`},
+			want: []string{
+				`plan.yaml:6:23: step "a": unknown var "x"`,
+				`plan.yaml:7:29: step "a": unknown var "y"`,
+				`plan.yaml:9:19: step "a": unknown var "z"`,
+				`plan.yaml:11:12: step "a": unknown var "w"`,
+			},
+		},
 		"cycles all reported": {
 			files: map[string]string{"plan.yaml": `version: 1
 steps:

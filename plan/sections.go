@@ -102,10 +102,10 @@ func (l *loader) readVars(s *source, v *yaml.Node) {
 		l.plan.Vars[k.Value] = val.Value
 		refs, err := scanRefs(val.Value)
 		if err != nil {
-			l.c.add(exprPos(s.name, val, strings.Index(val.Value, "${{")), "vars.%s: %v", k.Value, err)
+			l.c.add(l.exprPos(s.name, val, strings.Index(val.Value, "${{")), "vars.%s: %v", k.Value, err)
 		}
 		for _, r := range refs {
-			pos := exprPos(s.name, val, r.Start)
+			pos := l.exprPos(s.name, val, r.Start)
 			switch {
 			case r.Scope != "env":
 				l.c.add(pos, "vars.%s: %s: only ${{ env.NAME }} may be used in vars", k.Value, r.Text)

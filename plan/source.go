@@ -27,6 +27,7 @@ func (l *loader) parseYAML(name string) *yaml.Node {
 		l.c.add(Pos{File: name}, "read plan: %v", unwrapPath(err))
 		return nil
 	}
+	l.lines[name] = strings.Split(string(b), "\n")
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
 		l.c.add(yamlErrPos(name, err), "parse YAML: %s", yamlErrMsg(err))
