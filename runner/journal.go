@@ -10,14 +10,18 @@ import (
 
 // journal records events with group commit: events that arrive while a
 // write is in flight are appended together by the next write. record
-// returns once its events are durable and observed.
+// returns once its events are durable. Observers get the events from a
+// goroutine of their own, in order, so a slow terminal never slows the
+// checkpoint.
 type journal struct {
-	run    checkpoint.Run
-	obs    Observer
-	redact *redact.Redactor
-	reqs   chan *journalReq
-	stop   chan struct{}
-	done   chan struct{}
+	run     checkpoint.Run
+	obs     Observer
+	redact  *redact.Redactor
+	reqs    chan *journalReq
+	stop    chan struct{}
+	done    chan struct{}
+	obsq    chan []checkpoint.Event
+	obsDone chan struct{}
 
 	mu  sync.Mutex
 	err error // first append failure: every later record fails too
@@ -29,8 +33,10 @@ type journalReq struct {
 }
 
 func newJournal(run checkpoint.Run, obs Observer, red *redact.Redactor) *journal {
-	j := &journal{run: run, obs: obs, redact: red, reqs: make(chan *journalReq, 256), stop: make(chan struct{}), done: make(chan struct{})}
+	j := &journal{run: run, obs: obs, redact: red, reqs: make(chan *journalReq, 256), stop: make(chan struct{}), done: make(chan struct{}),
+		obsq: make(chan []checkpoint.Event, 1024), obsDone: make(chan struct{})}
 	go j.loop()
+	go j.observe()
 	return j
 }
 
@@ -55,17 +61,29 @@ func (j *journal) failure() error {
 	return j.err
 }
 
+// close stops the journal once every observer call is made.
 func (j *journal) close() {
 	close(j.stop)
 	<-j.done
+	close(j.obsq)
+	<-j.obsDone
+}
+
+func (j *journal) observe() {
+	defer close(j.obsDone)
+	for evs := range j.obsq {
+		for _, e := range evs {
+			j.obs.Event(e)
+		}
+	}
 }
 
 func (j *journal) loop() {
 	defer close(j.done)
 	var batch []*journalReq
-	var evs []checkpoint.Event
 	for {
-		batch, evs = batch[:0], evs[:0]
+		batch = batch[:0]
+		var evs []checkpoint.Event // handed to the observer goroutine
 		select {
 		case r := <-j.reqs:
 			batch = append(batch, r)
@@ -94,9 +112,7 @@ func (j *journal) loop() {
 			}
 		}
 		if err == nil {
-			for _, e := range evs {
-				j.obs.Event(e)
-			}
+			j.obsq <- evs
 		}
 		for _, r := range batch {
 			r.done <- err
