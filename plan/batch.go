@@ -90,9 +90,6 @@ func (l *loader) nameItems(b *batch, keyField string) {
 	seen := make(map[string]Pos, len(b.items))
 	kept := b.items[:0]
 	for i, it := range b.items {
-		for f := range it.fields {
-			b.fields[f]++
-		}
 		if keyField != "" {
 			v, ok := it.fields[keyField]
 			if !ok {
@@ -111,6 +108,9 @@ func (l *loader) nameItems(b *batch, keyField string) {
 		}
 		seen[it.key] = it.pos
 		kept = append(kept, it)
+		for f := range it.fields {
+			b.fields[f]++
+		}
 	}
 	b.items = kept
 }

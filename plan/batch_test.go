@@ -112,7 +112,7 @@ func TestBatchErrors(t *testing.T) {
 	}{
 		"duplicate keys": {
 			files: map[string]string{
-				"plan.yaml": "version: 1\nsteps:\n  - batch: b\n    for_each: {file: x.csv, key: name}\n    steps: [{id: s, kind: echo}]\n",
+				"plan.yaml": "version: 1\nsteps:\n  - batch: b\n    for_each: {file: x.csv, key: name}\n    steps: [{id: s, kind: echo, with: {message: \"${{ item.port }}\"}}]\n",
 				"x.csv":     "name,port\nm1,1\nm2,2\nm1,3\n",
 			},
 			want: []string{`x.csv:4:1: batch "b": duplicate item key "m1" (first at x.csv:2:1)`},
