@@ -38,6 +38,13 @@ type CopyOptions struct {
 	Exclude []string
 	// Progress receives bytes moved (skipped files count as moved).
 	Progress Progress
+	// Checksum hashes both sides of every file present at the destination
+	// with the same size. Without it, a file whose source and destination
+	// both still have the size and mtime recorded beside the destination
+	// by the last verified copy is taken as identical with the recorded
+	// sha256, without reading it (like rsync's quick check, but anchored
+	// on a verified digest).
+	Checksum bool
 	// CheckOnly compares without writing anything: the result's Skipped
 	// equals Files exactly when the destination already matches (SHA256 is
 	// then set; otherwise it is empty).
@@ -207,6 +214,11 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 		if !ok || !have.Mode().IsRegular() || have.Size() != f.info.Size() {
 			continue
 		}
+		if sha, ok := c.recorded(f, have); ok {
+			shas[i], same[i] = sha, true
+			c.opts.Progress.Add(f.info.Size())
+			continue
+		}
 		g.Go(func() error {
 			ss, ds, err := c.sums(gctx, f, have)
 			if err != nil || ss != ds {
@@ -281,6 +293,20 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// recorded returns f's digest from the destination's record when neither
+// side has changed since the last verified copy (same size and mtime, and
+// the mode already right).
+func (c *copier) recorded(f treeEntry, have fs.FileInfo) (string, bool) {
+	if c.opts.Checksum || have.Mode().Perm() != f.info.Mode().Perm() {
+		return "", false
+	}
+	sha, ok := c.dstSums.lookup(f.rel, have)
+	if !ok || have.ModTime().Unix() != f.info.ModTime().Unix() {
+		return "", false
+	}
+	return sha, true
 }
 
 // sums returns the source and destination digests of f, from the records

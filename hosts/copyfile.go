@@ -100,7 +100,7 @@ func fixAttrs(ctx context.Context, dst Host, p string, have, want fs.FileInfo) e
 			return fmt.Errorf("chmod %s: %w", p, err)
 		}
 	}
-	if !have.ModTime().Equal(want.ModTime()) {
+	if have.ModTime().Unix() != want.ModTime().Unix() { // SFTP keeps seconds
 		if err := dst.Chtimes(ctx, p, want.ModTime(), want.ModTime()); err != nil {
 			return fmt.Errorf("chtimes %s: %w", p, err)
 		}

@@ -143,9 +143,9 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 		t.Errorf("unchanged re-copy (-want +got):\n%s", d)
 	}
 
-	// Same size, new content: only that file is sent again.
+	// Same size, new content and mtime: only that file is sent again.
 	changed := files["sub/b.txt"]
-	changed.data = []byte("HELLO\n")
+	changed.data, changed.mtime = []byte("HELLO\n"), changed.mtime.Add(time.Minute)
 	files["sub/b.txt"] = changed
 	writeTree(t, src, "model", map[string]fileSpec{"sub/b.txt": changed})
 	res, err = hosts.Copy(ctx, src, "model", dst, "out/model", hosts.CopyOptions{})
@@ -155,6 +155,20 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 	want.Sent, want.Skipped, want.SHA256 = 6, len(files)-1, treeDigest(files)
 	if d := cmp.Diff(want, res); d != "" {
 		t.Errorf("re-copy after a change (-want +got):\n%s", d)
+	}
+	checkTree(t, dst, "out/model", files)
+
+	// Same size and mtime, new content: only Checksum sees it.
+	changed.data = []byte("hello!")
+	files["sub/b.txt"] = changed
+	writeTree(t, src, "model", map[string]fileSpec{"sub/b.txt": changed})
+	res, err = hosts.Copy(ctx, src, "model", dst, "out/model", hosts.CopyOptions{Checksum: true})
+	if err != nil {
+		t.Fatalf("checksum copy: %v", err)
+	}
+	want.SHA256 = treeDigest(files)
+	if d := cmp.Diff(want, res); d != "" {
+		t.Errorf("checksum re-copy after a change that kept the mtime (-want +got):\n%s", d)
 	}
 	checkTree(t, dst, "out/model", files)
 

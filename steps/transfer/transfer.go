@@ -15,6 +15,7 @@ type Config struct {
 	To       string   `yaml:"to"`
 	Parallel int      `yaml:"parallel"`
 	Exclude  []string `yaml:"exclude"`
+	Checksum bool     `yaml:"checksum"`
 }
 
 // Transfer is the transfer kind.
@@ -101,7 +102,7 @@ func run(ctx context.Context, env *steps.Env, c *Config, check bool) (hosts.Copy
 	if err != nil {
 		return hosts.CopyResult{}, err
 	}
-	opts := hosts.CopyOptions{Parallel: c.Parallel, Exclude: c.Exclude, CheckOnly: check}
+	opts := hosts.CopyOptions{Parallel: c.Parallel, Exclude: c.Exclude, Checksum: c.Checksum, CheckOnly: check}
 	if env.Progress != nil && !check {
 		opts.Progress = env.Progress
 	}
