@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -108,8 +109,9 @@ func (l *loader) nameItems(b *batch, keyField string) {
 		}
 		seen[it.key] = it.pos
 		kept = append(kept, it)
-		for f := range it.fields {
+		for f, v := range it.fields {
 			b.fields[f]++
+			l.checkItemExprs(b, it, f, v)
 		}
 	}
 	b.items = kept
@@ -181,6 +183,34 @@ func (l *loader) registerCopies() {
 			for _, t := range e.batch.steps {
 				l.copies[t.id+"["+it.key+"]"] = true
 			}
+		}
+	}
+}
+
+// checkItemExprs checks the expressions in an item's value: vars (replaced
+// when the item is used) and env (resolved at run time) only.
+func (l *loader) checkItemExprs(b *batch, it item, field string, v any) {
+	s, ok := v.(string)
+	if !ok || !strings.Contains(s, "${{") {
+		return
+	}
+	where := fmt.Sprintf("batch %q: item %s: %s", b.name, it.key, field)
+	refs, err := scanRefs(s)
+	if err != nil {
+		l.c.add(it.pos, "%s: %v", where, err)
+	}
+	for _, r := range refs {
+		switch r.Scope {
+		case "vars":
+			if _, ok := l.plan.Vars[r.Name]; !ok {
+				l.c.add(it.pos, "%s: unknown var %q", where, r.Name)
+			}
+		case "env":
+			if _, ok := l.opts.Getenv(r.Name); !ok {
+				l.c.add(it.pos, "%s: environment variable %s is not set", where, r.Name)
+			}
+		default:
+			l.c.add(it.pos, "%s: %s: only ${{ vars.NAME }} and ${{ env.NAME }} may be used in items", where, r.Text)
 		}
 	}
 }

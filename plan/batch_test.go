@@ -105,6 +105,31 @@ steps:
 	}
 }
 
+func TestBatchItemExpressions(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"plan.yaml": "version: 1\nvars: {root: /data}\nsteps:\n  - batch: b\n    for_each: {file: i.csv}\n    steps: [{id: s, kind: echo, with: {message: \"${{ item.path }}\"}}]\n",
+		"i.csv":     "path\n${{ vars.root }}/a\n${{ env.REGION }}/b\n",
+	})
+	want := []stepView{
+		{ID: "s[0]", Batch: "b", Item: "0", With: map[string]any{"message": "/data/a"}},
+		{ID: "s[1]", Batch: "b", Item: "1", With: map[string]any{"message": "${{ env.REGION }}/b"}},
+	}
+	if diff := cmp.Diff(want, views(p)); diff != "" {
+		t.Errorf("steps mismatch (-want +got):\n%s", diff)
+	}
+	_, err := load(t, map[string]string{
+		"plan.yaml": "version: 1\nsteps:\n  - batch: b\n    for_each: {file: i.csv}\n    steps: [{id: s, kind: echo, with: {message: \"${{ item.path }}\"}}]\n",
+		"i.csv":     "path\n${{ vars.root }}\n${{ item.x }}\n",
+	})
+	wantErrs := []string{
+		`i.csv:2:1: batch "b": item 0: path: unknown var "root"`,
+		`i.csv:3:1: batch "b": item 1: path: ${{ item.x }}: only ${{ vars.NAME }} and ${{ env.NAME }} may be used in items`,
+	}
+	if diff := cmp.Diff(wantErrs, errorLines(t, err)); diff != "" {
+		t.Errorf("errors mismatch (-want +got):\n%s", diff)
+	}
+}
+
 func TestBatchErrors(t *testing.T) {
 	tests := map[string]struct {
 		files map[string]string

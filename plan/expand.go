@@ -116,6 +116,16 @@ func (l *loader) newStep(st *rawStep, it *item) *Step {
 					return nil, false
 				}
 				v, ok := it.fields[r.Name]
+				if s, isStr := v.(string); isStr && strings.Contains(s, "${{") {
+					// An item value may use vars (substituted now) and env.
+					v, _ = substitute(s, func(r ref) (any, bool) {
+						if r.Scope != "vars" {
+							return nil, false
+						}
+						v, ok := l.plan.Vars[r.Name]
+						return v, ok
+					})
+				}
 				return v, ok
 			case "steps":
 				if d, ok := l.ids[r.Step]; ok && it != nil && d.batch == st.batch {
