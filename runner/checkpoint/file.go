@@ -87,18 +87,20 @@ func (s *FileStore) CreateRun(ctx context.Context, id string, p *plan.Plan) (Run
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create run %s: %w", id, err)
 	}
+	if err := syncDir(filepath.Dir(dir)); err != nil {
+		return nil, fmt.Errorf("create run %s: %w", id, err)
+	}
 	b, err := json.Marshal(p)
 	if err != nil {
 		return nil, fmt.Errorf("create run %s: encode plan: %w", id, err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, planFile), b); err != nil {
-		return nil, fmt.Errorf("create run %s: %w", id, err)
-	}
+	// The events file first, the plan last: a run is listed once its plan
+	// exists, and by then everything else does too.
 	f, err := os.OpenFile(filepath.Join(dir, eventsFile), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("create run %s: %w", id, err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := writeFileAtomic(filepath.Join(dir, planFile), b); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("create run %s: %w", id, err)
 	}
