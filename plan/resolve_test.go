@@ -194,3 +194,22 @@ steps:
 		t.Errorf("empty with = %#v, want nil", p.Steps[1].With)
 	}
 }
+
+// BenchmarkResolve resolves and fingerprints one step with an upstream
+// output, an env value and a few typed fields (the runner does this per step).
+func BenchmarkResolve(b *testing.B) {
+	s := &Step{ID: "s", Kind: "echo", With: map[string]any{
+		"message": "${{ steps.up.outputs.name }}-${{ env.TOKEN }}", "count": "${{ steps.up.outputs.n }}",
+		"wait": "1m", "tags": []any{"a", "b"}, "opts": map[string]any{"level": 2.0},
+	}}
+	outs := steps.Outputs{"name": "model", "n": 7.0}
+	outputs := func(string) (steps.Outputs, bool) { return outs, true }
+	reg := plantest.Registry()
+	for b.Loop() {
+		_, params, err := Resolve(s, reg, outputs, getenv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		Fingerprint(s, 1, params)
+	}
+}
