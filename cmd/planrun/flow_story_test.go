@@ -13,12 +13,13 @@ import (
 )
 
 // TestFlowStoryPartyFailureThenResume is the issue 4 story, end to end
-// through the CLI: `planrun init --engine flow` for two target clusters
-// (new-guest on a FATE Flow 1.9+, new-host on a 1.5–1.8), then apply. The
-// host party's migration fails on its server (FATE answers retcode 0 with
-// the failure only in data.detail): the run fails at that step, the guest
-// chain completes. After the server is fixed, resume finishes without
-// importing the guest model again.
+// through the CLI: `planrun init --engine flow` (SINGLE: each old cluster's
+// FATE Flow migrates its own party) for two target clusters, one FATE
+// 1.9+ and one 1.5–1.8 (both ways round), then apply. The host party's
+// migration fails on its server (FATE answers retcode 0 with the failure
+// only in data.detail): the run fails at that step, the guest chain
+// completes. After the server is fixed, resume finishes without importing
+// the guest model again.
 func TestFlowStoryPartyFailureThenResume(t *testing.T) {
 	for name, gens := range map[string][2]flowtest.Generation{
 		"guest 1.9+, host 1.5-1.8": {flowtest.Gen19, flowtest.Gen15},
@@ -34,23 +35,18 @@ func flowStory(t *testing.T, genA, genB flowtest.Generation) {
 		version = "202110221748487862160"
 	)
 	oldRoles := map[string][]int64{"guest": {9999}, "host": {10000}, "arbiter": {10000}}
-	oldHosts := map[string]string{"guest": t.TempDir(), "host": t.TempDir()}
-	for role, dir := range oldHosts {
-		files := flowtest.ModelFiles(flowtest.Model{Role: role, PartyID: oldRoles[role][0], ModelID: modelID,
-			ModelVersion: version, Roles: oldRoles, Initiator: fate.Party{Role: "guest", PartyID: 9999}})
-		base := filepath.Join(dir, "model_local_cache", fate.PartyModelID(role, oldRoles[role][0], modelID), version)
-		for name, b := range files {
-			p := filepath.Join(base, filepath.FromSlash(name))
-			os.MkdirAll(filepath.Dir(p), 0o755)
-			if err := os.WriteFile(p, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	// The old clusters run FATE Flow and know their models (trained or
+	// imported there); the new clusters receive the imports.
+	oldA := flowtest.New(t, flowtest.Options{Generation: genA})
+	oldB := flowtest.New(t, flowtest.Options{Generation: genB})
+	oldA.PutModel(flowtest.Model{Role: "guest", PartyID: 9999, ModelID: modelID, ModelVersion: version,
+		Roles: oldRoles, Initiator: fate.Party{Role: "guest", PartyID: 9999}})
+	oldB.PutModel(flowtest.Model{Role: "host", PartyID: 10000, ModelID: modelID, ModelVersion: version,
+		Roles: oldRoles, Initiator: fate.Party{Role: "guest", PartyID: 9999}})
+	oldB.FailParty("host", 10000, "Can not found host model local cache")
 	dirA, dirB := t.TempDir(), t.TempDir()
 	srvA := flowtest.New(t, flowtest.Options{Generation: genA, Dir: dirA})
 	srvB := flowtest.New(t, flowtest.Options{Generation: genB, Dir: dirB})
-	srvB.FailParty("host", 10000, "Can not found host model local cache")
 
 	work := t.TempDir()
 	write := func(name, text string) string {
@@ -61,8 +57,8 @@ func flowStory(t *testing.T, genA, genB flowtest.Generation) {
 		return p
 	}
 	write("hosts.yaml", fmt.Sprintf(`hosts:
-  old-guest: {fate_base: %q}
-  old-host: {fate_base: %q}
+  old-guest: {flow: %q, fate_base: %q}
+  old-host: {flow: %q, fate_base: %q}
   new-guest: {flow: %q, fate_base: %q}
   new-host: {flow: %q, fate_base: %q}
 parties:
@@ -70,7 +66,7 @@ parties:
   "host:10000": old-host
   "guest:99": new-guest
   "host:100": new-host
-`, oldHosts["guest"], oldHosts["host"], srvA.URL, dirA, srvB.URL, dirB))
+`, oldA.URL, filepath.Dir(oldA.CacheDir()), oldB.URL, filepath.Dir(oldB.CacheDir()), srvA.URL, dirA, srvB.URL, dirB))
 	write("migrate.json", `{"job_parameters":{"federated_mode":"SINGLE"},
  "role":{"guest":[9999],"arbiter":[10000],"host":[10000]},
  "execute_party":{"guest":[9999],"host":[10000]},
@@ -98,31 +94,25 @@ parties:
 			t.Errorf("apply output lacks %q:\n%s", want, out)
 		}
 	}
-	// A 1.5-1.8 server really imports; on 1.9+ a SINGLE migration leaves the new model registered on the
-	// cluster that ran it, so the import finds it there ("Model already
-	// exists.", same components: done) rather than importing it again.
-	if wantImported := map[flowtest.Generation]int{flowtest.Gen15: 1, flowtest.Gen19: 0}[genA]; srvA.Imported() != wantImported {
-		t.Errorf("new-guest imported %d models, want %d", srvA.Imported(), wantImported)
-	}
-	if srvA.Count("import") != 1 || !srvA.HasModel("guest", 99, "arbiter-100#guest-99#host-100#model", "20220101000000000000") {
+	if srvA.Imported() != 1 || srvA.Count("import") != 1 || !srvA.HasModel("guest", 99, "arbiter-100#guest-99#host-100#model", "20220101000000000000") {
 		t.Errorf("guest chain did not complete: %d import requests on new-guest\n%s", srvA.Count("import"), out)
 	}
 	if srvB.Count("import") != 0 {
 		t.Errorf("new-host got an import although its migration failed")
 	}
 
-	srvB.FailParty("host", 10000, "") // the operator fixes the server
+	oldB.FailParty("host", 10000, "") // the operator fixes the server
 	code, out = cli("resume", "--state", state)
 	if code != 0 {
 		t.Fatalf("resume: exit %d\n%s", code, out)
 	}
-	if srvB.Count("import") != 1 || !srvB.HasModel("host", 100, "arbiter-100#guest-99#host-100#model", "20220101000000000000") {
+	if srvB.Imported() != 1 || !srvB.HasModel("host", 100, "arbiter-100#guest-99#host-100#model", "20220101000000000000") {
 		t.Errorf("host chain did not finish on resume\n%s", out)
 	}
 	if n := srvA.Count("import"); n != 1 {
 		t.Errorf("new-guest received %d imports, want 1 (resume must not import again)", n)
 	}
-	if n := srvA.Count("migrate"); n != 1 {
-		t.Errorf("new-guest received %d migrations, want 1", n)
+	if n := oldA.Count("migrate"); n != 1 {
+		t.Errorf("old-guest received %d migrations, want 1", n)
 	}
 }

@@ -51,14 +51,16 @@ it with planrun apply.
 this machine: it works whatever FATE version and even when the old cluster is
 gone. --engine flow asks FATE Flow to migrate (/v1/model/migrate):
   federated_mode SINGLE    each party's migration runs on the FATE Flow of its
-                           new cluster, after the old model files are copied
-                           into that cluster's model_local_cache (FATE's
-                           documented procedure);
+                           old cluster, where the model was trained or
+                           imported (FATE 1.9+ migrates only the components
+                           its database lists: a model merely copied into
+                           another cluster's model_local_cache would lose
+                           them; the migrate step checks for that);
   federated_mode MULTIPLE  the migrate_initiator's FATE Flow submits every
                            party's migration; each runs on the party's old
-                           cluster (through FATE's proxy), where the zip is
-                           collected; the first step keeps a copy of the
-                           source model with the run.
+                           cluster (through FATE's proxy).
+With either mode the zip is collected from the old cluster, and the first
+step keeps a copy of the source model with the run.
 Each new model is imported with FATE Flow when the new host has a flow URL,
 otherwise unpacked natively into its model_local_cache.
 

@@ -174,8 +174,8 @@ func (g *planGen) resolve() ([]target, error) {
 			case g.engine == "native":
 				t.zipHost = hosts.LocalName
 			case mode == "SINGLE":
-				t.runHost, t.zipHost = t.newHost, t.newHost
-				need(t.newHost, "flow", "its FATE Flow runs the migration (SINGLE)")
+				t.runHost, t.zipHost = t.oldHost, t.oldHost
+				need(t.oldHost, "flow", "its FATE Flow migrates its own party's model (SINGLE)")
 			default:
 				t.runHost, t.zipHost = initHost, t.oldHost
 			}
@@ -254,9 +254,6 @@ func (g *planGen) targetSteps(t target, r refs) []*yaml.Node {
 
 	var copyTo, copyWhy string
 	switch {
-	case g.engine == "flow" && g.mode() == "SINGLE":
-		copyTo = t.newHost + ":" + path.Join(newBase, "model_local_cache", oldPMID, r.version)
-		copyWhy = "into the new cluster's model_local_cache, where its FATE Flow migrates it"
 	case g.engine == "flow":
 		copyTo = "local:" + path.Join("work", old, oldPMID, r.version)
 		copyWhy = "to this machine: a snapshot of the source kept with the run"
@@ -274,7 +271,9 @@ func (g *planGen) targetSteps(t target, r refs) []*yaml.Node {
 			mapping("engine", word("native"), "model", scalar("local:"+out("copy-"+old, "path")), "party", scalar(party), "config", g.configNode(r))))
 	} else {
 		where := "the FATE Flow of " + t.runHost
-		if g.mode() == "MULTIPLE" {
+		if g.mode() == "SINGLE" {
+			where += " (SINGLE: the old cluster migrates its own party, from the model its database knows)"
+		} else {
 			where += " (MULTIPLE: it runs on the party's own cluster, " + t.oldHost + ")"
 		}
 		list = append(list, step(migrateID, "migrate",

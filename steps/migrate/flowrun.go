@@ -57,6 +57,11 @@ func (m *Migrate) runFlow(ctx context.Context, env *steps.Env, c *Config, mc *fa
 		return nil, fmt.Errorf("migrate on %s (job %s): %d of %d parties failed: %s", c.Host, resp.JobID,
 			len(failed), len(resp.Parties), strings.Join(msgs, "; "))
 	}
+	for _, p := range resp.Parties {
+		if err := checkComponents(ctx, env, c.Host, mc, p); err != nil {
+			return nil, err
+		}
+	}
 	if c.Party != "" {
 		p, ok := resp.Party(party.Role, strconv.FormatInt(party.PartyID, 10))
 		if !ok {

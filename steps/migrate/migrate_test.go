@@ -187,3 +187,25 @@ func TestNative(t *testing.T) {
 		t.Errorf("probe done on a changed zip")
 	}
 }
+
+// TestFlowPipelineOnlyPitfall: a 1.9+ FATE Flow migrates a model that was
+// only copied into its model_local_cache (never imported) with the
+// pipeline alone and still answers success; the step catches it.
+func TestFlowPipelineOnlyPitfall(t *testing.T) {
+	for name, registered := range map[string]bool{"imported source": true, "copied source": false} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			srv := flowtest.New(t, flowtest.Options{Dir: dir})
+			srv.PutModel(flowtest.Model{Role: "guest", PartyID: 9999, ModelID: oldModelID, ModelVersion: version,
+				Roles: oldRoles, Initiator: fate.Party{Role: "guest", PartyID: 9999}, Unregistered: !registered})
+			env := newEnv(t, map[string]hosts.Spec{"new-guest": {Flow: srv.URL, FateBase: dir}})
+			_, err := migrate.New().Run(context.Background(), env, &migrate.Config{Engine: "flow", Host: "new-guest", Config: conf(), Party: "guest:9999"})
+			if registered && err != nil {
+				t.Fatal(err)
+			}
+			if !registered && (err == nil || !strings.Contains(err.Error(), "lacks the components dataio_0: FATE 1.9+ migrates only what its database lists")) {
+				t.Errorf("err = %v", err)
+			}
+		})
+	}
+}

@@ -14,7 +14,10 @@
 // message's model_id, model_version and train_runtime_conf (role,
 // initiator, job_parameters) for the new parties, and zips it as FATE's
 // make_archive does; component buffers are carried over unchanged (the
-// converters are the native engine's business, tested there).
+// converters are the native engine's business, tested there). As FATE
+// 1.9+ takes the components from its database, a Gen19 server migrates a
+// model it never registered (copied into model_local_cache by hand) with
+// the pipeline alone (FATE.md §6).
 //
 // Faults can be injected per operation: an HTML error page, a non-JSON
 // answer, a slow answer (to hit client timeouts) and a connection reset

@@ -282,7 +282,16 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 	}
 	s.mu.Unlock()
 	dst := filepath.Join(s.CacheDir(), newPmid, unify)
-	if err := copyDir(src, dst); err != nil {
+	s.mu.Lock()
+	_, registered := s.db[fate.PartyModelID(role, oldID, modelID)+"/"+version]
+	s.mu.Unlock()
+	if s.opts.Generation == Gen19 && !registered {
+		// 1.9+ takes the components from its database: a model that was
+		// only copied into model_local_cache migrates with the pipeline alone.
+		if err := copyPipelineOnly(src, dst); err != nil {
+			return 100, err.Error(), nil
+		}
+	} else if err := copyDir(src, dst); err != nil {
 		return 100, err.Error(), nil
 	}
 	p, err := readPipeline(dst)

@@ -280,3 +280,15 @@ func copyDir(src, dst string) error {
 	}
 	return writeFiles(dst, files)
 }
+
+// pipelineOnlyMeta is define_meta.yaml as 1.9+ writes it from a database
+// that holds only the pipeline component.
+const pipelineOnlyMeta = "component_define:\n  pipeline:\n    module_name: Pipeline\nmodel_proto:\n  pipeline:\n    pipeline:\n      Pipeline: Pipeline\n"
+
+func copyPipelineOnly(src, dst string) error {
+	b, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(pipelinePath)))
+	if err != nil {
+		return err
+	}
+	return writeFiles(dst, map[string][]byte{pipelinePath: b, "define/define_meta.yaml": []byte(pipelineOnlyMeta)})
+}
