@@ -13,7 +13,15 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		"malformed yaml": {
 			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - id: a\n   kind: echo\n"},
-			want:  []string{"plan.yaml:2:1: parse YAML: did not find expected '-' indicator"},
+			want:  []string{"plan.yaml:3:1: parse YAML: did not find expected '-' indicator in the block sequence that starts on this line (check the indentation)"},
+		},
+		"malformed yaml: unclosed flow mapping": {
+			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - {id: a, kind: echo\n  - {id: b}\n"},
+			want:  []string{"plan.yaml:3:1: parse YAML: did not find expected ',' or '}' in the flow mapping { } that starts on this line"},
+		},
+		"malformed yaml: scanner error": {
+			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - id: a\n    kind: echo: x\n"},
+			want:  []string{"plan.yaml:4:1: parse YAML: mapping values are not allowed in this context"},
 		},
 		"empty file": {
 			files: map[string]string{"plan.yaml": "# nothing here\n"},

@@ -30,7 +30,7 @@ func (l *loader) parseYAML(name string) *yaml.Node {
 	l.lines[name] = strings.Split(string(b), "\n")
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
-		l.c.add(yamlErrPos(name, err), "parse YAML: %s", yamlErrMsg(err))
+		l.c.add(yamlErrPos(name, err), "parse YAML: %s", yamlProblem(err))
 		return nil
 	}
 	return &root
@@ -46,9 +46,23 @@ func unwrapPath(err error) error {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 
+// parserContext are the yaml parser's errors that carry the position of
+// the construct being parsed (a 0-based line in yaml's message, unlike its
+// other errors), with where that construct is.
+var parserContext = map[string]string{
+	"did not find expected ',' or '}'":    "in the flow mapping { } that starts on this line",
+	"did not find expected ',' or ']'":    "in the flow sequence [ ] that starts on this line",
+	"did not find expected key":           "in the block mapping that starts on this line (check the indentation)",
+	"did not find expected '-' indicator": "in the block sequence that starts on this line (check the indentation)",
+	"did not find expected node content":  "in the node that starts on this line",
+}
+
 func yamlErrPos(file string, err error) Pos {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		n, _ := strconv.Atoi(m[1])
+		if _, ok := parserContext[yamlErrMsg(err)]; ok {
+			n++
+		}
 		return Pos{File: file, Line: n, Col: 1}
 	}
 	return Pos{File: file, Line: 1, Col: 1}
@@ -57,6 +71,15 @@ func yamlErrPos(file string, err error) Pos {
 func yamlErrMsg(err error) string {
 	msg := yamlLine.ReplaceAllString(err.Error(), "")
 	return strings.TrimPrefix(msg, "yaml: ")
+}
+
+// yamlProblem is yaml's message with where the problem lies.
+func yamlProblem(err error) string {
+	msg := yamlErrMsg(err)
+	if where, ok := parserContext[msg]; ok && yamlLine.MatchString(err.Error()) {
+		return msg + " " + where
+	}
+	return msg
 }
 
 // readSource parses one plan file and checks it against the schema.
