@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -184,6 +185,16 @@ func TestMigrateBadInput(t *testing.T) {
 			config: strings.Replace(testMigrate, `"model_version": "v1"`, `"model_version": "v0"`, 1),
 			want:   []string{`variables/data/pipeline/pipeline/Pipeline: model_version is "v1", the config's model_version is "v0"`},
 		},
+		"symlink in a model directory": {
+			setup: func(t *testing.T, dir string) string {
+				src := good.write(t, dir, "guest", 9999)
+				if err := os.Symlink("/etc/passwd", filepath.Join(src, "variables/data/hetero_lr_0/model/link")); err != nil {
+					t.Skip(err)
+				}
+				return src
+			},
+			want: []string{"variables/data/hetero_lr_0/model/link: symlinks are not supported in a model"},
+		},
 		"two versions": {
 			setup: func(t *testing.T, dir string) string {
 				src := good.write(t, dir, "guest", 9999)
@@ -230,5 +241,19 @@ func TestMigrateBadInput(t *testing.T) {
 				t.Error("the source changed")
 			}
 		})
+	}
+}
+
+// A cancelled migration leaves nothing behind.
+func TestMigrateCancelled(t *testing.T) {
+	src := testModel{fateVersion: "1.11.4", dslVersion: 2, jsonTwins: true}.write(t, t.TempDir(), "guest", 9999)
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Migrate(ctx, MigrateRequest{Src: src, OutDir: out, Config: mustConfig(t, testMigrate)}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) > 0 {
+		t.Errorf("left behind: %v", entries)
 	}
 }

@@ -115,5 +115,6 @@ func twinJSON(class string, data []byte) []byte {
 	if err := unmarshalBuffer(data, msg); err != nil {
 		return nil
 	}
-	return dictJSON(msg.ProtoReflect())
+	// A twin is several times the size of its buffer.
+	return appendDict(make([]byte, 0, 8*len(data)+64), msg.ProtoReflect())
 }

@@ -92,7 +92,7 @@ func appendField(b []byte, fd protoreflect.FieldDescriptor, v protoreflect.Value
 		l := v.List()
 		b = append(b, '[')
 		if isMessage(fd) && l.Len() >= parallelList {
-			b = append(b, appendListParallel(fd, l)...)
+			b = appendListParallel(b, fd, l)
 		} else {
 			for i := 0; i < l.Len(); i++ {
 				if i > 0 {
@@ -106,8 +106,9 @@ func appendField(b []byte, fd protoreflect.FieldDescriptor, v protoreflect.Value
 	return appendScalar(b, fd, v)
 }
 
-// appendListParallel renders a list's items in GOMAXPROCS parts at once.
-func appendListParallel(fd protoreflect.FieldDescriptor, l protoreflect.List) []byte {
+// appendListParallel renders a list's items in parts at once and appends
+// them to b.
+func appendListParallel(b []byte, fd protoreflect.FieldDescriptor, l protoreflect.List) []byte {
 	n := l.Len()
 	parts := min(runtime.GOMAXPROCS(0)*4, n)
 	out := make([][]byte, parts)
@@ -127,7 +128,10 @@ func appendListParallel(fd protoreflect.FieldDescriptor, l protoreflect.List) []
 		}()
 	}
 	wg.Wait()
-	return slices.Concat(out...)
+	for _, part := range out {
+		b = append(b, part...)
+	}
+	return b
 }
 
 func compareMapKeys(a, b protoreflect.MapKey) int {
