@@ -9,7 +9,8 @@
 // summarised in one line, never dumped).
 //
 // Retries are limited to what is safe: GET/query-style calls (Export,
-// Exists, Packaging) retry transport failures and 502/503/504 answers; a
+// Exists, Packaging) retry transport failures and 502/503/504 answers (a
+// timeout or a TLS failure is not retried: trying again would not help); a
 // call that changes the server (Migrate, Import, Deploy) is retried only
 // when the connection could not be opened at all (the request never left
 // this machine). A migrate or an import whose body may have reached the
