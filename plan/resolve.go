@@ -25,6 +25,9 @@ func Resolve(s *Step, reg *steps.Registry, outputs func(stepID string) (steps.Ou
 	if getenv == nil {
 		getenv = os.LookupEnv
 	}
+	if outputs == nil {
+		outputs = func(string) (steps.Outputs, bool) { return nil, false }
+	}
 	kind, ok := reg.Lookup(s.Kind)
 	if !ok {
 		return nil, nil, fmt.Errorf("resolve step %q: unknown kind %q", s.ID, s.Kind)
