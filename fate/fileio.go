@@ -42,6 +42,9 @@ func writeFileAtomic(ctx context.Context, dst string, write func(io.Writer) erro
 	if err := ctx.Err(); err != nil {
 		return "", context.Cause(ctx)
 	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes it 0600
+		return "", err
+	}
 	if err := tmp.Sync(); err != nil {
 		return "", err
 	}

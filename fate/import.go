@@ -75,6 +75,9 @@ func Import(ctx context.Context, req ImportRequest) (*ImportResult, error) {
 		return fail(err)
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
+		return fail(err)
+	}
 	if err := unpack(ctx, m, tmp); err != nil {
 		return fail(err)
 	}

@@ -145,3 +145,22 @@ func TestImportRefusesTraversal(t *testing.T) {
 		t.Error("the traversal entry was written")
 	}
 }
+
+func TestOutputModes(t *testing.T) {
+	dir := t.TempDir()
+	src := testModel{fateVersion: "1.11.4", dslVersion: 2}.write(t, dir, "guest", 9999)
+	res, err := Migrate(context.Background(), MigrateRequest{Src: src, OutDir: filepath.Join(dir, "out"), Config: mustConfig(t, testMigrate)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(res.Zip); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("archive mode = %v, %v; want 0644", st.Mode(), err)
+	}
+	ir, err := Import(context.Background(), ImportRequest{Zip: res.Zip, CacheDir: filepath.Join(dir, "cache")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(ir.Dir); err != nil || st.Mode().Perm() != 0o755 {
+		t.Errorf("model directory mode = %v, %v; want 0755", st.Mode(), err)
+	}
+}

@@ -3,7 +3,6 @@ package fate
 import (
 	"fmt"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -219,9 +218,4 @@ func (m *Model) scanCheckpoint(p string, old map[string][]int64, emit func(field
 		emit(fd.Field, fd.Value)
 	}
 	return nil
-}
-
-// sortResidue orders residue by file, then field.
-func sortResidue(rs []Residue) {
-	slices.SortStableFunc(rs, func(a, b Residue) int { return strings.Compare(a.File, b.File) })
 }
