@@ -42,7 +42,7 @@ func Migrate(ctx context.Context, req MigrateRequest) (*MigrateResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate model %s: %w", req.Src, err)
 	}
-	entries, err := plan.entries(ctx, m, req)
+	entries, err := plan.entries(ctx, m)
 	if err != nil {
 		return nil, fmt.Errorf("migrate model %s: %w", req.Src, err)
 	}
@@ -150,7 +150,7 @@ func planMigration(m *Model, req MigrateRequest) (*migration, error) {
 // buffers, and every other file carried over as it is. Under CompatFATE,
 // checkpoint/ and define/proto/ are left out and every buffer gets a .json
 // twin, as FATE 1.9+ does.
-func (g *migration) entries(ctx context.Context, m *Model, req MigrateRequest) ([]archiveEntry, error) {
+func (g *migration) entries(ctx context.Context, m *Model) ([]archiveEntry, error) {
 	changed, err := g.convertAll(ctx, m)
 	if err != nil {
 		return nil, err
