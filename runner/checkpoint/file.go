@@ -231,7 +231,7 @@ func readEvents(r io.Reader, path string) ([]Event, int64, error) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(lines); i += workers {
-				errs[i] = json.Unmarshal(lines[i][:len(lines[i])-1], &evs[i])
+				errs[i] = decodeEvent(lines[i][:len(lines[i])-1], &evs[i])
 			}
 		}()
 	}

@@ -1,0 +1,85 @@
+package checkpoint
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDecodeEventMatchesEncodingJSON(t *testing.T) {
+	written := Event{Version: 1, Seq: 42, Time: time.Date(2026, 11, 25, 19, 52, 57, 378890130, time.UTC), Run: "r", Type: StepSucceeded,
+		Step: "import[m1]", Kind: "import", Host: "new-guest", Batch: "models", Item: "m1", Attempt: 2, Fingerprint: "ab12",
+		Outputs: map[string]any{"path": "/x", "n": 3.0, "nested": map[string]any{"a": []any{"b", "}"}}}, Error: "", Reason: "r", Status: "ok", DurationMS: 8}
+	ours, _ := json.Marshal(written)
+	tests := map[string]string{
+		"as written":           string(ours),
+		"run started":          `{"version":1,"seq":1,"time":"2026-11-25T19:52:57Z","run":"r","type":"run_started","reason":"planrun apply p.yaml"}`,
+		"escaped string":       `{"version":1,"seq":2,"type":"step_failed","error":"say \"hi\"\n\u00e9"}`,
+		"html escapes":         `{"seq":2,"error":"a \u003c b \u0026 c"}`,
+		"unicode":              `{"seq":2,"step":"étape-日本"}`,
+		"whitespace":           `{ "seq": 2, "step": "a" }`,
+		"unknown key":          `{"seq":2,"future":{"x":1},"step":"a"}`,
+		"float":                `{"seq":2.0}`,
+		"leading zero":         `{"seq":02}`,
+		"negative":             `{"seq":-3}`,
+		"null outputs":         `{"seq":2,"outputs":null}`,
+		"empty outputs":        `{"seq":2,"outputs":{}}`,
+		"outputs with escapes": `{"seq":2,"outputs":{"k":"a\"}b"}}`,
+		"duplicate key":        `{"seq":2,"seq":3}`,
+		"flat outputs":         `{"seq":2,"outputs":{"s":"x","n":-1.5e3,"z":0,"t":true,"f":false,"nil":null,"big":12345678901234567890}}`,
+		"bad number outputs":   `{"seq":2,"outputs":{"n":01}}`,
+		"bad literal outputs":  `{"seq":2,"outputs":{"n":tru}}`,
+		"dangling exponent":    `{"seq":2,"outputs":{"n":1e}}`,
+		"nested outputs":       `{"seq":2,"outputs":{"a":{"b":[1,"c"]}}}`,
+		"bad time":             `{"time":"yesterday"}`,
+		"trailing garbage":     `{"seq":2}x`,
+		"torn":                 `{"seq":2,"ste`,
+		"empty":                ``,
+		"not an object":        `[1,2]`,
+		"empty object":         `{}`,
+		"invalid utf8":         "{\"step\":\"a\xffb\"}",
+		"wrong type":           `{"seq":"2"}`,
+	}
+	for name, line := range tests {
+		t.Run(name, func(t *testing.T) {
+			var want, got Event
+			werr := json.Unmarshal([]byte(line), &want)
+			gerr := decodeEvent([]byte(line), &got)
+			if (werr == nil) != (gerr == nil) {
+				t.Fatalf("error %v, encoding/json says %v", gerr, werr)
+			}
+			if werr != nil {
+				return
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-encoding/json +fast):\n%s", diff)
+			}
+		})
+	}
+}
+
+func BenchmarkDecodeEvent(b *testing.B) {
+	line, _ := json.Marshal(Event{Version: 1, Seq: 3, Time: time.Now(), Run: "20261125T195257.302874Z", Type: StepSucceeded,
+		Step: "import[m1234]", Kind: "instant", Batch: "models", Item: "m1234", Attempt: 1,
+		Fingerprint: "4110a3ac9c399db06bd4a92070a72209eade5dc75d06b00a63c3b9081eb82c17", Outputs: map[string]any{"item": "m1234"}, DurationMS: 8})
+	for b.Loop() {
+		var e Event
+		if err := decodeEvent(line, &e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeEventStd(b *testing.B) {
+	line, _ := json.Marshal(Event{Version: 1, Seq: 3, Time: time.Now(), Run: "20261125T195257.302874Z", Type: StepSucceeded,
+		Step: "import[m1234]", Kind: "instant", Batch: "models", Item: "m1234", Attempt: 1,
+		Fingerprint: "4110a3ac9c399db06bd4a92070a72209eade5dc75d06b00a63c3b9081eb82c17", Outputs: map[string]any{"item": "m1234"}, DurationMS: 8})
+	for b.Loop() {
+		var e Event
+		if err := json.Unmarshal(line, &e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
