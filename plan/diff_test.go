@@ -120,3 +120,28 @@ steps:
 		t.Errorf("errors mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestInventoryHostsFile: a plan may name `planrun init`'s inventory
+// (top-level hosts: and parties:) as its hosts file; errors inside it
+// still point into that file.
+func TestInventoryHostsFile(t *testing.T) {
+	files := map[string]string{
+		"plan.yaml": `version: 1
+hosts: hosts.yaml
+steps:
+  - {id: one, kind: xfer, with: {from: "old:/x", to: "new:/y"}}
+`,
+		"hosts.yaml": "hosts:\n  old: {ssh: app@10.1.0.5}\n  new: {ssh: app@10.2.0.5:2222}\nparties:\n  \"guest:9999\": old\n  \"guest:99\": new\n",
+	}
+	p := mustLoad(t, files, "plan.yaml")
+	if p.Hosts["old"].SSH != "app@10.1.0.5" || p.Hosts["new"].SSH != "app@10.2.0.5:2222" || len(p.Hosts) != 2 {
+		t.Fatalf("hosts = %+v", p.Hosts)
+	}
+
+	files["hosts.yaml"] = "hosts:\n  old: {ssh: app@10.1.0.5, port: 22}\n  new: {ssh: app@10.2.0.5}\nparties: {}\n"
+	_, err := load(t, files, "plan.yaml")
+	want := []string{`hosts.yaml:2:28: old: unknown field "port"`}
+	if diff := cmp.Diff(want, errorLines(t, err)); diff != "" {
+		t.Errorf("errors mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -130,7 +130,7 @@ func (l *loader) readHosts(s *source, v *yaml.Node) {
 		if root == nil {
 			return
 		}
-		file, m = path, deref(root)
+		file, m = path, inventoryHosts(deref(root))
 		if m == nil {
 			return
 		}
@@ -158,6 +158,29 @@ func (l *loader) readHosts(s *source, v *yaml.Node) {
 		}
 		l.plan.Hosts[k.Value] = spec
 	}
+}
+
+// inventoryHosts accepts both forms of a hosts file: the plain map from
+// host name to settings, and `planrun init`'s inventory, whose top level
+// holds only `hosts:` (that map) and `parties:` (which plans do not need).
+func inventoryHosts(m *yaml.Node) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return m
+	}
+	var hostsNode *yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		switch m.Content[i].Value {
+		case "hosts":
+			hostsNode = deref(m.Content[i+1])
+		case "parties":
+		default:
+			return m
+		}
+	}
+	if hostsNode == nil || hostsNode.Kind != yaml.MappingNode {
+		return m
+	}
+	return hostsNode
 }
 
 // fileDefaults reads a file's `defaults:`.
