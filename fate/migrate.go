@@ -81,9 +81,14 @@ func planMigration(m *Model, req MigrateRequest) (*migration, error) {
 	role, pid := req.Role, req.PartyID
 	if role == "" {
 		if m.Role == "" {
-			return nil, fmt.Errorf("no party given and the model's name does not say (want <role>#<party_id>#<model_id>)")
+			if lr, lp, ok := localParty(m.Pipeline.RuntimeConfOnParty); ok {
+				role, pid = lr, lp
+			} else {
+				return nil, fmt.Errorf("no party given, and neither the model's name (<role>#<party_id>#<model_id>) nor its runtime_conf_on_party.local says which it is")
+			}
+		} else {
+			role, pid = m.Role, m.PartyID
 		}
-		role, pid = m.Role, m.PartyID
 	}
 	if m.Role != "" && (m.Role != role || m.PartyID != pid) {
 		return nil, fmt.Errorf("party %s:%d asked for, but the model is %s:%d's (from its name)", role, pid, m.Role, m.PartyID)
@@ -349,4 +354,23 @@ func importConfigJSON(role string, partyID int64, modelID, version, file string)
 	o.set("file", jsonStr(file))
 	o.set("force_update", jsonBoolean(false))
 	return o.pyDumpsIndent(4)
+}
+
+// localParty reads runtime_conf_on_party.local {role, party_id}: the party
+// a 1.5+ model belongs to.
+func localParty(rcop []byte) (string, int64, bool) {
+	if len(rcop) == 0 {
+		return "", 0, false
+	}
+	doc, err := parseJSON(rcop)
+	if err != nil {
+		return "", 0, false
+	}
+	local := doc.get("local")
+	role, id := local.get("role"), local.get("party_id")
+	n, ok := id.asInt()
+	if role == nil || role.kind != jsonString || !ok {
+		return "", 0, false
+	}
+	return role.text, n, true
 }

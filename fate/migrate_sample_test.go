@@ -97,3 +97,22 @@ func checkCheckpointHashes(t *testing.T, zipPath string) {
 		}
 	}
 }
+
+// A zip whose name says nothing: the party comes from
+// runtime_conf_on_party.local.
+func TestMigratePartyFromLocal(t *testing.T) {
+	dir := t.TempDir()
+	res, err := sample.Write(dir, sample.Options{Components: []string{sample.DataTransform}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon := dir + "/model.zip"
+	zipModelDir(t, res.Parties[1].Dir, anon)
+	r, err := Migrate(context.Background(), MigrateRequest{Src: anon, OutDir: t.TempDir(), Config: mustConfig(t, sampleMigrate)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(r.PartyModelID, "host#100#") {
+		t.Errorf("party model id = %s, want the host's", r.PartyModelID)
+	}
+}

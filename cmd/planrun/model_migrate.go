@@ -44,7 +44,7 @@ source's version when that is empty. The source is never modified.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&a.config, "config", "", "FATE's migrate_model.json (required)")
-	f.StringVar(&a.party, "party", "", "the old party to migrate, as ROLE:PARTY_ID (default: from SRC's name)")
+	f.StringVar(&a.party, "party", "", "the old party to migrate, as ROLE:PARTY_ID (default: from SRC's name, else its runtime_conf_on_party.local)")
 	f.StringVar(&a.compat, "compat", "planrun", "planrun (also fix what FATE leaves stale) or fate (FATE 1.9+'s output exactly)")
 	f.BoolVar(&a.json, "json", false, "print the results as JSON")
 	f.Int64Var(&a.maxBytes, "max-unpacked-bytes", fate.DefaultZipLimits.MaxBytes, "refuse a zip SRC that unpacks to more than this")
