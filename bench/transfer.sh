@@ -76,7 +76,8 @@ mkdir -p "$W/dst"
 
 now() { date +%s.%N; }
 declare -A T
-timeit() { # name command...
+timeit() { # name command...  (dirty pages of earlier cases are flushed first)
+  sync
   local s e; s=$(now); "${@:2}" >/dev/null; e=$(now)
   T[$1]=$(echo "$e - $s" | bc -l)
 }

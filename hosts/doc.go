@@ -1,4 +1,26 @@
 // Package hosts reaches a machine's files and commands: the local machine
 // and machines over SSH/SFTP, behind one Host interface that a single
-// conformance suite exercises for every implementation.
+// conformance suite (hosts/hoststest) exercises for every implementation.
+//
+// A Pool is a plan's inventory (Spec per name; "local" always exists). It
+// connects each host on first use and shares it between all steps: one
+// SSH connection per host, carrying a few SFTP sessions (OpenSSH serves
+// each in its own process) and up to MaxExecSessions commands. A dropped
+// connection is noticed (keepalives, failed requests) and the next call
+// dials again. Host keys are checked against known_hosts: an unknown or
+// changed key is a *HostKeyError showing the SHA256 fingerprint and what
+// to do, never accepted. Keys come from identity files and ssh-agent; a
+// jump host (another inventory host or user@host:port) is supported.
+//
+// Copy moves a file or a tree between any two hosts (remote to remote
+// streams through this process): files in parallel, SFTP writes
+// pipelined, every file written under a temp name, its sha256 checked at
+// the destination, then renamed into place with the source's mode and
+// mtime. A destination file with the same size and sha256 is not sent
+// again, so an interrupted copy resumes where it stopped. After a
+// verified copy, Copy records the digests beside the destination
+// (".<name>.planrun-sums"); a later copy trusts a recorded digest for a
+// file whose size and mtime are unchanged on both sides (and not "racy"),
+// which makes re-running a finished transfer cheap. CopyOptions.Checksum
+// hashes both sides instead.
 package hosts
