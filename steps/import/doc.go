@@ -20,7 +20,8 @@
 // and pipeline fix-ups) into a staging directory in the step's work
 // directory, then copies the tree into `cache_dir` on `host` (default
 // <fate_base>/model_local_cache of that host) with hosts.Copy. A marker
-// file `.<version>.planrun-import.json` next to the version directory
+// file `<cache_dir>/../.planrun-imports/<party_model_id>/<version>.json`
+// (outside model_local_cache, where FATE would take it for a model)
 // records the archive's sha256 ("copying", then "done"): an existing
 // target with our sha256 is ours (an interrupted copy is finished, a done
 // one is left alone); any other existing target is refused unless

@@ -164,8 +164,14 @@ func TestNativeImportFinishesItsInterruptedCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Simulate a crash mid-copy: marker back to "copying", a file missing.
-	mp := filepath.Join(cache, "guest#99#"+modelID, "."+version+".planrun-import.json")
-	b, _ := os.ReadFile(mp)
+	mp := filepath.Join(filepath.Dir(cache), ".planrun-imports", "guest#99#"+modelID, version+".json")
+	b, err := os.ReadFile(mp)
+	if err != nil {
+		t.Fatalf("marker: %v", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(cache, "guest#99#"+modelID)); len(entries) != 1 {
+		t.Errorf("model_local_cache/<party_model_id> holds %d entries, want only the version directory", len(entries))
+	}
 	os.WriteFile(mp, []byte(strings.Replace(string(b), `"done"`, `"copying"`, 1)), 0o644)
 	os.Remove(filepath.Join(cache, "guest#99#"+modelID, version, "variables/data/dataio_0/dataio/DataIOMeta"))
 	if pr, _ := k.Probe(context.Background(), env, cfg, nil); pr.Done {

@@ -16,7 +16,10 @@ import (
 	"github.com/planrun/planrun/steps"
 )
 
-// marker records a native import next to the version directory.
+// marker records a native import. It lives outside model_local_cache, in
+// <cache_dir>/../.planrun-imports/<party_model_id>/<version>.json: FATE
+// lists model_local_cache's directories as models and versions, and a
+// stray file there would be taken for one.
 type marker struct {
 	State        string `json:"state"` // "copying" or "done"
 	SHA256       string `json:"sha256"`
@@ -26,7 +29,7 @@ type marker struct {
 }
 
 func markerPath(cacheDir, pmid, version string) string {
-	return path.Join(cacheDir, pmid, "."+version+".planrun-import.json")
+	return path.Join(path.Dir(path.Clean(cacheDir)), ".planrun-imports", pmid, version+".json")
 }
 
 func (k *Import) cacheDir(env *steps.Env, c *Config) (string, error) {
@@ -64,6 +67,9 @@ func readMarker(ctx context.Context, h hosts.Host, p string) (*marker, error) {
 func writeMarker(ctx context.Context, h hosts.Host, p string, m marker) error {
 	m.Time = time.Now().UTC().Format(time.RFC3339)
 	b, _ := json.Marshal(m)
+	if err := h.MkdirAll(ctx, path.Dir(p), 0o755); err != nil {
+		return err
+	}
 	tmp := hosts.TempName(p)
 	w, err := h.Create(ctx, tmp, 0o644)
 	if err != nil {
