@@ -59,7 +59,7 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 	if x.sched.parallel < 1 {
 		return &exitError{Code: exitUsage, Err: fmt.Errorf("--parallel must be at least 1, not %d", x.sched.parallel)}
 	}
-	out, err := view.ForWriter(s.out, x.out.output, view.LiveOptions{Total: len(x.plan.Steps), NoColor: !view.ColorAllowed(os.Getenv)})
+	out, err := view.ForWriter(s.out, x.out.output, view.LiveOptions{Total: x.total(), NoColor: !view.ColorAllowed(os.Getenv)})
 	if err != nil {
 		return &exitError{Code: exitUsage, Err: err}
 	}
@@ -92,4 +92,23 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 		fmt.Fprintf(s.err, "planrun: %d step(s) already done were not run again\n", sum.AlreadyDone)
 	}
 	return summaryExit(sum, s.err)
+}
+
+// total is how many steps the live view counts: all of them, less those a
+// resume keeps as done (they produce no event).
+func (x *execution) total() int {
+	if !x.priorInRun {
+		return len(x.plan.Steps)
+	}
+	forced := map[string]bool{}
+	for _, id := range x.force {
+		forced[id] = true
+	}
+	n := 0
+	for _, s := range x.plan.Steps {
+		if p := x.prior[s.ID]; p == nil || p.Status != checkpoint.StatusSucceeded || forced[s.ID] {
+			n++
+		}
+	}
+	return n
 }
