@@ -15,7 +15,7 @@ import (
 
 // All returns every test kind.
 func All() []steps.Kind {
-	return []steps.Kind{Instant{}, Append{}, FailUntil{}, Sleep{}, ProbedAppend{}}
+	return []steps.Kind{Instant{}, Append{}, FailUntil{}, Sleep{}, Stubborn{}, ProbedAppend{}}
 }
 
 // Instant succeeds at once with the outputs it is given.
@@ -172,6 +172,19 @@ func (Sleep) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs, e
 	case <-ctx.Done():
 		return nil, context.Cause(ctx)
 	}
+}
+
+// Stubborn is Sleep that ignores cancellation (a step that hangs).
+type Stubborn struct{}
+
+var _ steps.Kind = Stubborn{}
+
+func (Stubborn) Name() string     { return "stubborn" }
+func (Stubborn) Version() int     { return 1 }
+func (Stubborn) Idempotent() bool { return true }
+func (Stubborn) NewConfig() any   { return &SleepConfig{} }
+func (Stubborn) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs, error) {
+	return Sleep{}.Run(context.WithoutCancel(ctx), env, cfg)
 }
 
 func resolve(env *steps.Env, p string) string {
