@@ -49,6 +49,11 @@ type CopyOptions struct {
 	// equals Files exactly when the destination already matches (SHA256 is
 	// then set; otherwise it is empty).
 	CheckOnly bool
+	// NoRecord keeps the destination free of the digest record: none is
+	// read or written beside it, so every file present there is hashed.
+	// For destinations where a stray file would be misread, such as a
+	// FATE model_local_cache, whose entries FATE lists as models.
+	NoRecord bool
 }
 
 // CopyResult describes a finished copy.
@@ -201,7 +206,10 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 	}
 	c.opts.Progress.SetTotal(total)
 	c.srcSums = readSums(ctx, c.src, c.srcRoot)
-	c.dstSums = readSums(ctx, c.dst, c.dstRoot)
+	c.dstSums = sums{}
+	if !c.opts.NoRecord {
+		c.dstSums = readSums(ctx, c.dst, c.dstRoot)
+	}
 
 	// Compare: a file is skipped when the destination has it with the same
 	// size and sha256.
@@ -287,7 +295,7 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 	for i, f := range files {
 		rec[f.rel] = entryOf(shas[i], f.info.Size(), f.info.ModTime())
 	}
-	if !maps.Equal(rec, c.dstSums) {
+	if !c.opts.NoRecord && !maps.Equal(rec, c.dstSums) {
 		if err := writeSums(ctx, c.dst, c.dstRoot, rec); err != nil {
 			return CopyResult{}, err
 		}

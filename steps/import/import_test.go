@@ -170,7 +170,11 @@ func TestNativeImportFinishesItsInterruptedCopy(t *testing.T) {
 		t.Fatalf("marker: %v", err)
 	}
 	if entries, _ := os.ReadDir(filepath.Join(cache, "guest#99#"+modelID)); len(entries) != 1 {
-		t.Errorf("model_local_cache/<party_model_id> holds %d entries, want only the version directory", len(entries))
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("model_local_cache/<party_model_id> holds %v, want only the version directory", names)
 	}
 	os.WriteFile(mp, []byte(strings.Replace(string(b), `"done"`, `"copying"`, 1)), 0o644)
 	os.Remove(filepath.Join(cache, "guest#99#"+modelID, version, "variables/data/dataio_0/dataio/DataIOMeta"))

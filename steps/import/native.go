@@ -148,7 +148,7 @@ func (k *Import) runNative(ctx context.Context, env *steps.Env, c *Config) (step
 	if err != nil {
 		return nil, err
 	}
-	opts := hosts.CopyOptions{}
+	opts := hosts.CopyOptions{NoRecord: true} // nothing of ours inside model_local_cache
 	if env.Progress != nil {
 		opts.Progress = env.Progress
 	}
