@@ -270,3 +270,22 @@ func TestParseSSHTarget(t *testing.T) {
 		})
 	}
 }
+
+func TestSHA256WithoutSha256sum(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	srv.SetExecEnv("PATH=/planrun-nowhere")
+	h := srv.Host(t, "remote")
+	data := randomBytes(5<<20, 3) // above the size hashed by streaming anyway
+	os.WriteFile(filepath.Join(srv.Dir, "big"), data, 0o644)
+	ctx := context.Background()
+	for range 2 { // the second time knows sha256sum is missing
+		got, err := h.SHA256(ctx, "big")
+		want, _ := hosts.NewLocal("l", srv.Dir).SHA256(ctx, "big")
+		if err != nil || got != want {
+			t.Fatalf("sha256 = %q, %v; want %q", got, err, want)
+		}
+	}
+	if n := srv.Execs(); n != 1 {
+		t.Errorf("%d exec requests, want 1 (sha256sum tried once, then streamed)", n)
+	}
+}

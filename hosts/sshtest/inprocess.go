@@ -27,6 +27,9 @@ type inProcess struct {
 	quota atomic.Int64 // <0: unlimited; else bytes that may still be written
 	execs atomic.Int64
 
+	envMu   sync.Mutex
+	execEnv []string
+
 	fmu      sync.Mutex
 	dropLeft int64 // >0: cut the connection once this many more bytes arrive
 	drops    int64
@@ -107,6 +110,15 @@ func (ip *inProcess) received(n int) bool {
 // fail with ENOSPC ("no space left on device"), like a full disk; n < 0
 // lifts the limit.
 func (s *Server) SetQuota(n int64) { s.mustInProc().quota.Store(n) }
+
+// SetExecEnv adds K=V settings to the environment of later exec requests
+// (e.g. "PATH=/nowhere" to make programs missing).
+func (s *Server) SetExecEnv(kv ...string) {
+	ip := s.mustInProc()
+	ip.envMu.Lock()
+	ip.execEnv = append(ip.execEnv, kv...)
+	ip.envMu.Unlock()
+}
 
 // Execs reports how many exec requests the server has run.
 func (s *Server) Execs() int64 { return s.mustInProc().execs.Load() }
@@ -239,7 +251,9 @@ func (ip *inProcess) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			ip.execs.Add(1)
 			cmd := exec.Command("/bin/sh", "-c", p.Cmd)
 			cmd.Dir = ip.srv.Dir
-			cmd.Env = os.Environ()
+			ip.envMu.Lock()
+			cmd.Env = append(os.Environ(), ip.execEnv...)
+			ip.envMu.Unlock()
 			cmd.Stdout, cmd.Stderr = ch, ch.Stderr()
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // as sshd does
 			if err := cmd.Start(); err != nil {
