@@ -79,6 +79,9 @@ type Spec struct {
 	ConnectTimeout string `yaml:"connect_timeout" json:"connect_timeout,omitempty"`
 	// Root, for a local host, is a directory relative paths on that host
 	// resolve against (lets one machine stand in for several clusters).
+	// A relative Root is relative to the plan's directory. For an SSH host,
+	// Root (absolute, on that host) likewise anchors relative paths and is
+	// where commands run by default (else the login directory).
 	Root string `yaml:"root" json:"root,omitempty"`
 	// Flow is the FATE Flow base URL, e.g. http://10.1.0.5:9380.
 	Flow string `yaml:"flow" json:"flow,omitempty"`

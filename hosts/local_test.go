@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/planrun/planrun/hosts"
@@ -46,5 +47,23 @@ func TestPoolLocalRoots(t *testing.T) {
 	}
 	if _, ok := p.Spec("local"); !ok {
 		t.Error(`Spec("local") missing`)
+	}
+}
+
+func TestPoolJumpCycle(t *testing.T) {
+	p := hosts.NewPool(map[string]hosts.Spec{
+		"a":    {SSH: "u@a", Jump: "b"},
+		"b":    {SSH: "u@b", Jump: "a"},
+		"c":    {SSH: "u@c", Jump: "site"},
+		"site": {Root: "x"},
+	}, hosts.PoolOptions{})
+	defer p.Close()
+	_, err := p.Host(context.Background(), "a")
+	if err == nil || !strings.Contains(err.Error(), "jump hosts form a cycle: a -> b -> a") {
+		t.Errorf("cycle: %v", err)
+	}
+	_, err = p.Host(context.Background(), "c")
+	if err == nil || !strings.Contains(err.Error(), `jump host "site" is not an SSH host`) {
+		t.Errorf("local jump: %v", err)
 	}
 }

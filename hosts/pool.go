@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -76,6 +77,9 @@ func (p *Pool) Host(ctx context.Context, name string) (Host, error) {
 	if spec.SSH == "" {
 		h = NewLocal(name, p.localRoot(spec))
 	} else {
+		if err := p.checkJumps(name); err != nil {
+			return nil, err
+		}
 		s, err := NewSSH(name, spec, SSHOptions{Jump: p.jumpDialer})
 		if err != nil {
 			return nil, err
@@ -98,6 +102,30 @@ func (p *Pool) jumpDialer(ctx context.Context, name string) (*SSH, bool, error) 
 		return nil, true, err
 	}
 	return h.(*SSH), true, nil
+}
+
+// checkJumps refuses a chain of inventory jump hosts that loops.
+func (p *Pool) checkJumps(name string) error {
+	chain := []string{name}
+	seen := map[string]bool{name: true}
+	for cur := name; ; {
+		next := p.specs[cur].Jump
+		if next == "" {
+			return nil
+		}
+		if _, inInventory := p.specs[next]; !inInventory {
+			return nil
+		}
+		chain = append(chain, next)
+		if seen[next] {
+			return fmt.Errorf("host %q: jump hosts form a cycle: %s", name, strings.Join(chain, " -> "))
+		}
+		if p.specs[next].SSH == "" {
+			return fmt.Errorf("host %q: jump host %q is not an SSH host", name, next)
+		}
+		seen[next] = true
+		cur = next
+	}
 }
 
 func (p *Pool) localRoot(spec Spec) string {
