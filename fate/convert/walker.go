@@ -157,7 +157,7 @@ func (w *walker) typed(b []byte, md protoreflect.MessageDescriptor, depth int) e
 			// to the generic walk.
 			if fi == nil && typ == protowire.BytesType {
 				v, _ := protowire.ConsumeBytes(raw)
-				w.push(seg{name: "#" + itoa(int(num)), index: -1})
+				w.push(seg{name: wireName(num), index: -1})
 				w.blob(v, depth+1)
 				w.pop()
 			}
@@ -320,36 +320,57 @@ func (w *walker) wire(b []byte, depth int) bool {
 	if depth > maxDepth || !wellFormed(b) {
 		return false
 	}
-	var counts map[protowire.Number]int
+	var counts, seen fieldCounts
 	for rest := b; len(rest) > 0; {
 		num, typ, n := protowire.ConsumeTag(rest)
 		m := protowire.ConsumeFieldValue(num, typ, rest[n:])
 		if typ == protowire.BytesType {
-			if counts == nil {
-				counts = map[protowire.Number]int{}
-			}
-			counts[num]++
+			counts.inc(num)
 		}
 		rest = rest[n+m:]
 	}
-	seen := map[protowire.Number]int{}
 	for rest := b; len(rest) > 0; {
 		num, typ, n := protowire.ConsumeTag(rest)
 		m := protowire.ConsumeFieldValue(num, typ, rest[n:])
 		if typ == protowire.BytesType {
 			v, _ := protowire.ConsumeBytes(rest[n:])
 			idx := -1
-			if counts[num] > 1 {
-				idx = seen[num]
+			if counts.get(num) > 1 {
+				idx = seen.get(num)
 			}
-			seen[num]++
-			w.push(seg{name: "#" + itoa(int(num)), index: idx})
+			seen.inc(num)
+			w.push(seg{name: wireName(num), index: idx})
 			w.blob(v, depth+1)
 			w.pop()
 		}
 		rest = rest[n+m:]
 	}
 	return true
+}
+
+// fieldCounts counts occurrences per field number without allocating for
+// the usual small numbers.
+type fieldCounts struct {
+	small [32]int
+	big   map[protowire.Number]int
+}
+
+func (c *fieldCounts) inc(num protowire.Number) {
+	if num < 32 {
+		c.small[num]++
+		return
+	}
+	if c.big == nil {
+		c.big = map[protowire.Number]int{}
+	}
+	c.big[num]++
+}
+
+func (c *fieldCounts) get(num protowire.Number) int {
+	if num < 32 {
+		return c.small[num]
+	}
+	return c.big[num]
 }
 
 // blob checks bytes of unknown meaning: printable text as a string,
@@ -391,4 +412,19 @@ func printable(b []byte) bool {
 		}
 	}
 	return utf8.Valid(b)
+}
+
+var wireNames = func() (names [64]string) {
+	for i := range names {
+		names[i] = "#" + itoa(i)
+	}
+	return names
+}()
+
+// wireName is a field's name at the wire level: "#" and its number.
+func wireName(num protowire.Number) string {
+	if num >= 0 && int(num) < len(wireNames) {
+		return wireNames[num]
+	}
+	return "#" + itoa(int(num))
 }
