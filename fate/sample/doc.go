@@ -9,7 +9,11 @@
 // The component buffers carry every party-bearing string FATE writes
 // (SecureBoost sitenames "guest:9999", tree_plan "1_10000", anonymous
 // columns "host_10000_x0", binning host results keyed by party, selection
-// host_col_names, Pearson "(guest,9999)"), so that a migration has real
+// host_col_names, Pearson "(guest,9999)"; anonymous columns in the
+// pre-1.9 "host_10000_0" form for older versions, and the fields FATE added
+// in 1.9 — DataTransform anonymous_header, selection
+// col_name_to_anonym_dict, SecureBoost anonymous_name_mapping — only from
+// 1.9), so that a migration has real
 // work to do and a residue scan has real places to look. SecureBoost trees
 // are written straight to the wire format and sized by Options.SizeBytes,
 // so a 200 MB model takes seconds to build. Output is a function of the

@@ -23,11 +23,15 @@ func (w *world) dataTransform(p Party, name string) component {
 				ImputerParam: &pb.ImputerParam{}, OutlierParam: &pb.OutlierParam{}}},
 		}}
 	}
+	var anon []string
+	if w.minor >= 9 { // anonymous_header arrived with FATE 1.9
+		anon = w.anonHeader(p)
+	}
 	return component{name: name, module: DataTransform, alias: "model", params: params, buffers: []buffer{
 		{name: "DataTransformMeta", class: "DataTransformMeta", msg: &pb.DataTransformMeta{InputFormat: "dense", Delimitor: ",", DataType: "float64", WithLabel: withLabel, LabelName: "y", LabelType: "int", OutputFormat: "dense", NeedRun: true,
 			ImputerMeta: &pb.DataTransformImputerMeta{Strategy: "fixed"}, OutlierMeta: &pb.DataTransformOutlierMeta{Strategy: "fixed"}}},
 		{name: "DataTransformParam", class: "DataTransformParam", msg: &pb.DataTransformParam{Header: header, SidName: "id", LabelName: label,
-			ImputerParam: &pb.DataTransformImputerParam{}, OutlierParam: &pb.DataTransformOutlierParam{}, AnonymousHeader: w.anonHeader(p)}},
+			ImputerParam: &pb.DataTransformImputerParam{}, OutlierParam: &pb.DataTransformOutlierParam{}, AnonymousHeader: anon}},
 	}}
 }
 
@@ -110,7 +114,9 @@ func (w *world) selection(p Party, name string) component {
 	param := &pb.FeatureSelectionParam{Results: []*pb.FeatureSelectionFilterParam{res}, FinalLeftCols: lc, ColNames: header, Header: header,
 		ColNameToAnonymDict: map[string]string{}}
 	for i, n := range header {
-		param.ColNameToAnonymDict[n] = w.anon(p, i)
+		if w.minor >= 9 { // col_name_to_anonym_dict arrived with FATE 1.9
+			param.ColNameToAnonymDict[n] = w.anon(p, i)
+		}
 	}
 	if p.Role == "guest" {
 		for _, h := range w.hosts {

@@ -268,10 +268,10 @@ func TestWriteOldLayout(t *testing.T) {
 				t.Errorf("define_meta.yaml:\n%s", meta)
 			}
 			if c.anon != "" {
-				var p pb.DataTransformParam
-				b, _ := os.ReadFile(filepath.Join(host, "variables/data/data_transform_0/model/DataTransformParam"))
-				if err := proto.Unmarshal(b, &p); err != nil || p.AnonymousHeader[0] != c.anon {
-					t.Errorf("anonymous header %v (%v), want %s first", p.AnonymousHeader, err, c.anon)
+				var p pb.FeatureBinningParam
+				b, _ := os.ReadFile(filepath.Join(host, "variables/data/hetero_feature_binning_0/model/FeatureBinningParam"))
+				if err := proto.Unmarshal(b, &p); err != nil || p.HeaderAnonymous[0] != c.anon {
+					t.Errorf("binning header_anonymous %v (%v), want %s first", p.HeaderAnonymous, err, c.anon)
 				}
 			}
 		})

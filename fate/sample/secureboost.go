@@ -173,7 +173,9 @@ func (w *world) sbtRest(p Party, rng *rand.Rand, plan []planEntry, n int) *pb.Bo
 	}
 	param.AnonymousNameMapping = map[string]string{}
 	for i, h := range w.header(p) {
-		param.AnonymousNameMapping[w.anon(p, i)] = h
+		if w.minor >= 9 { // written by FATE 1.9+ hosts
+			param.AnonymousNameMapping[w.anon(p, i)] = h
+		}
 		param.FeatureImportances = append(param.FeatureImportances, imp(p, i, h, true))
 	}
 	return param
