@@ -84,7 +84,8 @@ func crashRound(t *testing.T, bin string, rng *rand.Rand) int {
 	dir := t.TempDir()
 	ids := crashPlan(t, dir, 12, 20, rng)
 	state := filepath.Join(dir, ".planrun")
-	lastStart := map[string]int{} // step -> invocation of its last recorded start
+	lastStart := map[string]int{}          // step -> invocation of its last recorded start
+	startedIn := map[string]map[int]bool{} // step -> invocations that recorded a start
 	var seenSeq int64
 	kills := 0
 	for inv := 1; ; inv++ {
@@ -173,6 +174,10 @@ func crashRound(t *testing.T, bin string, rng *rand.Rand) int {
 			for _, e := range d.Events {
 				if e.Seq > seenSeq && e.Type == checkpoint.StepStarted {
 					lastStart[e.Step] = inv
+					if startedIn[e.Step] == nil {
+						startedIn[e.Step] = map[int]bool{}
+					}
+					startedIn[e.Step][inv] = true
 				}
 			}
 			if n := len(d.Events); n > 0 {
@@ -183,14 +188,14 @@ func crashRound(t *testing.T, bin string, rng *rand.Rand) int {
 			kills++ // killed mid-run: it had recorded progress
 		}
 		if werr == nil {
-			checkCrashRound(t, dir, state, ids, lastStart)
+			checkCrashRound(t, dir, state, ids, lastStart, startedIn)
 			return kills
 		}
 	}
 }
 
 // checkCrashRound checks a finished round.
-func checkCrashRound(t *testing.T, dir, state string, ids []string, lastStart map[string]int) {
+func checkCrashRound(t *testing.T, dir, state string, ids []string, lastStart map[string]int, startedIn map[string]map[int]bool) {
 	t.Helper()
 	st, _ := checkpoint.OpenFile(state)
 	id, err := checkpoint.Latest(context.Background(), st)
@@ -230,6 +235,10 @@ func checkCrashRound(t *testing.T, dir, state string, ids []string, lastStart ma
 		}
 		inv, _ := strconv.Atoi(f[1])
 		runs[f[0]] = append(runs[f[0]], inv)
+		// A command only runs after its start is durably recorded.
+		if !startedIn[f[0]][inv] {
+			t.Errorf("step %s ran in invocation %d, which recorded no start for it", f[0], inv)
+		}
 	}
 	for _, sid := range ids {
 		s := fold[sid]
