@@ -46,6 +46,7 @@ succeeded there with the same fingerprint are not run again ("already done").`,
 }
 
 func runApply(ctx context.Context, s streams, f *applyFlags, file, command string) error {
+	tuneGC()
 	reg := kindRegistry()
 	p, err := loadPlan(file, reg, s.err)
 	if err != nil {

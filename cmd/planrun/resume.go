@@ -54,6 +54,7 @@ added or removed, needs changed) stops with exit 5 and the diff unless
 }
 
 func runResume(ctx context.Context, s streams, f *resumeFlags, command string) error {
+	tuneGC()
 	reg := kindRegistry()
 	st, lock, err := openState(ctx, f.state, command)
 	if err != nil {
