@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -51,14 +52,39 @@ func sendTemp(ctx context.Context, src Host, srcPath string, dst Host, tmp, fina
 	if err != nil {
 		return "", fmt.Errorf("create %s: %w", tmp, err)
 	}
-	h := sha256.New()
-	n, err := pump(w, r, fi.Size(), h, p)
-	got, stored := "", false
-	if sh, ok := w.(storedHasher); ok && err == nil && n == fi.Size() {
-		got, stored, err = sh.storedSHA256(fi.Size())
-	}
-	if cerr := w.Close(); err == nil && cerr != nil {
-		err = cerr
+	var n int64
+	var sum, got string
+	lr, srcLocal := r.(*localFile)
+	lw, dstLocal := w.(*localFile)
+	if srcLocal && dstLocal {
+		// Same machine: the kernel copies (copy_file_range), then both
+		// sides are hashed at once; a source changing meanwhile shows up
+		// as a mismatch.
+		n, err = kernelCopy(lw.File, lr.File, p)
+		if cerr := w.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err == nil && n == fi.Size() {
+			sum, got, err = hashBoth(ctx, src, srcPath, dst, tmp)
+		}
+	} else {
+		h := sha256.New()
+		n, err = pump(w, r, fi.Size(), h, p)
+		stored := false
+		if sh, ok := w.(storedHasher); ok && err == nil && n == fi.Size() {
+			got, stored, err = sh.storedSHA256(fi.Size())
+		}
+		if cerr := w.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err == nil && n == fi.Size() {
+			sum = hex.EncodeToString(h.Sum(nil))
+			if !stored {
+				if got, err = dst.SHA256(ctx, tmp); err != nil {
+					err = fmt.Errorf("verify: %w", err)
+				}
+			}
+		}
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -68,12 +94,6 @@ func sendTemp(ctx context.Context, src Host, srcPath string, dst Host, tmp, fina
 	}
 	if n != fi.Size() {
 		return "", fmt.Errorf("read %s: size changed while copying (%d bytes, expected %d)", srcPath, n, fi.Size())
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if !stored {
-		if got, err = dst.SHA256(ctx, tmp); err != nil {
-			return "", fmt.Errorf("verify %s: %w", tmp, err)
-		}
 	}
 	if got != sum {
 		return "", fmt.Errorf("verify %s: sha256 %s at the destination, %s sent", tmp, got, sum)
@@ -85,6 +105,43 @@ func sendTemp(ctx context.Context, src Host, srcPath string, dst Host, tmp, fina
 		return "", fmt.Errorf("rename %s: %w", tmp, err)
 	}
 	return sum, nil
+}
+
+// kernelCopy copies between local files in chunks (copy_file_range under
+// os.File.ReadFrom), reporting progress per chunk.
+func kernelCopy(w, r *os.File, p Progress) (int64, error) {
+	var total int64
+	for {
+		n, err := io.CopyN(w, r, 16<<20)
+		total += n
+		p.Add(n)
+		if errors.Is(err, io.EOF) {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// hashBoth hashes a source and a destination file concurrently.
+func hashBoth(ctx context.Context, src Host, srcPath string, dst Host, dstPath string) (string, string, error) {
+	var derr error
+	var got string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		got, derr = dst.SHA256(ctx, dstPath)
+	}()
+	sum, serr := src.SHA256(ctx, srcPath)
+	<-done
+	if serr != nil {
+		return "", "", fmt.Errorf("sha256 %s: %w", srcPath, serr)
+	}
+	if derr != nil {
+		return "", "", fmt.Errorf("verify: %w", derr)
+	}
+	return sum, got, nil
 }
 
 // cleanup removes a temp file even when ctx has ended.
