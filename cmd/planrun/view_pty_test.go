@@ -28,19 +28,23 @@ func TestLiveViewScripts(t *testing.T) {
 			"ptyexec": ptyExec,
 			"mkfile":  mkFile,
 		},
-		Condition: func(cond string) (bool, error) {
-			if cond != "pty" {
-				return false, fmt.Errorf("unknown condition %q", cond)
-			}
-			ptmx, tty, err := pty.Open()
-			if err != nil {
-				return false, nil
-			}
-			ptmx.Close()
-			tty.Close()
-			return true, nil
-		},
+		Condition: ptyCondition,
 	})
+}
+
+// ptyCondition answers the testscript condition [pty]: whether a
+// pseudo-terminal can be opened here.
+func ptyCondition(cond string) (bool, error) {
+	if cond != "pty" {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		return false, nil
+	}
+	ptmx.Close()
+	tty.Close()
+	return true, nil
 }
 
 func ptyExec(ts *testscript.TestScript, neg bool, args []string) {
