@@ -71,7 +71,12 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 	}
 	pool := hosts.NewPool(x.plan.Hosts, hosts.PoolOptions{BaseDir: x.plan.BaseDir})
 	defer pool.Close()
-	workDir := filepath.Join(x.store.RunDir(x.run.ID()), "work")
+	// Absolute: steps resolve relative local paths against the plan's
+	// directory, not the process's, so a relative --state must not leak.
+	workDir, err := filepath.Abs(filepath.Join(x.store.RunDir(x.run.ID()), "work"))
+	if err != nil {
+		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("work directory: %w", err)}
+	}
 	if err := os.MkdirAll(workDir, 0o755); err != nil {
 		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("create work directory: %w", err)}
 	}
