@@ -86,11 +86,13 @@ func BenchmarkMigrateSecureBoost(b *testing.B) {
 	})
 	b.SetBytes(size)
 	var migrate, floor time.Duration
+	var archiveMB, zipMB float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		out := b.TempDir()
 		t0 := time.Now()
-		if _, err := Migrate(context.Background(), MigrateRequest{Src: benchModel, OutDir: out, Config: cfg}); err != nil {
+		res, err := Migrate(context.Background(), MigrateRequest{Src: benchModel, OutDir: out, Config: cfg})
+		if err != nil {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
@@ -106,6 +108,12 @@ func BenchmarkMigrateSecureBoost(b *testing.B) {
 		t2 := time.Now()
 		migrate += t1.Sub(t0)
 		floor += t2.Sub(t1)
+		if st, err := os.Stat(res.Zip); err == nil {
+			archiveMB = float64(st.Size()) / (1 << 20)
+		}
+		if st, err := os.Stat(filepath.Join(out, "copy.zip")); err == nil {
+			zipMB = float64(st.Size()) / (1 << 20)
+		}
 		os.RemoveAll(out)
 	}
 	b.StopTimer()
@@ -113,4 +121,6 @@ func BenchmarkMigrateSecureBoost(b *testing.B) {
 	b.ReportMetric(floor.Seconds()/float64(b.N), "cp+zip-s")
 	b.ReportMetric(migrate.Seconds()/floor.Seconds(), "ratio")
 	b.ReportMetric(float64(size)/(1<<20), "model-MB")
+	b.ReportMetric(archiveMB, "archive-MB")
+	b.ReportMetric(zipMB, "zip-r-MB")
 }
