@@ -186,7 +186,7 @@ type Moved struct {
 }
 
 // Moved lists, in event order, the finished steps whose outputs include
-// path, zip, files, bytes or sha256.
+// path (or dir), zip, files, bytes or sha256.
 func (s *Summary) Moved() []Moved {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -198,6 +198,9 @@ func (s *Summary) Moved() []Moved {
 		}
 		m := Moved{Step: o.id, Kind: o.kind, Host: o.host, Files: -1, Bytes: -1}
 		m.Path, _ = o.outputs["path"].(string)
+		if m.Path == "" { // an import names the model directory it filled
+			m.Path, _ = o.outputs["dir"].(string)
+		}
 		m.Zip, _ = o.outputs["zip"].(string)
 		m.SHA256, _ = o.outputs["sha256"].(string)
 		if n, ok := toInt64(o.outputs["files"]); ok {
