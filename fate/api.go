@@ -8,9 +8,12 @@ type Compat string
 const (
 	// CompatPlanrun (the default) also rewrites the party-id fields FATE
 	// forgets (SecureBoost anonymous_name_mapping, binning transform_*,
-	// 1.5–1.8 roles/runtime_conf_on_party).
+	// runtime_conf_on_party.local) and migrates checkpoint/ buffers (with
+	// their database.yaml hashes); every other file is carried over.
 	CompatPlanrun Compat = ""
-	// CompatFATE reproduces FATE 1.9+'s output exactly, omissions included.
+	// CompatFATE reproduces FATE 1.9+'s output, omissions included: stale
+	// fields left, checkpoint/ and define/proto/ dropped, a .json twin
+	// written for every buffer.
 	CompatFATE Compat = "fate"
 )
 
@@ -23,7 +26,8 @@ type MigrateRequest struct {
 	OutDir string
 	// Config is FATE's migrate_model.json.
 	Config *MigrateConfig
-	// Role and PartyID name the (old) party to migrate.
+	// Role and PartyID name the (old) party to migrate; when Role is empty
+	// they come from Src's name, else its runtime_conf_on_party.local.
 	Role    string
 	PartyID int64
 	Compat  Compat
@@ -47,8 +51,9 @@ type MigrateResult struct {
 type ImportRequest struct {
 	Zip      string
 	CacheDir string // the model_local_cache directory
-	Role     string
-	PartyID  int64
+	// Role and PartyID default to the archive's import_model.json.
+	Role    string
+	PartyID int64
 	// ModelID and ModelVersion default to the values in the archive's
 	// import_model.json / pipeline.
 	ModelID      string
