@@ -244,6 +244,14 @@ func TestMigrateBadInput(t *testing.T) {
 	}
 }
 
+func TestMigrateRefusesOutputInsideSource(t *testing.T) {
+	src := testModel{fateVersion: "1.11.4", dslVersion: 2}.write(t, t.TempDir(), "guest", 9999)
+	_, err := Migrate(context.Background(), MigrateRequest{Src: src, OutDir: filepath.Join(src, "out"), Config: mustConfig(t, testMigrate)})
+	if err == nil || !strings.Contains(err.Error(), "is inside the source model") {
+		t.Fatalf("error = %v", err)
+	}
+}
+
 // A cancelled migration leaves nothing behind.
 func TestMigrateCancelled(t *testing.T) {
 	src := testModel{fateVersion: "1.11.4", dslVersion: 2, jsonTwins: true}.write(t, t.TempDir(), "guest", 9999)

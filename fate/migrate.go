@@ -33,6 +33,9 @@ func Migrate(ctx context.Context, req MigrateRequest) (*MigrateResult, error) {
 	if err := req.Config.Validate(); err != nil {
 		return nil, fmt.Errorf("migrate model %s: %w", req.Src, err)
 	}
+	if inside(req.OutDir, req.Src) {
+		return nil, fmt.Errorf("migrate model %s: the output directory %s is inside the source model, which is never modified", req.Src, req.OutDir)
+	}
 	m, err := OpenModel(req.Src, req.Limits)
 	if err != nil {
 		return nil, err
@@ -373,4 +376,15 @@ func localParty(rcop []byte) (string, int64, bool) {
 		return "", 0, false
 	}
 	return role.text, n, true
+}
+
+// inside reports whether path is dir or below it.
+func inside(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
