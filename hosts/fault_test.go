@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -271,7 +272,7 @@ func TestParseSSHTarget(t *testing.T) {
 	}
 }
 
-func TestSHA256WithoutSha256sum(t *testing.T) {
+func TestSHA256WithoutHashTools(t *testing.T) {
 	srv := sshtest.StartInProcess(t)
 	srv.SetExecEnv("PATH=/planrun-nowhere")
 	h := srv.Host(t, "remote")
@@ -285,7 +286,32 @@ func TestSHA256WithoutSha256sum(t *testing.T) {
 			t.Fatalf("sha256 = %q, %v; want %q", got, err, want)
 		}
 	}
-	if n := srv.Execs(); n != 1 {
-		t.Errorf("%d exec requests, want 1 (sha256sum tried once, then streamed)", n)
+	if n := srv.Execs(); n != 2 {
+		t.Errorf("%d exec requests, want 2 (openssl and sha256sum tried once each, then streamed)", n)
+	}
+}
+
+func TestSHA256FallsBackToSha256sum(t *testing.T) {
+	sum, err := exec.LookPath("sha256sum")
+	if err != nil {
+		t.Skip("sha256sum not installed")
+	}
+	bin := t.TempDir()
+	if err := os.Symlink(sum, filepath.Join(bin, "sha256sum")); err != nil {
+		t.Fatal(err)
+	}
+	srv := sshtest.StartInProcess(t)
+	srv.SetExecEnv("PATH=" + bin) // sha256sum, no openssl
+	h := srv.Host(t, "remote")
+	os.WriteFile(filepath.Join(srv.Dir, "big"), randomBytes(5<<20, 4), 0o644)
+	ctx := context.Background()
+	want, _ := hosts.NewLocal("l", srv.Dir).SHA256(ctx, "big")
+	for range 2 {
+		if got, err := h.SHA256(ctx, "big"); err != nil || got != want {
+			t.Fatalf("sha256 = %q, %v; want %q", got, err, want)
+		}
+	}
+	if n := srv.Execs(); n != 3 {
+		t.Errorf("%d exec requests, want 3 (openssl missing once, then sha256sum twice)", n)
 	}
 }

@@ -51,7 +51,7 @@ type SSH struct {
 	conn    *sshConn
 	ownJump *SSH // a jump host not in the inventory
 	closed  bool
-	sumCmd  int // 0 unknown, 1 sha256sum works, 2 it does not
+	sumTool int // index in hashTools of the first one to try; len = none works
 
 	// sessions bounds concurrent exec sessions: OpenSSH allows 10 per
 	// connection by default (MaxSessions), one of which is SFTP's.

@@ -191,12 +191,22 @@ func (p *pidFilter) Write(b []byte) (int, error) {
 }
 
 // sumStreamLimit: files up to this size are hashed by reading them over
-// SFTP (cheaper than starting a remote process); larger ones by sha256sum.
+// SFTP (cheaper than starting a remote process); larger ones remotely.
 const sumStreamLimit = 4 << 20
 
-// SHA256 hashes a remote file: sha256sum on the host for large files
-// (falling back to streaming when sha256sum is missing), streamed over
-// SFTP for small ones.
+// hashTools are the remote commands tried for sha256, fastest first
+// (OpenSSL uses the CPU's SHA instructions; coreutils often does not).
+var hashTools = []struct {
+	path string
+	args []string
+}{
+	{"openssl", []string{"dgst", "-sha256", "-r"}},
+	{"sha256sum", []string{"--"}},
+}
+
+// SHA256 hashes a remote file: with openssl or sha256sum on the host for
+// large files (streamed over SFTP when neither works), streamed over SFTP
+// for small ones.
 func (h *SSH) SHA256(ctx context.Context, p string) (string, error) {
 	r, err := h.Open(ctx, p)
 	if err != nil {
@@ -208,12 +218,9 @@ func (h *SSH) SHA256(ctx context.Context, p string) (string, error) {
 		r.Close()
 		return "", &fs.PathError{Op: "sha256", Path: h.name + ":" + p, Err: err}
 	}
-	h.mu.Lock()
-	useCmd := h.sumCmd != 2 && fi.Size() > sumStreamLimit
-	h.mu.Unlock()
-	if useCmd {
+	if fi.Size() > sumStreamLimit {
 		r.Close()
-		sum, ok, err := h.sha256sum(ctx, p)
+		sum, ok, err := h.remoteSum(ctx, p)
 		if ok || err != nil {
 			return sum, err
 		}
@@ -229,27 +236,40 @@ func (h *SSH) SHA256(ctx context.Context, p string) (string, error) {
 	return hex.EncodeToString(hs.Sum(nil)), nil
 }
 
-// sha256sum runs sha256sum remotely; ok=false means it is not available.
-func (h *SSH) sha256sum(ctx context.Context, p string) (string, bool, error) {
-	res, err := h.Exec(ctx, Command{Path: "sha256sum", Args: []string{"--", h.resolve(p)}})
-	if err != nil {
-		return "", false, &fs.PathError{Op: "sha256", Path: h.name + ":" + p, Err: err}
+// remoteSum hashes p with the first hash tool that works on the host
+// (remembered); ok=false means none does.
+func (h *SSH) remoteSum(ctx context.Context, p string) (string, bool, error) {
+	rp := h.resolve(p)
+	if strings.HasPrefix(rp, "-") {
+		rp = "./" + rp
 	}
-	out := string(res.Stdout)
-	if res.ExitCode == 0 && len(out) >= 64 {
-		if _, err := hex.DecodeString(out[:64]); err == nil {
-			h.mu.Lock()
-			h.sumCmd = 1
-			h.mu.Unlock()
-			return out[:64], true, nil
-		}
-	}
-	if res.ExitCode == 127 {
+	for {
 		h.mu.Lock()
-		h.sumCmd = 2
+		tool := h.sumTool
 		h.mu.Unlock()
-		return "", false, nil
+		if tool >= len(hashTools) {
+			return "", false, nil
+		}
+		t := hashTools[tool]
+		res, err := h.Exec(ctx, Command{Path: t.path, Args: append(append([]string(nil), t.args...), rp)})
+		if err != nil {
+			return "", false, &fs.PathError{Op: "sha256", Path: h.name + ":" + p, Err: err}
+		}
+		out := string(res.Stdout)
+		if res.ExitCode == 0 && len(out) >= 64 {
+			if _, err := hex.DecodeString(out[:64]); err == nil {
+				return out[:64], true, nil
+			}
+		}
+		if res.ExitCode == 0 || res.ExitCode == 127 { // missing, or output we cannot read
+			h.mu.Lock()
+			if h.sumTool == tool {
+				h.sumTool = tool + 1
+			}
+			h.mu.Unlock()
+			continue
+		}
+		return "", false, &fs.PathError{Op: "sha256", Path: h.name + ":" + p,
+			Err: fmt.Errorf("%s: exit status %d: %s", t.path, res.ExitCode, strings.TrimSpace(string(res.Stderr)))}
 	}
-	return "", false, &fs.PathError{Op: "sha256", Path: h.name + ":" + p,
-		Err: fmt.Errorf("sha256sum: exit status %d: %s", res.ExitCode, strings.TrimSpace(string(res.Stderr)))}
 }
