@@ -43,18 +43,28 @@ run() { # run P LABEL
   end=$(date +%s.%N)
   python3 - "$work/events-$1.ndjson" "$start" "$end" "$1" <<'PY'
 import json, sys
+from datetime import datetime
 path, start, end, par = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-work = steps = 0
+def ts(e):
+    return datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp()
+work = inside = 0.0
+steps = 0
+started = {}
 for line in open(path):
     e = json.loads(line)
-    if e.get("type") in ("step_succeeded", "step_failed", "attempt_failed"):
-        work += e.get("duration_ms", 0) / 1000
-        steps += e.get("type") == "step_succeeded"
+    t = e.get("type")
+    if t == "step_started":
+        started[e["step"]] = ts(e)
+    if t in ("step_succeeded", "step_failed", "attempt_failed"):
+        work += e.get("duration_ms", 0) / 1000            # the kind's own Run, truncated to ms
+        inside += ts(e) - started.pop(e["step"], ts(e))   # started..finished, as recorded
+        steps += t == "step_succeeded"
 wall = end - start
 print(f"--parallel {par}: {steps} steps in {wall:.2f}s ({steps / wall:.0f} steps/s); "
       f"steps' own work {work:.2f}s", end="")
 if par == "1":
-    print(f"; outside the steps {wall - work:.2f}s = {100 * (wall - work) / wall:.1f}% of the total")
+    print(f"; outside the steps' Run {wall - work:.2f}s = {100 * (wall - work) / wall:.1f}% of the total"
+          f" (outside started..finished: {wall - inside:.2f}s = {100 * (wall - inside) / wall:.1f}%)")
 else:
     print()
 PY
