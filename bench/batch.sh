@@ -56,7 +56,7 @@ for line in open(path):
     if t == "step_started":
         started[e["step"]] = ts(e)
     if t in ("step_succeeded", "step_failed", "attempt_failed"):
-        work += e.get("duration_ms", 0) / 1000            # the kind's own Run, truncated to ms
+        work += e.get("duration_us", 1000 * e.get("duration_ms", 0)) / 1e6  # the kind's own Run
         inside += ts(e) - started.pop(e["step"], ts(e))   # started..finished, as recorded
         steps += t == "step_succeeded"
 wall = end - start

@@ -204,7 +204,8 @@ func (r *runner) run() (*Summary, error) {
 	if err != nil {
 		return sum, fmt.Errorf("run plan: %w", err)
 	}
-	fin := checkpoint.Event{Time: time.Now().UTC(), Type: checkpoint.RunFinished, Status: sum.Status, DurationMS: sum.Duration.Milliseconds(), Reason: sum.String()}
+	fin := checkpoint.Event{Time: time.Now().UTC(), Type: checkpoint.RunFinished, Status: sum.Status, Reason: sum.String()}
+	setDuration(&fin, sum.Duration)
 	if err := r.j.record(fin); err != nil {
 		return sum, fmt.Errorf("run plan: %w", err)
 	}

@@ -184,7 +184,8 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 		r.release(n)
 		if err == nil {
 			e := r.event(n, checkpoint.StepSucceeded, a)
-			e.Fingerprint, e.Outputs, e.DurationMS = fp, out, time.Since(start).Milliseconds()
+			e.Fingerprint, e.Outputs = fp, out
+			setDuration(&e, time.Since(start))
 			if err := r.j.record(e); err != nil {
 				return err
 			}
@@ -199,7 +200,8 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 		msg := stepError(n.s, err)
 		if i < tries-1 {
 			e := r.event(n, checkpoint.AttemptFailed, a)
-			e.Fingerprint, e.Error, e.DurationMS = fp, msg, time.Since(start).Milliseconds()
+			e.Fingerprint, e.Error = fp, msg
+			setDuration(&e, time.Since(start))
 			if err := r.j.record(e); err != nil {
 				return err
 			}
@@ -208,6 +210,12 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 		return r.fail(n, a, fp, msg, "")
 	}
 	return nil
+}
+
+// setDuration sets both of e's durations: whole milliseconds, and
+// microseconds for whoever sums many short steps.
+func setDuration(e *checkpoint.Event, d time.Duration) {
+	e.DurationMS, e.DurationUS = d.Milliseconds(), d.Microseconds()
 }
 
 func (r *runner) interrupted(n *node, attempt int, fp, msg string) error {

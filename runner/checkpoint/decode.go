@@ -119,6 +119,8 @@ func (d *fastDecoder) field(key []byte, e *Event) bool {
 		e.Attempt = int(v)
 	case "duration_ms":
 		e.DurationMS, ok = d.int()
+	case "duration_us":
+		e.DurationUS, ok = d.int()
 	case "time":
 		var s string
 		if s, ok = d.str(); ok {

@@ -11,7 +11,7 @@ import (
 func TestDecodeEventMatchesEncodingJSON(t *testing.T) {
 	written := Event{Version: 1, Seq: 42, Time: time.Date(2026, 11, 25, 19, 52, 57, 378890130, time.UTC), Run: "r", Type: StepSucceeded,
 		Step: "import[m1]", Kind: "import", Host: "new-guest", Batch: "models", Item: "m1", Attempt: 2, Fingerprint: "ab12",
-		Outputs: map[string]any{"path": "/x", "n": 3.0, "nested": map[string]any{"a": []any{"b", "}"}}}, Error: "", Reason: "r", Status: "ok", DurationMS: 8}
+		Outputs: map[string]any{"path": "/x", "n": 3.0, "nested": map[string]any{"a": []any{"b", "}"}}}, Error: "", Reason: "r", Status: "ok", DurationMS: 8, DurationUS: 8123}
 	ours, _ := json.Marshal(written)
 	tests := map[string]string{
 		"as written":           string(ours),

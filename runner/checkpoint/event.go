@@ -37,6 +37,9 @@ type Event struct {
 	Outputs     map[string]any `json:"outputs,omitempty"`
 	Error       string         `json:"error,omitempty"`
 	Reason      string         `json:"reason,omitempty"`
-	Status      string         `json:"status,omitempty"` // for run_finished
-	DurationMS  int64          `json:"duration_ms,omitempty"`
+	Status      string         `json:"status,omitempty"`      // for run_finished
+	DurationMS  int64          `json:"duration_ms,omitempty"` // whole milliseconds (truncated)
+	// DurationUS is the same duration in microseconds, precise enough to
+	// sum over thousands of short steps (bench/batch.sh does).
+	DurationUS int64 `json:"duration_us,omitempty"`
 }
