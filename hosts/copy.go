@@ -78,9 +78,10 @@ type CopyResult struct {
 // name is appended); otherwise dstPath is the copy's own path. Every file
 // is written under a temporary name (".<name>.planrun-tmp") in its final
 // directory, its sha256 is checked at the destination against the digest
-// computed while reading the source, then it gets the source's mode and
-// mtime and is renamed into place: no partial file ever appears under a
-// final name. Files already present with the same size and sha256 are not
+// computed while reading the source (small files on an SSH host many at
+// once, with one remote hash command per batch), it gets the source's
+// mode and mtime and only then is renamed into place: no partial or
+// unverified file ever appears under a final name. Files already present with the same size and sha256 are not
 // sent again, so an interrupted copy resumes where it stopped. Symbolic
 // links inside a tree are followed when they point at a file inside the
 // tree; any other link is refused.
@@ -268,21 +269,7 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 		}
 	}
 	var sent atomic.Int64
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(c.opts.Parallel)
-	for _, i := range send {
-		f := files[i]
-		g.Go(func() error {
-			sum, err := sendFile(gctx, c.src, c.srcPath(f), c.dst, c.dstPath(f.rel), f.info, c.opts.Progress)
-			if err != nil {
-				return err
-			}
-			shas[i] = sum
-			sent.Add(f.info.Size())
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	if err := c.send(ctx, send, shas, &sent); err != nil {
 		return CopyResult{}, err
 	}
 	if !c.single {
@@ -301,6 +288,54 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// send copies files[i] for every i in idx, setting shas[i]. Small files
+// to a host that hashes in batches are verified in batches (one remote
+// command for many files) and renamed once verified; others one by one.
+func (c *copier) send(ctx context.Context, idx []int, shas []string, sent *atomic.Int64) error {
+	ctx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
+	var v *verifier
+	if _, ok := c.dst.(batchHasher); ok {
+		v = newVerifier(c.dst, fail)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.opts.Parallel)
+	for _, i := range idx {
+		f := c.t.files[i]
+		final := c.dstPath(f.rel)
+		g.Go(func() error {
+			if v != nil && batchable(c.dst, TempName(final), f.info) {
+				sum, err := writeTemp(gctx, c.src, c.srcPath(f), c.dst, TempName(final), f.info, c.opts.Progress)
+				if err != nil {
+					return err
+				}
+				shas[i] = sum
+				sent.Add(f.info.Size())
+				v.add(ctx, pendingFile{tmp: TempName(final), final: final, sum: sum, size: f.info.Size()})
+				return nil
+			}
+			sum, err := sendFile(gctx, c.src, c.srcPath(f), c.dst, final, f.info, c.opts.Progress)
+			if err != nil {
+				return err
+			}
+			shas[i] = sum
+			sent.Add(f.info.Size())
+			return nil
+		})
+	}
+	err := g.Wait()
+	if v != nil {
+		// A failed batch is the cause of the writers' cancellation.
+		if verr := v.finish(ctx); verr != nil {
+			err = verr
+		}
+	}
+	if err == nil && ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
+	return err
 }
 
 // recorded returns f's digest from the destination's record when neither

@@ -107,6 +107,55 @@ func sendTemp(ctx context.Context, src Host, srcPath string, dst Host, tmp, fina
 	return sum, nil
 }
 
+// writeTemp streams src to tmp, gives it the source's mode and mtime and
+// returns the sha256 of what was sent, for a verifier to check before the
+// rename. On error the temp file is removed.
+func writeTemp(ctx context.Context, src Host, srcPath string, dst Host, tmp string, fi fs.FileInfo, p Progress) (string, error) {
+	sum, err := writeTempFile(ctx, src, srcPath, dst, tmp, fi, p)
+	if err != nil {
+		cleanup(ctx, dst, tmp)
+		return "", err
+	}
+	return sum, nil
+}
+
+func writeTempFile(ctx context.Context, src Host, srcPath string, dst Host, tmp string, fi fs.FileInfo, p Progress) (string, error) {
+	r, err := src.Open(ctx, srcPath)
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", srcPath, err)
+	}
+	defer r.Close()
+	w, err := dst.Create(ctx, tmp, fi.Mode().Perm()|0o200)
+	if err != nil {
+		return "", fmt.Errorf("create %s: %w", tmp, err)
+	}
+	h := sha256.New()
+	n, err := pump(w, r, fi.Size(), h, p)
+	if err == nil && n != fi.Size() {
+		w.Close()
+		return "", fmt.Errorf("read %s: size changed while copying (%d bytes, expected %d)", srcPath, n, fi.Size())
+	}
+	if err != nil {
+		w.Close()
+		if ctx.Err() != nil {
+			err = context.Cause(ctx)
+		}
+		return "", fmt.Errorf("write %s: %w", tmp, err)
+	}
+	// Every write has been acknowledged: closing and setting the mode and
+	// mtime (by path) can go at once.
+	cerr := make(chan error, 1)
+	go func() { cerr <- w.Close() }()
+	err = setAttrs(ctx, dst, tmp, fi)
+	if e := <-cerr; e != nil {
+		return "", fmt.Errorf("write %s: %w", tmp, e)
+	}
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // kernelCopy copies between local files in chunks (copy_file_range under
 // os.File.ReadFrom), reporting progress per chunk.
 func kernelCopy(w, r *os.File, p Progress) (int64, error) {

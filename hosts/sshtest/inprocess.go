@@ -25,7 +25,10 @@ type inProcess struct {
 	cfg *ssh.ServerConfig
 
 	quota atomic.Int64 // <0: unlimited; else bytes that may still be written
-	execs atomic.Int64
+	// corrupt: base names whose first written byte is flipped (as a bad
+	// disk or a broken server would), each once.
+	corrupt sync.Map
+	execs   atomic.Int64
 
 	envMu   sync.Mutex
 	execEnv []string
@@ -110,6 +113,11 @@ func (ip *inProcess) received(n int) bool {
 // fail with ENOSPC ("no space left on device"), like a full disk; n < 0
 // lifts the limit.
 func (s *Server) SetQuota(n int64) { s.mustInProc().quota.Store(n) }
+
+// CorruptWrite makes the server store a wrong first byte the next time a
+// file whose base name is name is written at offset 0, while reporting
+// the write as done: only a check of what was stored can notice.
+func (s *Server) CorruptWrite(name string) { s.mustInProc().corrupt.Store(name, true) }
 
 // SetExecEnv adds K=V settings to the environment of later exec requests
 // (e.g. "PATH=/nowhere" to make programs missing).

@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"github.com/pkg/sftp"
@@ -77,6 +78,13 @@ func (q *quotaFile) WriteAt(b []byte, off int64) (int, error) {
 		if q.ip.quota.Add(-int64(len(b))) < 0 {
 			q.ip.quota.Store(0)
 			return 0, &fs.PathError{Op: "write", Path: q.Name(), Err: syscall.ENOSPC}
+		}
+	}
+	if off == 0 && len(b) > 0 {
+		if _, ok := q.ip.corrupt.LoadAndDelete(filepath.Base(q.Name())); ok {
+			bad := append([]byte(nil), b...)
+			bad[0] ^= 0xff
+			return q.File.WriteAt(bad, off)
 		}
 	}
 	return q.File.WriteAt(b, off)

@@ -1,0 +1,124 @@
+package hosts_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/hosts/sshtest"
+)
+
+// smallTree writes n small files (and one 0600, one 0755) under root/m.
+func smallTree(t *testing.T, root string, n int) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	for i := range n {
+		files[fmt.Sprintf("d%d/f%03d", i%5, i)] = randomBytes(100+i*37, uint64(i))
+	}
+	for rel, b := range files {
+		p := filepath.Join(root, "m", rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Chmod(filepath.Join(root, "m/d0/f000"), 0o600)
+	os.Chmod(filepath.Join(root, "m/d1/f001"), 0o755)
+	old := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	os.Chtimes(filepath.Join(root, "m/d2/f002"), old, old)
+	return files
+}
+
+// checkSame compares the destination tree with the source: content,
+// mode and mtime (seconds) of every file.
+func checkSame(t *testing.T, src, dst string, files map[string][]byte) {
+	t.Helper()
+	for rel := range files {
+		si, _ := os.Stat(filepath.Join(src, rel))
+		di, err := os.Stat(filepath.Join(dst, rel))
+		if err != nil {
+			t.Errorf("%s: %v", rel, err)
+			continue
+		}
+		b, _ := os.ReadFile(filepath.Join(dst, rel))
+		if !bytes.Equal(b, files[rel]) || di.Mode() != si.Mode() || di.ModTime().Unix() != si.ModTime().Unix() {
+			t.Errorf("%s: %d bytes mode %v mtime %v; want %d bytes mode %v mtime %v", rel,
+				len(b), di.Mode(), di.ModTime(), len(files[rel]), si.Mode(), si.ModTime())
+		}
+	}
+}
+
+// TestBatchVerifyDetectsCorruption: a file the server stores wrongly is
+// caught by the batched check (whichever hash tool the host has, or none),
+// never appears under its final name, and no temp file is left.
+func TestBatchVerifyDetectsCorruption(t *testing.T) {
+	sum, _ := exec.LookPath("sha256sum")
+	sumOnly := t.TempDir()
+	if sum != "" {
+		os.Symlink(sum, filepath.Join(sumOnly, "sha256sum"))
+	}
+	for name, path := range map[string]string{"openssl": "", "sha256sum": sumOnly, "no hash tool": "/planrun-nowhere"} {
+		t.Run(name, func(t *testing.T) {
+			if name == "sha256sum" && sum == "" {
+				t.Skip("sha256sum not installed")
+			}
+			srv := sshtest.StartInProcess(t)
+			if path != "" {
+				srv.SetExecEnv("PATH=" + path)
+			}
+			dst := srv.Host(t, "remote")
+			src := hosts.NewLocal("local", t.TempDir())
+			files := smallTree(t, src.Root(), 40)
+			ctx := context.Background()
+			srv.CorruptWrite(filepath.Base(hosts.TempName("f017")))
+			_, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{})
+			if err == nil || !strings.Contains(err.Error(), "verify") || !strings.Contains(err.Error(), "f017") {
+				t.Fatalf("copy with a corrupted file: %v; want a verify error naming f017", err)
+			}
+			if _, err := os.Stat(filepath.Join(srv.Dir, "m/d2/f017")); err == nil {
+				t.Error("corrupted f017 is under its final name")
+			}
+			if left := tempLeftovers(t, srv.Dir); len(left) != 0 {
+				t.Errorf("temp files left: %v", left)
+			}
+			res, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{})
+			if err != nil {
+				t.Fatalf("retry: %v", err)
+			}
+			if res.Files != 40 {
+				t.Errorf("retry copied %d files, want 40", res.Files)
+			}
+			checkSame(t, filepath.Join(src.Root(), "m"), filepath.Join(srv.Dir, "m"), files)
+		})
+	}
+}
+
+// TestBatchVerifyOneCommandPerBatch: many small files are verified by a
+// few remote commands (not one each), and arrive with mode and mtime.
+func TestBatchVerifyOneCommandPerBatch(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	dst := srv.Host(t, "remote")
+	src := hosts.NewLocal("local", t.TempDir())
+	files := smallTree(t, src.Root(), 600)
+	res, err := hosts.Copy(context.Background(), src, "m", dst, "m", hosts.CopyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Files != 600 || res.Skipped != 0 {
+		t.Errorf("result %+v: want 600 files sent", res)
+	}
+	if n := srv.Execs(); n < 1 || n > 4 {
+		t.Errorf("%d remote commands for 600 small files, want 3 or 4 (batches of 256)", n)
+	}
+	checkSame(t, filepath.Join(src.Root(), "m"), filepath.Join(srv.Dir, "m"), files)
+	if left := tempLeftovers(t, srv.Dir); len(left) != 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+}

@@ -1,0 +1,73 @@
+package hosts
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"strings"
+)
+
+var _ batchHasher = (*SSH)(nil)
+
+// sha256Many hashes paths with one run of the first hash tool that works
+// on the host (openssl, else sha256sum); ok=false means none does. Every
+// output line must name its file, in order, so output that cannot be
+// read is never taken for a digest.
+func (h *SSH) sha256Many(ctx context.Context, paths []string) ([]string, bool, error) {
+	rps := make([]string, len(paths))
+	for i, p := range paths {
+		rps[i] = h.resolve(p)
+		if strings.HasPrefix(rps[i], "-") {
+			rps[i] = "./" + rps[i]
+		}
+	}
+	for {
+		h.mu.Lock()
+		tool := h.sumTool
+		h.mu.Unlock()
+		if tool >= len(hashTools) {
+			return nil, false, nil
+		}
+		t := hashTools[tool]
+		res, err := h.Exec(ctx, Command{Path: t.path, Args: append(append([]string(nil), t.args...), rps...)})
+		if err != nil {
+			return nil, false, &fs.PathError{Op: "sha256", Path: h.name + ":" + paths[0], Err: err}
+		}
+		if res.ExitCode == 0 {
+			if sums, ok := parseSums(string(res.Stdout), rps); ok {
+				return sums, true, nil
+			}
+		}
+		if res.ExitCode == 0 || res.ExitCode == 127 { // missing, or output we cannot read
+			h.mu.Lock()
+			if h.sumTool == tool {
+				h.sumTool = tool + 1
+			}
+			h.mu.Unlock()
+			continue
+		}
+		return nil, false, &fs.PathError{Op: "sha256", Path: h.name + ":" + paths[0],
+			Err: fmt.Errorf("%s: exit status %d: %s", t.path, res.ExitCode, strings.TrimSpace(string(res.Stderr)))}
+	}
+}
+
+// parseSums reads "<hex> *<path>" (openssl -r, sha256sum -b) or
+// "<hex>  <path>" (sha256sum) lines, one per path, in order.
+func parseSums(out string, paths []string) ([]string, bool) {
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != len(paths) {
+		return nil, false
+	}
+	sums := make([]string, len(paths))
+	for i, l := range lines {
+		if len(l) < 66 || l[64] != ' ' || (l[65] != '*' && l[65] != ' ') || l[66:] != paths[i] {
+			return nil, false
+		}
+		if _, err := hex.DecodeString(l[:64]); err != nil {
+			return nil, false
+		}
+		sums[i] = strings.ToLower(l[:64])
+	}
+	return sums, true
+}
