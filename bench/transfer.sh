@@ -5,6 +5,8 @@
 #
 #   bench/transfer.sh            # full size: ~1 GiB (4 x 240 MiB + 2,000 small files)
 #   SIZE=small bench/transfer.sh # quick: ~110 MiB (4 x 24 MiB + 2,000 small files)
+#   BEFORE=/tmp/planrun-old bench/transfer.sh  # also time an older planrun binary
+#                                              # on the same data, side by side
 #
 # Needs /usr/sbin/sshd, scp, rsync, ssh-keygen, go. Uses a temp dir (removed).
 set -euo pipefail
@@ -82,6 +84,7 @@ timeit() { # name command...  (dirty pages of earlier cases are flushed first)
   T[$1]=$(echo "$e - $s" | bc -l)
 }
 
+BIN="$W/planrun"
 planrun_copy() { # from to
   local plan="$W/plan-$RANDOM.yaml"
   cat > "$plan" <<PLAN
@@ -93,12 +96,19 @@ steps:
     kind: transfer
     with: {from: "$1", to: "$2"}
 PLAN
-  "$W/planrun" apply "$plan" --state "$W/state-$RANDOM" --output json >/dev/null
+  "$BIN" apply "$plan" --state "$W/state-$RANDOM" --output json >/dev/null
 }
 
 fresh() { rm -rf "$W/dst"; mkdir -p "$W/dst"; }
 
+before() { # name from to: time the BEFORE binary, when given
+  [ -n "${BEFORE:-}" ] || return 0
+  fresh; BIN=$BEFORE timeit "$1" planrun_copy "$2" "$3"
+  diff -r "${2#local:}" "$W/dst/${3##*/}" >/dev/null || { echo "before copy differs" >&2; exit 1; }
+}
+
 for set in large small tree; do
+  before "before/$set" "local:$W/src/$set" "target:$W/dst/$set"
   fresh; timeit "planrun/$set" planrun_copy "local:$W/src/$set" "target:$W/dst/$set"
   [ "$set" = tree ] && { timeit "planrun-rerun/$set" planrun_copy "local:$W/src/$set" "target:$W/dst/$set"; }
   diff -r "$W/src/$set" "$W/dst/$set" >/dev/null || { echo "planrun copy of $set differs" >&2; exit 1; }
@@ -106,6 +116,7 @@ for set in large small tree; do
   fresh; timeit "rsync/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$W/dst/$set/"
   [ "$set" = tree ] && timeit "rsync-rerun/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$W/dst/$set/"
 done
+before "before-local/tree" "local:$W/src/tree" "local:$W/dst/tree"
 fresh; timeit "planrun-local/tree" planrun_copy "local:$W/src/tree" "local:$W/dst/tree"
 diff -r "$W/src/tree" "$W/dst/tree" >/dev/null || { echo "local planrun copy differs" >&2; exit 1; }
 fresh; timeit "cp/tree" cp -r "$W/src/tree" "$W/dst/tree"
@@ -113,11 +124,15 @@ fresh
 
 mb() { case $1 in large) echo $((NLARGE * LARGE_MB));; small) echo "$SMALL_MB";; tree) echo "$TOTAL_MB";; esac; }
 printf '\n%-22s %9s %10s\n' "case" "seconds" "MiB/s"
-for k in planrun/large scp/large rsync/large planrun/small scp/small rsync/small \
-         planrun/tree scp/tree rsync/tree planrun-rerun/tree rsync-rerun/tree planrun-local/tree cp/tree; do
+for k in before/large planrun/large scp/large rsync/large before/small planrun/small scp/small rsync/small \
+         before/tree planrun/tree scp/tree rsync/tree planrun-rerun/tree rsync-rerun/tree \
+         before-local/tree planrun-local/tree cp/tree; do
+  [ -n "${T[$k]:-}" ] || continue
   set=${k#*/}
   printf '%-22s %9.2f %10.1f\n' "$k" "${T[$k]}" "$(echo "$(mb "$set") / ${T[$k]}" | bc -l)"
 done
 r() { echo "${T[$1]} / ${T[$2]}" | bc -l; }
 printf '\nratios: scp/planrun large %.2f (goal >= 1), scp/planrun small %.2f (goal >= 3),\n' "$(r scp/large planrun/large)" "$(r scp/small planrun/small)"
 printf '        planrun-local/cp %.2f (goal <= 1.2), rerun/first %.3f (goal < 0.1)\n' "$(r planrun-local/tree cp/tree)" "$(r planrun-rerun/tree planrun/tree)"
+[ -z "${BEFORE:-}" ] || printf '        before: scp/before large %.2f, scp/before small %.2f, before-local/cp %.2f\n' \
+  "$(r scp/large before/large)" "$(r scp/small before/small)" "$(r before-local/tree cp/tree)"
