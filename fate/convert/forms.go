@@ -48,6 +48,7 @@ func (o *oldIDs) has(role, id string) bool {
 
 // match reports whether s holds an old id in a party-bearing form:
 // "role:pid", "role_pid" or "role_pid_…", "(role,pid)" or "(role, pid)",
+// "role#pid#" (a party model id), "role-pid_pid…" (a part of a model id),
 // the role starting s or following a character that is not a letter or
 // digit, and the id not running on into more digits.
 func (o *oldIDs) match(s string) bool {
@@ -94,6 +95,15 @@ func (o *oldIDs) matchRole(s, role string) bool {
 			if sep == ':' || end == len(s) || s[end] == '_' {
 				return true
 			}
+		case sep == '#': // role#pid# in a party model id
+			id, end := digitsAt(s, j+1)
+			if id != "" && end < len(s) && s[end] == '#' && o.has(role, id) {
+				return true
+			}
+		case sep == '-': // role-1_2_3 in a model id, ended by '#' or the end
+			if o.modelIDPart(s, j+1, role) {
+				return true
+			}
 		case sep == ',' && i > 0 && s[i-1] == '(':
 			k := j + 1
 			if k < len(s) && s[k] == ' ' {
@@ -106,6 +116,52 @@ func (o *oldIDs) matchRole(s, role string) bool {
 		}
 	}
 }
+
+// modelIDPart reports whether s[k:] is a model id part's ids "1_2_3",
+// ended by '#' or the end of s, with an old id of role among them.
+func (o *oldIDs) modelIDPart(s string, k int, role string) bool {
+	hit := false
+	for {
+		id, end := digitsAt(s, k)
+		if id == "" || id[0] == '-' {
+			return false
+		}
+		hit = hit || o.has(role, id)
+		if end < len(s) && s[end] == '_' {
+			k = end + 1
+			continue
+		}
+		return hit && (end == len(s) || s[end] == '#')
+	}
+}
+
+// PartyForms recognises old party ids in party-bearing strings (the forms
+// match lists) and in plain id fields; the residue scans of buffers here
+// and of JSON and YAML documents in package fate share it. Not safe for
+// concurrent use.
+type PartyForms struct{ o *oldIDs }
+
+// NewPartyForms returns a matcher for the old ids, per role.
+func NewPartyForms(old map[string][]int64) *PartyForms { return &PartyForms{newOldIDs(old)} }
+
+// Match reports whether s holds an old id in a party-bearing form.
+func (p *PartyForms) Match(s string) bool { return p.o.match(s) }
+
+// HasID reports whether id is an old id of role ("" for any role).
+func (p *PartyForms) HasID(role string, id int64) bool {
+	if role != "" {
+		return p.o.ids[role][id]
+	}
+	for _, ids := range p.o.ids {
+		if ids[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// IsRole reports whether name is a role with old ids.
+func (p *PartyForms) IsRole(name string) bool { return p.o.ids[name] != nil }
 
 // digitsAt returns the run of digits (with an optional leading '-') at
 // s[k:] and the index after it.
