@@ -70,26 +70,11 @@ func target(ctx context.Context, env *steps.Env, c *Config) (dir, file string, e
 	if c.To != "" {
 		_, dir = hosts.ParseAddress(c.To)
 	}
-	dir, err = localPath(ctx, env, dir)
+	dir, err = steps.LocalPath(ctx, env, dir)
 	if err != nil {
 		return "", "", err
 	}
 	return dir, filepath.Join(dir, filepath.Base(filepath.FromSlash(srcPath))), nil
-}
-
-// localPath turns a path on the local host into an OS path.
-func localPath(ctx context.Context, env *steps.Env, p string) (string, error) {
-	h, err := env.Hosts.Host(ctx, hosts.LocalName)
-	if err != nil {
-		return "", err
-	}
-	if l, ok := h.(*hosts.Local); ok {
-		return l.Resolve(p), nil
-	}
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(env.BaseDir, p)
-	}
-	return p, nil
 }
 
 func (c *Config) expect() []string {

@@ -28,7 +28,7 @@ func (k *Import) runFlow(ctx context.Context, env *steps.Env, c *Config) (steps.
 		return nil, err
 	}
 	if l, ok := h.(*hosts.Local); ok && fh == hosts.LocalName {
-		fp = localPath(l, env, fp)
+		fp = l.Resolve(fp)
 	}
 	st, err := h.Stat(ctx, fp)
 	if err != nil {
@@ -82,7 +82,7 @@ func (k *Import) runFlow(ctx context.Context, env *steps.Env, c *Config) (steps.
 // sameAsServer exports the model the server holds and compares its
 // component buffers with the archive's.
 func (k *Import) sameAsServer(ctx context.Context, env *steps.Env, cl *flow.Client, c *Config) (bool, string, error) {
-	ours, err := localFile(ctx, env, c.File)
+	ours, err := steps.Fetch(ctx, env, c.File, "archive")
 	if err != nil {
 		return false, "", err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/planrun/planrun/fate"
@@ -95,36 +94,4 @@ func outputs(role string, party int64, modelID, version, jobID, sum string) step
 	return steps.Outputs{"model_id": modelID, "model_version": version,
 		"party_model_id": fate.PartyModelID(role, party, modelID), "job_id": jobID, "sha256": sum,
 		"party": role + ":" + strconv.FormatInt(party, 10)}
-}
-
-// localFile returns an OS path for the archive at addr, copying a remote
-// one into the step's work directory.
-func localFile(ctx context.Context, env *steps.Env, addr string) (string, error) {
-	hn, p := hosts.ParseAddress(addr)
-	local, err := env.Hosts.Host(ctx, hosts.LocalName)
-	if err != nil {
-		return "", err
-	}
-	if hn == hosts.LocalName {
-		return localPath(local, env, p), nil
-	}
-	src, err := env.Hosts.Host(ctx, hn)
-	if err != nil {
-		return "", err
-	}
-	res, err := hosts.Copy(ctx, src, p, local, filepath.Join(env.WorkDir, env.StepID, "archive")+"/", hosts.CopyOptions{})
-	if err != nil {
-		return "", fmt.Errorf("fetch %s: %w", addr, err)
-	}
-	return localPath(local, env, res.Path), nil
-}
-
-func localPath(local hosts.Host, env *steps.Env, p string) string {
-	if l, ok := local.(*hosts.Local); ok {
-		return l.Resolve(p)
-	}
-	if !filepath.IsAbs(p) {
-		return filepath.Join(env.BaseDir, p)
-	}
-	return p
 }

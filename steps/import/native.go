@@ -86,7 +86,7 @@ func writeMarker(ctx context.Context, h hosts.Host, p string, m marker) error {
 }
 
 func (k *Import) runNative(ctx context.Context, env *steps.Env, c *Config) (steps.Outputs, error) {
-	zipPath, err := localFile(ctx, env, c.File)
+	zipPath, err := steps.Fetch(ctx, env, c.File, "archive")
 	if err != nil {
 		return nil, err
 	}

@@ -93,14 +93,14 @@ func runNative(ctx context.Context, env *steps.Env, c *Config, mc *fate.MigrateC
 	if err != nil {
 		return nil, fmt.Errorf("party: %w", err)
 	}
-	src, err := fetchModel(ctx, env, c.Model)
+	src, err := steps.Fetch(ctx, env, c.Model, "src")
 	if err != nil {
 		return nil, err
 	}
 	out := filepath.Join(env.WorkDir, env.StepID)
 	if c.Out != "" {
 		_, p := hosts.ParseAddress(c.Out)
-		if out, err = localPath(ctx, env, p); err != nil {
+		if out, err = steps.LocalPath(ctx, env, p); err != nil {
 			return nil, err
 		}
 	}
@@ -121,46 +121,4 @@ func runNative(ctx context.Context, env *steps.Env, c *Config, mc *fate.MigrateC
 	}
 	return steps.Outputs{"party": c.Party, "model_id": res.ModelID, "party_model_id": res.PartyModelID,
 		"model_version": res.ModelVersion, "zip": res.Zip, "sha256": res.SHA256}, nil
-}
-
-// fetchModel returns a local OS path for the model at addr, copying a
-// remote one into the step's work directory first.
-func fetchModel(ctx context.Context, env *steps.Env, addr string) (string, error) {
-	hn, p := hosts.ParseAddress(addr)
-	if hn == hosts.LocalName {
-		return localPath(ctx, env, p)
-	}
-	src, err := env.Hosts.Host(ctx, hn)
-	if err != nil {
-		return "", err
-	}
-	local, err := env.Hosts.Host(ctx, hosts.LocalName)
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(env.WorkDir, env.StepID, "src") + "/"
-	opts := hosts.CopyOptions{}
-	if env.Progress != nil {
-		opts.Progress = env.Progress
-	}
-	res, err := hosts.Copy(ctx, src, p, local, dir, opts)
-	if err != nil {
-		return "", fmt.Errorf("fetch model %s: %w", addr, err)
-	}
-	return localPath(ctx, env, res.Path)
-}
-
-// localPath turns a path on the local host into an OS path.
-func localPath(ctx context.Context, env *steps.Env, p string) (string, error) {
-	h, err := env.Hosts.Host(ctx, hosts.LocalName)
-	if err != nil {
-		return "", err
-	}
-	if l, ok := h.(*hosts.Local); ok {
-		return l.Resolve(p), nil
-	}
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(env.BaseDir, p)
-	}
-	return p, nil
 }

@@ -80,7 +80,7 @@ func (*Verify) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs,
 	if err != nil {
 		return nil, err
 	}
-	model, err := localModel(ctx, env, c.Model)
+	model, err := steps.Fetch(ctx, env, c.Model, "model")
 	if err != nil {
 		return nil, err
 	}
@@ -104,27 +104,4 @@ func (*Verify) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs,
 		fmt.Fprintf(env.Log, "%s: clean, no old party id of %s left\n", c.Model, c.ConfigFile)
 	}
 	return steps.Outputs{"clean": true, "model": c.Model}, nil
-}
-
-// localModel returns an OS path for the model at addr, copying a model on
-// another machine into the step's work directory first.
-func localModel(ctx context.Context, env *steps.Env, addr string) (string, error) {
-	hn, p := hosts.ParseAddress(addr)
-	h, err := env.Hosts.Host(ctx, hn)
-	if err != nil {
-		return "", err
-	}
-	if l, ok := h.(*hosts.Local); ok {
-		return l.Resolve(p), nil
-	}
-	local, err := env.Hosts.Host(ctx, hosts.LocalName)
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(env.WorkDir, env.StepID) + "/"
-	res, err := hosts.Copy(ctx, h, p, local, dir, hosts.CopyOptions{Progress: env.Progress})
-	if err != nil {
-		return "", fmt.Errorf("fetch %s: %w", addr, err)
-	}
-	return local.(*hosts.Local).Resolve(res.Path), nil
 }

@@ -1,0 +1,52 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/planrun/planrun/hosts"
+)
+
+// LocalPath returns the operating-system path of p, a path on the "local"
+// host: a relative path resolves as that host resolves it (against its
+// root, else the plan's directory).
+func LocalPath(ctx context.Context, env *Env, p string) (string, error) {
+	h, err := env.Hosts.Host(ctx, hosts.LocalName)
+	if err != nil {
+		return "", err
+	}
+	if l, ok := h.(*hosts.Local); ok {
+		return l.Resolve(p), nil
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(env.BaseDir, p)
+	}
+	return p, nil
+}
+
+// Fetch returns an operating-system path on this machine for addr
+// ("host:path", a file or a tree) for a step to read. A path on a host
+// that is this machine (the local host, or another local host with its own
+// root) is used where it is; one on another machine is first copied into
+// the step's work directory, under subdir, with hosts.Copy (sha256-checked).
+func Fetch(ctx context.Context, env *Env, addr, subdir string) (string, error) {
+	hn, p := hosts.ParseAddress(addr)
+	h, err := env.Hosts.Host(ctx, hn)
+	if err != nil {
+		return "", err
+	}
+	if l, ok := h.(*hosts.Local); ok {
+		return l.Resolve(p), nil
+	}
+	local, err := env.Hosts.Host(ctx, hosts.LocalName)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(env.WorkDir, env.StepID, subdir) + "/"
+	res, err := hosts.Copy(ctx, h, p, local, dir, hosts.CopyOptions{Progress: env.Progress})
+	if err != nil {
+		return "", fmt.Errorf("fetch %s: %w", addr, err)
+	}
+	return LocalPath(ctx, env, res.Path)
+}

@@ -1,0 +1,48 @@
+package steps_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/hosts/sshtest"
+	"github.com/planrun/planrun/steps"
+)
+
+// TestFetch: a path on any local host is used in place (no copy); a path
+// on an SSH host is copied into the step's work directory and verified.
+func TestFetch(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	srv := sshtest.StartInProcess(t)
+	if err := os.WriteFile(filepath.Join(srv.Dir, "model.zip"), []byte("remote bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(base, "cluster"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pool := hosts.NewPool(map[string]hosts.Spec{"cluster": {Root: "cluster"}, "far": srv.Spec()}, hosts.PoolOptions{BaseDir: base})
+	t.Cleanup(func() { pool.Close() })
+	env := &steps.Env{StepID: "s1", BaseDir: base, WorkDir: filepath.Join(base, "work"), Hosts: pool, Progress: steps.NopProgress{}}
+
+	for _, tc := range []struct{ addr, want string }{
+		{"local:a/b.zip", filepath.Join(base, "a/b.zip")},
+		{"cluster:c.zip", filepath.Join(base, "cluster", "c.zip")},
+		{"/abs/d.zip", "/abs/d.zip"},
+		{"far:model.zip", filepath.Join(base, "work", "s1", "in", "model.zip")},
+	} {
+		got, err := steps.Fetch(ctx, env, tc.addr, "in")
+		if err != nil {
+			t.Fatalf("Fetch(%s): %v", tc.addr, err)
+		}
+		if got != tc.want {
+			t.Errorf("Fetch(%s) = %s, want %s", tc.addr, got, tc.want)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(base, "work", "s1", "in", "model.zip"))
+	if err != nil || string(b) != "remote bytes" {
+		t.Errorf("fetched content %q, %v", b, err)
+	}
+}
