@@ -181,6 +181,10 @@ func (l *Local) Chtimes(ctx context.Context, p string, atime, mtime time.Time) e
 	return os.Chtimes(l.Resolve(p), atime, mtime)
 }
 
+// hashBufs holds the read buffers of SHA256 (a fresh 256 KiB per file
+// would cost more than hashing a small one).
+var hashBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
 func (l *Local) SHA256(ctx context.Context, p string) (string, error) {
 	f, err := l.Open(ctx, p)
 	if err != nil {
@@ -188,7 +192,10 @@ func (l *Local) SHA256(ctx context.Context, p string) (string, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.CopyBuffer(h, f.(*localFile).File, make([]byte, 256<<10)); err != nil {
+	buf := hashBufs.Get().(*[]byte)
+	defer hashBufs.Put(buf)
+	// Hide os.File's WriteTo, which would read 32 KiB at a time.
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f.(*localFile).File}, *buf); err != nil {
 		if ctx.Err() != nil {
 			return "", context.Cause(ctx)
 		}
