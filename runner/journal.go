@@ -2,7 +2,9 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"time"
 
 	"github.com/planrun/planrun/internal/redact"
 	"github.com/planrun/planrun/runner/checkpoint"
@@ -10,9 +12,18 @@ import (
 
 // journal records events with group commit: events that arrive while a
 // write is in flight are appended together by the next write. record
-// returns once its events are durable. Observers get the events from a
-// goroutine of their own, in order, so a slow terminal never slows the
-// checkpoint.
+// returns once its events are durable. A write starts as soon as one
+// request is waiting: there is no window to gather more.
+//
+// recordLater hands over events that need not be durable yet: they ride
+// ahead of the next write's own events. A step's success is recorded that
+// way so that it shares its fsync with the started event of the dependent
+// it unblocks: that started event comes later in the file, so once it is
+// durable (before the dependent runs) the success is too. await bounds how
+// long such events wait for a write to ride with.
+//
+// Observers get the events from a goroutine of their own, in order, so a
+// slow terminal never slows the checkpoint.
 type journal struct {
 	run     checkpoint.Run
 	obs     Observer
@@ -23,8 +34,9 @@ type journal struct {
 	obsq    chan []checkpoint.Event
 	obsDone chan struct{}
 
-	mu  sync.Mutex
-	err error // first append failure: every later record fails too
+	mu      sync.Mutex
+	err     error         // first append failure: every later record fails too
+	pending []*journalReq // from recordLater, not yet taken by a write
 }
 
 type journalReq struct {
@@ -53,6 +65,43 @@ func (j *journal) record(evs ...checkpoint.Event) error {
 		return j.failure()
 	}
 	return <-r.done
+}
+
+// recordLater queues evs to be appended ahead of the next write's own
+// events, without starting a write. await returns once they are durable.
+func (j *journal) recordLater(evs ...checkpoint.Event) *journalReq {
+	for i := range evs {
+		evs[i] = j.redact.Event(evs[i])
+	}
+	r := &journalReq{evs: evs, done: make(chan error, 1)}
+	j.mu.Lock()
+	j.pending = append(j.pending, r)
+	j.mu.Unlock()
+	return r
+}
+
+// await waits until the events of r (from recordLater) are durable. If no
+// write has taken them within linger, it starts one itself.
+func (j *journal) await(r *journalReq, linger time.Duration) error {
+	if linger > 0 {
+		t := time.NewTimer(linger)
+		select {
+		case err := <-r.done:
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+	// An empty request: its write takes every pending event, r's included.
+	if err := j.record(); err != nil {
+		return err
+	}
+	select {
+	case err := <-r.done:
+		return err
+	default: // cannot happen: the write answers pending requests first
+		return errors.New("record event: lost by the journal")
+	}
 }
 
 func (j *journal) failure() error {
@@ -99,20 +148,29 @@ func (j *journal) loop() {
 				break drain
 			}
 		}
+		j.mu.Lock()
+		later := j.pending
+		j.pending = nil
+		err := j.err
+		j.mu.Unlock()
+		for _, r := range later {
+			evs = append(evs, r.evs...)
+		}
 		for _, r := range batch {
 			evs = append(evs, r.evs...)
 		}
-		err := j.failure()
-		if err == nil {
+		if err == nil && len(evs) > 0 {
 			err = j.run.Append(context.Background(), evs)
 			if err != nil {
 				j.mu.Lock()
 				j.err = err
 				j.mu.Unlock()
+			} else {
+				j.obsq <- evs
 			}
 		}
-		if err == nil {
-			j.obsq <- evs
+		for _, r := range later {
+			r.done <- err
 		}
 		for _, r := range batch {
 			r.done <- err

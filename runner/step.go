@@ -122,6 +122,11 @@ func (r *runner) settleUnknown(n *node, cfg any, fp string) (settled bool, err e
 			pr.Attempt, pr.Started.Format(time.RFC3339), n.s.Kind, n.s.ID))
 		return true, r.fail(n, pr.Attempt, fp, msg, checkpoint.ReasonUnknownOutcome)
 	}
+	// The probe reads what n's needs produced: their successes (maybe
+	// still riding with the next write) must be durable first.
+	if err := r.j.record(); err != nil {
+		return true, err
+	}
 	if !r.acquire(n) {
 		r.leavePending(n)
 		return true, nil
@@ -181,16 +186,13 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 		if err != nil && i == tries-1 && r.ctx.Err() == nil {
 			r.markStop(n) // before the slot is free for a step that would check
 		}
-		r.release(n)
 		if err == nil {
 			e := r.event(n, checkpoint.StepSucceeded, a)
 			e.Fingerprint, e.Outputs = fp, out
 			setDuration(&e, time.Since(start))
-			if err := r.j.record(e); err != nil {
-				return err
-			}
-			return r.finish(n, stateSucceeded, out, "")
+			return r.succeed(n, e, out)
 		}
+		r.release(n)
 		if r.ctx.Err() != nil {
 			if errors.Is(err, context.Canceled) {
 				err = errors.New("interrupted")
@@ -211,6 +213,25 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 	}
 	return nil
 }
+
+// succeed records n's success e, frees n's slot and starts n's
+// dependents. The success is not written on its own: it rides ahead of
+// the next write, typically the started event of the step that takes the
+// slot or of a dependent, so that a step costs one fsync, not two. Nothing
+// runs before its started event is durable, and the success is written no
+// later, so no dependent runs before its needs' successes are durable. If
+// no other write comes within followLinger, the success is written alone.
+func (r *runner) succeed(n *node, e checkpoint.Event, out steps.Outputs) error {
+	later := r.j.recordLater(e) // before the slot is free
+	r.release(n)
+	r.finish(n, stateSucceeded, out, "") // a success skips nothing: no error
+	return r.j.await(later, followLinger)
+}
+
+// followLinger bounds how long a success waits for another write to ride
+// with. Only the succeeded step's own goroutine waits: its slot is free
+// and its dependents started.
+const followLinger = 2 * time.Millisecond
 
 // setDuration sets both of e's durations: whole milliseconds, and
 // microseconds for whoever sums many short steps.
