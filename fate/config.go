@@ -78,29 +78,39 @@ func missingMessage(keys []string) string {
 	return "required argument are missing: " + strings.Join(keys, ",") + "; "
 }
 
-// ParseMigrateConfig parses and validates migrate_model.json; file names
-// it in errors. A *ConfigError lists every problem found.
-func ParseMigrateConfig(data []byte, file string) (*MigrateConfig, error) {
+// parseConfigDoc parses a FATE config file that must be a JSON object and
+// lists the required keys it lacks (FATE's message) as its first problem.
+// A document that is not an object at all is an error.
+func parseConfigDoc(data []byte, file string, required []string) (*jsonValue, []Problem, error) {
 	doc, err := parseJSON(data)
 	if err != nil {
-		return nil, &ConfigError{File: file, Problems: []Problem{{Msg: "parse JSON: " + err.Error()}}}
+		return nil, nil, &ConfigError{File: file, Problems: []Problem{{Msg: "parse JSON: " + err.Error()}}}
 	}
-	c := &MigrateConfig{raw: doc}
-	var probs []Problem
-	add := func(path, msg string) { probs = append(probs, Problem{path, msg}) }
 	if doc.kind != jsonObject {
-		add("", "want an object, got "+doc.describe())
-		return nil, &ConfigError{File: file, Problems: probs}
+		return nil, nil, &ConfigError{File: file, Problems: []Problem{{Msg: "want an object, got " + doc.describe()}}}
 	}
 	var missing []string
-	for _, k := range migrateRequired {
+	for _, k := range required {
 		if doc.get(k) == nil {
 			missing = append(missing, k)
 		}
 	}
+	var probs []Problem
 	if len(missing) > 0 {
-		add("", missingMessage(missing))
+		probs = append(probs, Problem{"", missingMessage(missing)})
 	}
+	return doc, probs, nil
+}
+
+// ParseMigrateConfig parses and validates migrate_model.json; file names
+// it in errors. A *ConfigError lists every problem found.
+func ParseMigrateConfig(data []byte, file string) (*MigrateConfig, error) {
+	doc, probs, err := parseConfigDoc(data, file, migrateRequired)
+	if err != nil {
+		return nil, err
+	}
+	c := &MigrateConfig{raw: doc}
+	add := func(path, msg string) { probs = append(probs, Problem{path, msg}) }
 	if v := doc.get("job_parameters"); v != nil {
 		if v.kind != jsonObject {
 			add("job_parameters", "want an object, got "+v.describe())

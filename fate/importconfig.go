@@ -17,25 +17,11 @@ var importRequired = []string{"model_id", "model_version", "role", "party_id"}
 // ParseImportConfig parses and validates import_model.json; file names it
 // in errors. A *ConfigError lists every problem found.
 func ParseImportConfig(data []byte, file string) (*ImportConfig, error) {
-	doc, err := parseJSON(data)
+	doc, probs, err := parseConfigDoc(data, file, importRequired)
 	if err != nil {
-		return nil, &ConfigError{File: file, Problems: []Problem{{Msg: "parse JSON: " + err.Error()}}}
+		return nil, err
 	}
-	var probs []Problem
 	add := func(path, msg string) { probs = append(probs, Problem{path, msg}) }
-	if doc.kind != jsonObject {
-		add("", "want an object, got "+doc.describe())
-		return nil, &ConfigError{File: file, Problems: probs}
-	}
-	var missing []string
-	for _, k := range importRequired {
-		if doc.get(k) == nil {
-			missing = append(missing, k)
-		}
-	}
-	if len(missing) > 0 {
-		add("", missingMessage(missing))
-	}
 	c := &ImportConfig{}
 	c.Role = decodeString(doc.get("role"), "role", add)
 	c.ModelID = decodeString(doc.get("model_id"), "model_id", add)
