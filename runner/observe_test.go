@@ -105,13 +105,28 @@ type failingRun struct {
 }
 
 func (f *failingRun) Append(ctx context.Context, evs []checkpoint.Event) error {
+	if err := f.take(); err != nil {
+		return err
+	}
+	return f.Run.Append(ctx, evs)
+}
+
+func (f *failingRun) Write(ctx context.Context, evs []checkpoint.Event) error {
+	if err := f.take(); err != nil {
+		return err
+	}
+	return f.Run.Write(ctx, evs)
+}
+
+// take counts one write; after n of them the disk is full.
+func (f *failingRun) take() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.n <= 0 {
 		return errors.New("disk full")
 	}
 	f.n--
-	return f.Run.Append(ctx, evs)
+	return nil
 }
 
 func (f *failingRun) Log(step string, attempt int) io.WriteCloser { return f.Run.Log(step, attempt) }

@@ -37,7 +37,8 @@ func (r *runner) execute(n *node) error {
 			if !r.opts.PriorInRun {
 				e := r.event(n, checkpoint.StepSkipped, 0)
 				e.Reason, e.Fingerprint, e.Outputs = checkpoint.ReasonAlreadyDone, fp, pr.Outputs
-				if err := r.j.record(e); err != nil {
+				// Lost in a crash, it is found again: no need to wait.
+				if err := r.j.write(e); err != nil {
 					return err
 				}
 			}
@@ -115,7 +116,7 @@ func (r *runner) settleUnknown(n *node, cfg any, fp string) (settled bool, err e
 	pr := n.prior
 	prober, ok := n.kind.(steps.Prober)
 	if !ok {
-		if n.kind.Idempotent() {
+		if steps.IsIdempotent(n.kind, cfg) {
 			return false, nil
 		}
 		msg := stepError(n.s, fmt.Errorf("attempt %d started at %s has no recorded result, and kind %s is not idempotent: check whether it took effect, then run `planrun resume --from %s` to run it again",
@@ -156,6 +157,12 @@ func (r *runner) settleUnknown(n *node, cfg any, fp string) (settled bool, err e
 // attempts runs n's attempts, numbered from first, with retries.
 func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 	tries := max(n.s.Retry.Attempts, 1)
+	// The start of a step that is harmless to re-run need not be durable
+	// before it runs: lost in a crash, the step simply runs again.
+	recordStart := r.j.record
+	if steps.IsIdempotent(n.kind, cfg) {
+		recordStart = r.j.write
+	}
 	for i := range tries {
 		a := first + i
 		if i > 0 && sleep(r.gctx, backoff(n.s.Retry, i)) != nil {
@@ -177,7 +184,7 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 		}
 		st := r.event(n, checkpoint.StepStarted, a)
 		st.Fingerprint = fp
-		if err := r.j.record(st); err != nil {
+		if err := recordStart(st); err != nil {
 			r.release(n)
 			return err
 		}
@@ -217,10 +224,11 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 // succeed records n's success e, frees n's slot and starts n's
 // dependents. The success is not written on its own: it rides ahead of
 // the next write, typically the started event of the step that takes the
-// slot or of a dependent, so that a step costs one fsync, not two. Nothing
-// runs before its started event is durable, and the success is written no
-// later, so no dependent runs before its needs' successes are durable. If
-// no other write comes within followLinger, the success is written alone.
+// slot or of a dependent, so that a step costs one write, not two. A step
+// that is not harmless to re-run runs only once its started event is
+// durable, and the success is written no later, so no such dependent runs
+// before its needs' successes are durable. If no other write comes within
+// followLinger, the success is written alone.
 func (r *runner) succeed(n *node, e checkpoint.Event, out steps.Outputs) error {
 	later := r.j.recordLater(e) // before the slot is free
 	r.release(n)

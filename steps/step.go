@@ -49,6 +49,25 @@ type ProbeResult struct {
 	Outputs Outputs
 }
 
+// IdempotentWith is implemented by kinds that are idempotent for some
+// configurations only: migrate and import with engine native re-run
+// harmlessly, with engine flow they post to a server again.
+type IdempotentWith interface {
+	IdempotentWith(cfg any) bool
+}
+
+// IsIdempotent reports whether re-running a step of kind k with cfg is
+// harmless: the kind is idempotent, or is for this configuration. The
+// runner writes the start of such a step without waiting for its fsync,
+// since after a crash of the machine running it again is harmless.
+func IsIdempotent(k Kind, cfg any) bool {
+	if k.Idempotent() {
+		return true
+	}
+	iw, ok := k.(IdempotentWith)
+	return ok && cfg != nil && iw.IdempotentWith(cfg)
+}
+
 // Validator is implemented by kinds with static checks beyond what the
 // JSON Schema and the typed decode catch. Each FieldError names the field
 // path inside `with:` (e.g. "config.role.guest[0]") so the loader can point

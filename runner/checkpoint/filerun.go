@@ -29,6 +29,39 @@ type fileRun struct {
 func (r *fileRun) ID() string { return r.id }
 
 func (r *fileRun) Append(ctx context.Context, evs []Event) error {
+	return r.write(evs, true)
+}
+
+func (r *fileRun) Write(ctx context.Context, evs []Event) error {
+	return r.write(evs, false)
+}
+
+// Sync fsyncs the events file. The lock is not held during the fsync, so
+// writes go on meanwhile (those that finish first are made durable too).
+func (r *fileRun) Sync(ctx context.Context) error {
+	r.mu.Lock()
+	f, broken := r.f, r.broken
+	r.mu.Unlock()
+	if broken != nil {
+		return fmt.Errorf("sync run %s: %w", r.id, broken)
+	}
+	if f == nil {
+		return fmt.Errorf("sync run %s: run is closed", r.id)
+	}
+	if err := f.Sync(); err != nil {
+		// What was written may or may not be on disk: append no more.
+		r.mu.Lock()
+		if r.broken == nil {
+			r.broken = err
+		}
+		r.mu.Unlock()
+		return fmt.Errorf("sync run %s: %w", r.id, err)
+	}
+	return nil
+}
+
+// write appends evs as whole lines, fsync'd when durable.
+func (r *fileRun) write(evs []Event, durable bool) error {
 	if len(evs) == 0 {
 		return nil
 	}
@@ -52,7 +85,7 @@ func (r *fileRun) Append(ctx context.Context, evs []Event) error {
 	}
 	r.buf = buf
 	n, err := r.f.Write(buf)
-	if err == nil {
+	if err == nil && durable {
 		err = r.f.Sync()
 	}
 	if err != nil {

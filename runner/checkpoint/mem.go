@@ -163,6 +163,11 @@ func (r *memRun) Append(ctx context.Context, evs []Event) error {
 	return nil
 }
 
+// Write is Append: memory has nothing to flush.
+func (r *memRun) Write(ctx context.Context, evs []Event) error { return r.Append(ctx, evs) }
+
+func (r *memRun) Sync(ctx context.Context) error { return nil }
+
 func (r *memRun) SetPlan(ctx context.Context, p *plan.Plan) error {
 	b, err := json.Marshal(p)
 	if err != nil {

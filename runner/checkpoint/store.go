@@ -54,6 +54,15 @@ type Run interface {
 	// numbering). One call is one write: callers batch concurrent events
 	// into one call (group commit).
 	Append(ctx context.Context, evs []Event) error
+	// Write appends evs like Append, but returns once they are written
+	// (visible to LoadRun, and kept if this process dies) without waiting
+	// for them to be durable against a crash of the machine: a later
+	// Append or Sync makes them durable, in order, with everything written
+	// before them.
+	Write(ctx context.Context, evs []Event) error
+	// Sync makes every event written so far durable. It may run while
+	// other events are written.
+	Sync(ctx context.Context) error
 	// SetPlan replaces the frozen plan atomically (accepted drift).
 	SetPlan(ctx context.Context, p *plan.Plan) error
 	// Log opens the log of one attempt of a step for writing. The file is

@@ -20,10 +20,11 @@ type Import struct {
 }
 
 var (
-	_ steps.Kind      = (*Import)(nil)
-	_ steps.Prober    = (*Import)(nil)
-	_ steps.Validator = (*Import)(nil)
-	_ steps.HostUser  = (*Import)(nil)
+	_ steps.Kind           = (*Import)(nil)
+	_ steps.Prober         = (*Import)(nil)
+	_ steps.Validator      = (*Import)(nil)
+	_ steps.IdempotentWith = (*Import)(nil)
+	_ steps.HostUser       = (*Import)(nil)
 )
 
 // New returns the import kind.
@@ -37,6 +38,13 @@ func (*Import) NewConfig() any { return &Config{} }
 // makes that safe by comparing with what is there, and its probe settles
 // unknown outcomes).
 func (*Import) Idempotent() bool { return false }
+
+// IdempotentWith: engine native re-runs harmlessly (an archive already
+// imported, as its marker says, is not copied again).
+func (*Import) IdempotentWith(cfg any) bool {
+	c, ok := cfg.(*Config)
+	return ok && c.Engine == "native"
+}
 
 // HostRefs names the target host and the archive's host.
 func (*Import) HostRefs(cfg any) []steps.HostRef {

@@ -19,10 +19,11 @@ type Migrate struct {
 }
 
 var (
-	_ steps.Kind      = (*Migrate)(nil)
-	_ steps.Prober    = (*Migrate)(nil)
-	_ steps.Validator = (*Migrate)(nil)
-	_ steps.HostUser  = (*Migrate)(nil)
+	_ steps.Kind           = (*Migrate)(nil)
+	_ steps.Prober         = (*Migrate)(nil)
+	_ steps.IdempotentWith = (*Migrate)(nil)
+	_ steps.Validator      = (*Migrate)(nil)
+	_ steps.HostUser       = (*Migrate)(nil)
 )
 
 // New returns the migrate kind.
@@ -35,6 +36,13 @@ func (*Migrate) NewConfig() any { return &Config{} }
 // Idempotent: the kind as a whole is not (engine flow submits to a
 // server); engine native steps are made safe to re-run by their probe.
 func (*Migrate) Idempotent() bool { return false }
+
+// IdempotentWith: engine native re-runs harmlessly (it writes the same
+// archive again, in the step's own output directory).
+func (*Migrate) IdempotentWith(cfg any) bool {
+	c, ok := cfg.(*Config)
+	return ok && c.Engine == EngineNative
+}
 
 // HostRefs names the FATE Flow host (flow) or the model's host (native).
 func (*Migrate) HostRefs(cfg any) []steps.HostRef {

@@ -32,6 +32,8 @@ func Run(t *testing.T, newStore Factory) {
 		"logs":                       testLogs,
 		"set plan":                   testSetPlan,
 		"concurrent appends":         testConcurrentAppends,
+		"write then sync":            testWriteSync,
+		"sync during writes":         testSyncDuringWrites,
 		"fold":                       testFold,
 	}
 	for name, fn := range tests {
@@ -366,5 +368,107 @@ func testFold(t *testing.T, s checkpoint.Store, reopen func() checkpoint.Store) 
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("fold (-want +got):\n%s", diff)
+	}
+}
+
+// testWriteSync: written events are visible at once (before any sync),
+// numbered with the appended ones, and kept across a reopen.
+func testWriteSync(t *testing.T, s checkpoint.Store, reopen func() checkpoint.Store) {
+	ctx := context.Background()
+	r, err := s.CreateRun(ctx, "r1", Plan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := []checkpoint.Event{ev(checkpoint.StepStarted, "a", 1)}
+	if err := r.Write(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if w[0].Seq != 1 {
+		t.Errorf("written seq = %d, want 1", w[0].Seq)
+	}
+	d, err := s.LoadRun(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Events) != 1 || d.Events[0].Type != checkpoint.StepStarted {
+		t.Fatalf("before sync: events %+v, want the written start", d.Events)
+	}
+	a := []checkpoint.Event{ev(checkpoint.StepSucceeded, "a", 1)}
+	if err := r.Append(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Write(ctx, []checkpoint.Event{ev(checkpoint.StepStarted, "b", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	d, err = reopen().LoadRun(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range d.Events {
+		got = append(got, fmt.Sprintf("%d %s %s", e.Seq, e.Type, e.Step))
+	}
+	want := []string{"1 " + checkpoint.StepStarted + " a", "2 " + checkpoint.StepSucceeded + " a", "3 " + checkpoint.StepStarted + " b"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
+// testSyncDuringWrites: syncs running alongside writes lose nothing and
+// keep the numbering whole.
+func testSyncDuringWrites(t *testing.T, s checkpoint.Store, reopen func() checkpoint.Store) {
+	ctx := context.Background()
+	r, err := s.CreateRun(ctx, "r1", Plan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	synced := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				synced <- nil
+				return
+			default:
+			}
+			if err := r.Sync(ctx); err != nil {
+				synced <- err
+				return
+			}
+		}
+	}()
+	const n = 200
+	for i := range n {
+		e := []checkpoint.Event{ev(checkpoint.StepStarted, fmt.Sprintf("s%03d", i), 1)}
+		if i%10 == 9 {
+			err = r.Append(ctx, e)
+		} else {
+			err = r.Write(ctx, e)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	if err := <-synced; err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	d, err := reopen().LoadRun(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Events) != n {
+		t.Fatalf("got %d events, want %d", len(d.Events), n)
+	}
+	for i, e := range d.Events {
+		if e.Seq != int64(i+1) || e.Step != fmt.Sprintf("s%03d", i) {
+			t.Fatalf("event %d: seq %d step %s", i, e.Seq, e.Step)
+		}
 	}
 }
