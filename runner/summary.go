@@ -22,6 +22,8 @@ type Summary struct {
 	// NotRun counts steps that never started because the run was
 	// interrupted; resume runs them.
 	NotRun int
+	// LeftOut counts steps not selected (--only): they keep their state.
+	LeftOut int
 	// Items counts batch items (all of an item's steps ok, or not).
 	ItemsOk, ItemsFailed int
 	// Errors are the failed steps' messages, in plan order.
@@ -48,6 +50,9 @@ func (s *Summary) String() string {
 	if s.ItemsOk+s.ItemsFailed > 0 {
 		fmt.Fprintf(&b, "; items: %d ok, %d failed", s.ItemsOk, s.ItemsFailed)
 	}
+	if s.LeftOut > 0 {
+		fmt.Fprintf(&b, "; %d left out by --only", s.LeftOut)
+	}
 	return b.String()
 }
 
@@ -59,6 +64,7 @@ func (r *runner) summary() *Summary {
 	var items []string
 	for _, n := range r.order {
 		if !n.selected {
+			s.LeftOut++
 			continue
 		}
 		ok := false

@@ -17,6 +17,7 @@ type resumeFlags struct {
 	planFile    string
 	from        []string
 	acceptDrift bool
+	only        []string
 	sched       runFlags
 	out         outputFlags
 }
@@ -37,7 +38,9 @@ message asking you to check and use --from.
 --plan FILE compares FILE with the frozen plan: steps whose parameters
 changed run again with everything downstream; a changed structure (steps
 added or removed, needs changed) stops with exit 5 and the diff unless
---accept-drift. --from ID runs ID and everything downstream again.`,
+--accept-drift. --from ID runs ID and everything downstream again. --only ID
+resumes just ID and the steps it needs (a batch item, say), leaving the rest
+for a later resume.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runResume(cmd.Context(), s, f, commandLine(cmd, args))
@@ -48,6 +51,7 @@ added or removed, needs changed) stops with exit 5 and the diff unless
 	fs.StringVar(&f.planFile, "plan", "", "compare with the plan in `FILE` and resume with it")
 	fs.StringSliceVar(&f.from, "from", nil, "run step `ID` and everything downstream again")
 	fs.BoolVar(&f.acceptDrift, "accept-drift", false, "resume even if --plan changed the plan's structure")
+	fs.StringSliceVar(&f.only, "only", nil, "resume only these step `ID`s and what they need; the rest stays as it is for a later resume")
 	f.sched.add(fs)
 	f.out.add(fs)
 	return cmd
@@ -99,6 +103,11 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		}
 	}
 	force = append(force, plan.DownstreamOf(p, f.from)...)
+	for _, sid := range f.only {
+		if _, ok := p.Step(sid); !ok {
+			return &exitError{Code: exitUsage, Err: fmt.Errorf("--only: plan has no step %q", sid)}
+		}
+	}
 	run, err := st.OpenRun(ctx, id)
 	if err != nil {
 		return stateError(err)
@@ -110,6 +119,6 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		}
 	}
 	x := &execution{store: st, run: run, plan: p, reg: reg, prior: checkpoint.Fold(d.Events), priorInRun: true,
-		force: force, sched: f.sched, out: f.out, command: command}
+		force: force, only: f.only, sched: f.sched, out: f.out, command: command}
 	return x.execute(ctx, s)
 }
