@@ -8,13 +8,13 @@
 #   wall time of `planrun apply` − Σ step durations (from the NDJSON events);
 # the run with --parallel P (default 8) gives the wall time that matters.
 #
-#   bench/batch.sh [N_MODELS=500] [PARALLEL=8]
+#   bench/batch.sh [N_MODELS=500] [PARALLEL=8]   (KEEP=1 keeps the work directory)
 set -euo pipefail
 n=${1:-500}
 par=${2:-8}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/planrun-batch-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
 planrun="$work/planrun"
 (cd "$repo" && go build -o "$planrun" ./cmd/planrun)
 
