@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/planrun/planrun/steps"
+	"golang.org/x/crypto/scrypt"
 )
 
 // Resolve substitutes a step's remaining expressions at run time and
@@ -20,7 +22,7 @@ import (
 //
 // cfg is what the kind runs with. params is the resolved `with:` for
 // fingerprints, logs and state: each environment value in it is replaced by
-// a digest ("env:NAME:sha256:HEX"), so secrets never leave cfg.
+// a digest ("env:NAME:scrypt:HEX"), so secrets never leave cfg.
 func Resolve(s *Step, reg *steps.Registry, outputs func(stepID string) (steps.Outputs, bool), getenv func(string) (string, bool)) (cfg any, params map[string]any, err error) {
 	if getenv == nil {
 		getenv = os.LookupEnv
@@ -90,11 +92,29 @@ func Resolve(s *Step, reg *steps.Registry, outputs func(stepID string) (steps.Ou
 	return cfg, p, nil
 }
 
-// envDigest stands for an environment value in params.
+// envDigest stands for an environment value in params. It is a slow,
+// salted hash (scrypt, salted with the variable's name): the value never
+// leaves the process, and a fingerprint in the state (a CI artifact, say)
+// is no cheap oracle for guessing a weak secret — each guess costs an
+// scrypt. Each name and value is hashed once per process.
 func envDigest(name, value string) string {
-	sum := sha256.Sum256([]byte("planrun env\x00" + name + "\x00" + value))
-	return "env:" + name + ":sha256:" + hex.EncodeToString(sum[:])
+	id := sha256.Sum256([]byte(name + "\x00" + value)) // no plain copy in the cache
+	if d, ok := envDigests.Load(id); ok {
+		return d.(string)
+	}
+	key, err := scrypt.Key([]byte(value), []byte("planrun env\x00"+name), envScryptN, 8, 1, 32)
+	if err != nil { // only for bad parameters, which these are not
+		panic(fmt.Sprintf("scrypt: %v", err))
+	}
+	d := "env:" + name + ":scrypt:" + hex.EncodeToString(key)
+	envDigests.Store(id, d)
+	return d
 }
+
+// envScryptN is scrypt's cost: 2^15 (32 MiB, tens of milliseconds).
+const envScryptN = 1 << 15
+
+var envDigests sync.Map // sha256(name, value) → digest
 
 // Fingerprint is the sha256 over a step's kind, the kind's version and its
 // resolved params (as Resolve returns them: upstream outputs included,

@@ -1,7 +1,10 @@
 package plan
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/planrun/planrun/plan/plantest"
 	"github.com/planrun/planrun/steps"
+	"golang.org/x/crypto/scrypt"
 )
 
 func TestResolve(t *testing.T) {
@@ -211,5 +215,49 @@ func BenchmarkResolve(b *testing.B) {
 			b.Fatal(err)
 		}
 		Fingerprint(s, 1, params)
+	}
+}
+
+// TestEnvDigest: an environment value stands in params as a salted scrypt
+// digest: never the value, different per name and value, the same each
+// time (fingerprints stay stable) and as costly to guess as scrypt N=2^15.
+func TestEnvDigest(t *testing.T) {
+	d := envDigest("TOKEN", "s3cret")
+	tests := map[string]struct {
+		got      string
+		wantSame bool
+	}{
+		"same name and value": {envDigest("TOKEN", "s3cret"), true},
+		"other value":         {envDigest("TOKEN", "s3cret2"), false},
+		"other name":          {envDigest("TOKEN2", "s3cret"), false},
+		"name and value swap": {envDigest("s3cret", "TOKEN"), false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if (tc.got == d) != tc.wantSame {
+				t.Errorf("%s vs %s: same = %v, want %v", tc.got, d, tc.got == d, tc.wantSame)
+			}
+		})
+	}
+	if strings.Contains(d, "s3cret") || !strings.HasPrefix(d, "env:TOKEN:scrypt:") || len(d) != len("env:TOKEN:scrypt:")+64 {
+		t.Errorf("digest %q: want env:TOKEN:scrypt:<64 hex>, without the value", d)
+	}
+	key, err := scrypt.Key([]byte("s3cret"), []byte("planrun env\x00TOKEN"), 1<<15, 8, 1, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "env:TOKEN:scrypt:" + hex.EncodeToString(key); d != want {
+		t.Errorf("digest = %s, want scrypt(N=2^15, r=8, p=1) = %s", d, want)
+	}
+}
+
+// BenchmarkEnvDigestGuess is what one guess at a secret costs whoever
+// holds a state's fingerprints (the digest uncached).
+func BenchmarkEnvDigestGuess(b *testing.B) {
+	i := 0
+	for b.Loop() {
+		i++
+		envDigests.Delete(sha256.Sum256(fmt.Appendf(nil, "TOKEN\x00guess%d", i)))
+		envDigest("TOKEN", fmt.Sprintf("guess%d", i))
 	}
 }
