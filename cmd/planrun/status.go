@@ -94,7 +94,7 @@ func loadStatus(ctx context.Context, st *checkpoint.FileStore) (view.Status, err
 				}
 			}
 			if f.AlreadyDone {
-				ss.Error = ""
+				ss.Error, ss.AlreadyDone = "", true
 			}
 		}
 		s.Steps = append(s.Steps, ss)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -26,9 +27,12 @@ type StepStatus struct {
 	ID, Kind, Host, Batch, Item string
 	State                       string // pending | running | succeeded | failed | skipped | interrupted | unknown
 	Attempts                    int
-	Started, Finished           time.Time
-	Outputs                     map[string]any
-	Error                       string
+	// AlreadyDone: the success was carried over from an earlier run (the
+	// step did not run in this one).
+	AlreadyDone       bool
+	Started, Finished time.Time
+	Outputs           map[string]any
+	Error             string
 }
 
 // RenderStatus writes s as an aligned table (step, kind, host, item,
@@ -60,18 +64,19 @@ type jsonStatus struct {
 }
 
 type jsonStepStatus struct {
-	ID         string         `json:"id"`
-	Kind       string         `json:"kind,omitempty"`
-	Host       string         `json:"host,omitempty"`
-	Batch      string         `json:"batch,omitempty"`
-	Item       string         `json:"item,omitempty"`
-	State      string         `json:"state"`
-	Attempts   int            `json:"attempts"`
-	Started    *time.Time     `json:"started,omitempty"`
-	Finished   *time.Time     `json:"finished,omitempty"`
-	DurationMS int64          `json:"duration_ms,omitempty"`
-	Outputs    map[string]any `json:"outputs,omitempty"`
-	Error      string         `json:"error,omitempty"`
+	ID          string         `json:"id"`
+	Kind        string         `json:"kind,omitempty"`
+	Host        string         `json:"host,omitempty"`
+	Batch       string         `json:"batch,omitempty"`
+	Item        string         `json:"item,omitempty"`
+	State       string         `json:"state"`
+	Attempts    int            `json:"attempts"`
+	AlreadyDone bool           `json:"already_done,omitempty"`
+	Started     *time.Time     `json:"started,omitempty"`
+	Finished    *time.Time     `json:"finished,omitempty"`
+	DurationMS  int64          `json:"duration_ms,omitempty"`
+	Outputs     map[string]any `json:"outputs,omitempty"`
+	Error       string         `json:"error,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -97,7 +102,7 @@ func statusJSON(s Status) jsonStatus {
 	for _, st := range s.Steps {
 		out.Counts[st.State]++
 		out.Steps = append(out.Steps, jsonStepStatus{ID: st.ID, Kind: st.Kind, Host: st.Host,
-			Batch: st.Batch, Item: st.Item, State: st.State, Attempts: st.Attempts,
+			Batch: st.Batch, Item: st.Item, State: st.State, Attempts: st.Attempts, AlreadyDone: st.AlreadyDone,
 			Started: timePtr(st.Started), Finished: timePtr(st.Finished),
 			DurationMS: span(st.Started, st.Finished).Milliseconds(),
 			Outputs:    st.Outputs, Error: st.Error})
@@ -159,12 +164,15 @@ func statusText(w io.Writer, s Status) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STEP\tKIND\tHOST\tITEM\tSTATE\tATTEMPTS\tDURATION")
 	for _, st := range s.Steps {
-		d := "-"
+		d, a := "-", strconv.Itoa(st.Attempts)
 		if !st.Started.IsZero() && !st.Finished.IsZero() {
 			d = formatDuration(span(st.Started, st.Finished))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", st.ID, dash(st.Kind), dash(st.Host),
-			dash(st.Item), dash(st.State), st.Attempts, d)
+		if st.AlreadyDone {
+			d, a = "already done", "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", st.ID, dash(st.Kind), dash(st.Host),
+			dash(st.Item), dash(st.State), a, d)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("render status: %w", err)
