@@ -1,14 +1,18 @@
 // Package runner executes an expanded plan as a dependency graph.
 //
 // A step starts once every step it needs has succeeded and its success is
-// durably recorded. It then takes a slot from each named limits pool it
+// recorded. It then takes a slot from each named limits pool it
 // uses and from the global --parallel pool (in that order, so waiting for
 // a pool never holds a global slot), resolves its configuration from the
 // outputs of the steps it needs, computes its fingerprint, and runs with
 // retries (exponential backoff, full jitter, capped) and a per-attempt
 // timeout. Every state change is an event appended to the run's checkpoint
 // (group commit: concurrent events share one write and fsync) before any
-// observer or dependent sees it.
+// observer or dependent sees it. A step that is not harmless to re-run
+// (steps.IsIdempotent is false) runs only once its started event, and with
+// it its needs' successes, is durable; the events of harmless steps are
+// written at once and fsync'd within 10 ms, so a crash of the machine can
+// at worst make resume run such a step again.
 //
 // Failure handling: steps downstream of a failed step are skipped, naming
 // the failed step. By default a failure of a step outside any batch stops
