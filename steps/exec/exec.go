@@ -21,6 +21,8 @@ type Config struct {
 	Env     map[string]string `yaml:"env"`
 	Dir     string            `yaml:"dir"`
 	Timeout string            `yaml:"timeout"`
+	// Idempotent declares the command safe to run again.
+	Idempotent bool `yaml:"idempotent"`
 }
 
 // Exec is the exec kind.
@@ -30,6 +32,8 @@ var (
 	_ steps.Kind      = (*Exec)(nil)
 	_ steps.Validator = (*Exec)(nil)
 	_ steps.HostUser  = (*Exec)(nil)
+
+	_ steps.IdempotentWith = (*Exec)(nil)
 )
 
 // New returns the exec kind.
@@ -39,6 +43,13 @@ func (*Exec) Name() string     { return "exec" }
 func (*Exec) Version() int     { return 1 }
 func (*Exec) Idempotent() bool { return false }
 func (*Exec) NewConfig() any   { return &Config{} }
+
+// IdempotentWith: a command declared `idempotent: true` runs again after
+// an unknown outcome instead of asking the operator to check.
+func (*Exec) IdempotentWith(cfg any) bool {
+	c, ok := cfg.(*Config)
+	return ok && c.Idempotent
+}
 
 // HostRefs names the host the command runs on.
 func (*Exec) HostRefs(cfg any) []steps.HostRef {

@@ -116,3 +116,23 @@ func TestValidate(t *testing.T) {
 		t.Error(d)
 	}
 }
+
+func TestIdempotent(t *testing.T) {
+	k := exec.New()
+	tests := map[string]struct {
+		cfg  any
+		want bool
+	}{
+		"default":            {&exec.Config{Command: "true"}, false},
+		"declared":           {&exec.Config{Command: "true", Idempotent: true}, true},
+		"declared false":     {&exec.Config{Command: "true", Idempotent: false}, false},
+		"no config (static)": {nil, false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := steps.IsIdempotent(k, tc.cfg); got != tc.want {
+				t.Errorf("IsIdempotent = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
