@@ -13,21 +13,34 @@ import (
 // batchHasher is implemented by hosts that hash many files with one
 // request (one remote command instead of a read-back per file).
 type batchHasher interface {
-	// sha256Many returns the digests of paths, in order; ok=false means
-	// the host cannot (the caller then hashes file by file).
-	sha256Many(ctx context.Context, paths []string) (sums []string, ok bool, err error)
+	// sha256Many returns the digests of names (relative to dir), in
+	// order; ok=false means the host cannot (the caller then hashes file
+	// by file).
+	sha256Many(ctx context.Context, dir string, names []string) (sums []string, ok bool, err error)
 }
 
-// Batches of files verified by one remote command: at most this many
-// files, and this many bytes of paths on the command line.
-const (
-	batchMaxFiles = 256
-	batchMaxArgs  = 48 << 10
-	batchMaxBytes = 32 << 20 // bounds what an interruption leaves unrenamed
-	// batchMaxSize: files up to this size are verified in batches; larger
-	// ones are hashed one by one (the command's cost is then negligible).
-	batchMaxSize = sumStreamLimit
+// batchLimits bound a batch of files verified by one remote command.
+// Each command costs a session and a run of the user's shell (which may
+// read a heavy ~/.bashrc: 0.13 s a command was seen), so batches are as
+// large as the command line (one argument to the shell, at most 128 KiB
+// on Linux) allows, with paths relative to the copy's root.
+type batchLimits struct {
+	files int
+	args  int   // bytes of names on the command line
+	bytes int64 // of file content
+}
+
+var (
+	// Files renamed into place one batch at a time: bytes bound what an
+	// interruption leaves unrenamed.
+	tempBatch = batchLimits{files: 256, args: 96 << 10, bytes: 32 << 20}
+	// Files in a staging directory, renamed all at once at the end.
+	stageBatch = batchLimits{files: 1024, args: 96 << 10, bytes: 64 << 20}
 )
+
+// batchMaxSize: files up to this size are verified in batches; larger
+// ones are hashed one by one (the command's cost is then negligible).
+const batchMaxSize = sumStreamLimit
 
 // batchable reports whether a file written to tmp can be verified in a
 // batch: small, readable by its owner once its mode is set, and with a
@@ -38,20 +51,26 @@ func batchable(dst Host, tmp string, fi fs.FileInfo) bool {
 		!strings.ContainsAny(tmp, "\n\\")
 }
 
-// pendingFile is a file written under its temp name with its mode and
-// mtime set, waiting for verification and its rename.
+// pendingFile is a file written (under its temp name, or under its
+// final name in a staging directory) with its mode and mtime set,
+// waiting for verification and, when final is set, its rename.
 type pendingFile struct {
 	tmp, final string
+	name       string // tmp relative to the verifier's root
 	sum        string // sha256 of what was sent
 	size       int64
 }
 
 // verifier verifies written files in batches, then renames them into
-// place. A failure cancels the copy (through fail) and removes the temp
-// files it was holding.
+// place. A failure cancels the copy (through fail); files that did not
+// verify are removed, and the temp files of a batch that could not be
+// checked at all (files in a staging directory stay: the next copy hashes
+// them).
 type verifier struct {
 	dst  Host
 	bh   batchHasher
+	root string // the hash commands run here
+	lim  batchLimits
 	fail context.CancelCauseFunc
 	g    errgroup.Group
 
@@ -61,20 +80,25 @@ type verifier struct {
 	bytes int64
 }
 
-func newVerifier(dst Host, fail context.CancelCauseFunc) *verifier {
-	v := &verifier{dst: dst, bh: dst.(batchHasher), fail: fail}
+// newVerifier verifies files under root (in batches of lim) on dst.
+func newVerifier(dst Host, root string, lim batchLimits, fail context.CancelCauseFunc) *verifier {
+	v := &verifier{dst: dst, bh: dst.(batchHasher), root: root, lim: lim, fail: fail}
 	v.g.SetLimit(2)
 	return v
 }
 
 // add queues f; a full batch is verified in the background.
 func (v *verifier) add(ctx context.Context, f pendingFile) {
+	f.name = f.tmp
+	if rel, ok := strings.CutPrefix(f.tmp, v.root+"/"); ok && v.root != "" {
+		f.name = rel
+	}
 	v.mu.Lock()
 	v.pend = append(v.pend, f)
-	v.args += len(f.tmp) + 3
+	v.args += len(f.name) + 3
 	v.bytes += f.size
 	var batch []pendingFile
-	if len(v.pend) >= batchMaxFiles || v.args >= batchMaxArgs || v.bytes >= batchMaxBytes {
+	if len(v.pend) >= v.lim.files || v.args >= v.lim.args || v.bytes >= v.lim.bytes {
 		batch = v.take()
 	}
 	v.mu.Unlock()
@@ -104,11 +128,11 @@ func (v *verifier) finish(ctx context.Context) error {
 
 // flush verifies one batch and renames its files into place.
 func (v *verifier) flush(ctx context.Context, batch []pendingFile) error {
-	renamed := make([]bool, len(batch))
-	err := v.verifyRename(ctx, batch, renamed)
+	settled := make([]bool, len(batch)) // verified (and renamed)
+	checked, err := v.verifyRename(ctx, batch, settled)
 	if err != nil {
 		for i, f := range batch {
-			if !renamed[i] {
+			if !settled[i] && (f.final != "" || checked) {
 				cleanup(ctx, v.dst, f.tmp)
 			}
 		}
@@ -117,46 +141,58 @@ func (v *verifier) flush(ctx context.Context, batch []pendingFile) error {
 	return err
 }
 
-func (v *verifier) verifyRename(ctx context.Context, batch []pendingFile, renamed []bool) error {
-	tmps := make([]string, len(batch))
+// verifyRename hashes the batch, renames the files that match (marking
+// them settled) and reports the first that does not; checked says the
+// digests could be computed at all.
+func (v *verifier) verifyRename(ctx context.Context, batch []pendingFile, settled []bool) (checked bool, err error) {
+	names := make([]string, len(batch))
 	for i, f := range batch {
-		tmps[i] = f.tmp
+		names[i] = f.name
 	}
-	got, ok, err := v.bh.sha256Many(ctx, tmps)
+	got, ok, err := v.bh.sha256Many(ctx, v.root, names)
 	if err != nil {
-		return fmt.Errorf("verify: %w", err)
+		return false, fmt.Errorf("verify: %w", err)
 	}
 	if !ok { // no hash tool on the host: one by one
 		got = make([]string, len(batch))
 		var g errgroup.Group
 		g.SetLimit(DefaultParallel)
-		for i, t := range tmps {
+		for i, f := range batch {
 			g.Go(func() (err error) {
-				if got[i], err = v.dst.SHA256(ctx, t); err != nil {
+				if got[i], err = v.dst.SHA256(ctx, f.tmp); err != nil {
 					return fmt.Errorf("verify: %w", err)
 				}
 				return nil
 			})
 		}
 		if err := g.Wait(); err != nil {
-			return err
+			return false, err
 		}
 	}
-	for i, f := range batch {
-		if got[i] != f.sum {
-			return fmt.Errorf("verify %s: sha256 %s at the destination, %s sent", f.tmp, got[i], f.sum)
-		}
-	}
+	var bad error
 	var g errgroup.Group
 	g.SetLimit(4 * DefaultParallel)
 	for i, f := range batch {
+		if got[i] != f.sum {
+			if bad == nil {
+				bad = fmt.Errorf("verify %s: sha256 %s at the destination, %s sent", f.tmp, got[i], f.sum)
+			}
+			continue
+		}
+		if f.final == "" {
+			settled[i] = true
+			continue
+		}
 		g.Go(func() error {
 			if err := v.dst.Rename(ctx, f.tmp, f.final); err != nil {
 				return fmt.Errorf("rename %s: %w", f.tmp, err)
 			}
-			renamed[i] = true
+			settled[i] = true
 			return nil
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return true, err
+	}
+	return true, bad
 }

@@ -56,47 +56,76 @@ func checkSame(t *testing.T, src, dst string, files map[string][]byte) {
 }
 
 // TestBatchVerifyDetectsCorruption: a file the server stores wrongly is
-// caught by the batched check (whichever hash tool the host has, or none),
-// never appears under its final name, and no temp file is left.
+// caught by the batched check (whichever hash tool the host has, or
+// none) and never appears under its final name: written under a temp
+// name into a destination that exists (no temp file is left), or into the
+// staging directory of a new tree (the tree does not appear, the bad file
+// is removed from the staging directory and the retry resumes from it).
 func TestBatchVerifyDetectsCorruption(t *testing.T) {
 	sum, _ := exec.LookPath("sha256sum")
 	sumOnly := t.TempDir()
 	if sum != "" {
 		os.Symlink(sum, filepath.Join(sumOnly, "sha256sum"))
 	}
-	for name, path := range map[string]string{"openssl": "", "sha256sum": sumOnly, "no hash tool": "/planrun-nowhere"} {
-		t.Run(name, func(t *testing.T) {
-			if name == "sha256sum" && sum == "" {
-				t.Skip("sha256sum not installed")
-			}
-			srv := sshtest.StartInProcess(t)
-			if path != "" {
-				srv.SetExecEnv("PATH=" + path)
-			}
-			dst := srv.Host(t, "remote")
-			src := hosts.NewLocal("local", t.TempDir())
-			files := smallTree(t, src.Root(), 40)
-			ctx := context.Background()
-			srv.CorruptWrite(filepath.Base(hosts.TempName("f017")))
-			_, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{})
-			if err == nil || !strings.Contains(err.Error(), "verify") || !strings.Contains(err.Error(), "f017") {
-				t.Fatalf("copy with a corrupted file: %v; want a verify error naming f017", err)
-			}
-			if _, err := os.Stat(filepath.Join(srv.Dir, "m/d2/f017")); err == nil {
-				t.Error("corrupted f017 is under its final name")
-			}
-			if left := tempLeftovers(t, srv.Dir); len(left) != 0 {
-				t.Errorf("temp files left: %v", left)
-			}
-			res, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{})
-			if err != nil {
-				t.Fatalf("retry: %v", err)
-			}
-			if res.Files != 40 {
-				t.Errorf("retry copied %d files, want 40", res.Files)
-			}
-			checkSame(t, filepath.Join(src.Root(), "m"), filepath.Join(srv.Dir, "m"), files)
-		})
+	tools := map[string]string{"openssl": "", "sha256sum": sumOnly, "no hash tool": "/planrun-nowhere"}
+	modes := map[string]struct {
+		exists  bool   // the destination directory exists before the copy
+		corrupt string // the name the server sees written
+	}{
+		"existing destination": {exists: true, corrupt: filepath.Base(hosts.TempName("f017"))},
+		"staged new tree":      {exists: false, corrupt: "f017"},
+	}
+	for tool, path := range tools {
+		for mode, m := range modes {
+			t.Run(tool+"/"+mode, func(t *testing.T) {
+				if tool == "sha256sum" && sum == "" {
+					t.Skip("sha256sum not installed")
+				}
+				srv := sshtest.StartInProcess(t)
+				if path != "" {
+					srv.SetExecEnv("PATH=" + path)
+				}
+				dst := srv.Host(t, "remote")
+				src := hosts.NewLocal("local", t.TempDir())
+				files := smallTree(t, src.Root(), 40)
+				if m.exists {
+					os.Mkdir(filepath.Join(srv.Dir, "m"), 0o755)
+				}
+				ctx := context.Background()
+				srv.CorruptWrite(m.corrupt)
+				_, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{})
+				if err == nil || !strings.Contains(err.Error(), "verify") || !strings.Contains(err.Error(), "f017") {
+					t.Fatalf("copy with a corrupted file: %v; want a verify error naming f017", err)
+				}
+				if _, err := os.Stat(filepath.Join(srv.Dir, "m/d2/f017")); err == nil {
+					t.Error("corrupted f017 is under its final name")
+				}
+				stage := filepath.Join(srv.Dir, hosts.TempName("m"))
+				if m.exists {
+					if left := tempLeftovers(t, srv.Dir); len(left) != 0 {
+						t.Errorf("temp files left: %v", left)
+					}
+				} else {
+					if _, err := os.Stat(filepath.Join(srv.Dir, "m")); err == nil {
+						t.Error("the tree appeared although a file did not verify")
+					}
+					if _, err := os.Stat(filepath.Join(stage, "d2/f017")); err == nil {
+						t.Error("the corrupted f017 stayed in the staging directory")
+					}
+				}
+				res, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{})
+				if err != nil {
+					t.Fatalf("retry: %v", err)
+				}
+				if res.Files != 40 || res.Sent >= res.Bytes || res.Skipped != 39 {
+					t.Errorf("retry %+v: want the 39 good files kept, only f017 sent again", res)
+				}
+				checkSame(t, filepath.Join(src.Root(), "m"), filepath.Join(srv.Dir, "m"), files)
+				if left := tempLeftovers(t, srv.Dir); len(left) != 0 {
+					t.Errorf("temp files or staging directory left: %v", left)
+				}
+			})
+		}
 	}
 }
 

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // Progress receives byte progress from a copy. steps.Progress satisfies it.
@@ -75,16 +73,33 @@ type CopyResult struct {
 // hosts (data between two remote hosts streams through this process).
 //
 // A dstPath ending in "/" means "into that directory" (the source's base
-// name is appended); otherwise dstPath is the copy's own path. Every file
-// is written under a temporary name (".<name>.planrun-tmp") in its final
-// directory, its sha256 is checked at the destination against the digest
-// computed while reading the source (small files on an SSH host many at
-// once, with one remote hash command per batch), it gets the source's
-// mode and mtime and only then is renamed into place: no partial or
-// unverified file ever appears under a final name. Files already present with the same size and sha256 are not
-// sent again, so an interrupted copy resumes where it stopped. Symbolic
-// links inside a tree are followed when they point at a file inside the
-// tree; any other link is refused.
+// name is appended); otherwise dstPath is the copy's own path. The sha256
+// of every file is checked at the destination against the digest computed
+// while reading the source (small files on an SSH host many at once, with
+// one remote hash command per batch) before the file appears under its
+// final name, with the source's mode and mtime. Files already present
+// with the same size and sha256 are not sent again, so an interrupted
+// copy resumes where it stopped. Symbolic links inside a tree are
+// followed when they point at a file inside the tree; any other link is
+// refused.
+//
+// A tree whose destination does not exist yet is staged: it is written
+// whole into a sibling staging directory, TempName(dst) (that is
+// ".<name>.planrun-tmp"), each file under its final relative name; when
+// every file is verified and every mode and mtime set (and checked by
+// listing), one rename moves the staging directory onto dst, so the tree
+// appears at once and complete. An interrupted staged copy leaves the
+// staging directory, and the next Copy to the same place resumes from it:
+// a file there with the source's size is hashed on both sides (no record
+// is trusted) and kept when identical, anything else is rewritten, and
+// entries the source does not have are removed. A staging directory
+// found beside a destination that exists is a leftover and is removed
+// after the copy.
+//
+// Into a destination that exists (and for a single file), every file is
+// written under a temporary name (".<name>.planrun-tmp") in its final
+// directory, verified, given its mode and mtime and only then renamed into
+// place: no partial or unverified file ever appears under a final name.
 func Copy(ctx context.Context, src Host, srcPath string, dst Host, dstPath string, opts CopyOptions) (CopyResult, error) {
 	if opts.Parallel <= 0 {
 		opts.Parallel = DefaultParallel
@@ -120,18 +135,9 @@ func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath st
 		target = path.Join(dstPath, path.Base(cleanSlash(srcPath)))
 	}
 	target = path.Clean(target)
-	c := &copier{src: src, dst: dst, srcRoot: srcPath, dstRoot: target, opts: opts, have: map[string]fs.FileInfo{}}
-	if fi.IsDir() {
-		if c.t, err = walkTree(ctx, src, srcPath, opts.Exclude); err != nil {
-			return CopyResult{}, err
-		}
-		if di, err := dst.Stat(ctx, target); err == nil && !di.IsDir() {
-			return CopyResult{}, fmt.Errorf("destination %s exists and is not a directory", target)
-		}
-		if err := c.listDest(ctx); err != nil {
-			return CopyResult{}, err
-		}
-	} else {
+	c := &copier{src: src, dst: dst, srcRoot: srcPath, dstRoot: target, final: target, opts: opts,
+		have: map[string]fs.FileInfo{}, haveDirs: map[string]bool{}}
+	if !fi.IsDir() {
 		if !fi.Mode().IsRegular() {
 			return CopyResult{}, fmt.Errorf("%s is not a regular file or a directory", srcPath)
 		}
@@ -146,6 +152,25 @@ func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath st
 		case !errors.Is(err, fs.ErrNotExist):
 			return CopyResult{}, err
 		}
+		return c.run(ctx)
+	}
+	if c.t, err = walkTree(ctx, src, srcPath, opts.Exclude); err != nil {
+		return CopyResult{}, err
+	}
+	di, err := dst.Stat(ctx, target)
+	switch {
+	case err == nil && !di.IsDir():
+		return CopyResult{}, fmt.Errorf("destination %s exists and is not a directory", target)
+	case err == nil:
+		if err := c.listDest(ctx); err != nil {
+			return CopyResult{}, err
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return CopyResult{}, err
+	case !opts.CheckOnly:
+		if err := c.openStage(ctx); err != nil {
+			return CopyResult{}, err
+		}
 	}
 	return c.run(ctx)
 }
@@ -153,8 +178,12 @@ func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath st
 // copier is one Copy: the source tree, what the destination already has,
 // and the digests recorded beside both.
 type copier struct {
-	src, dst         Host
-	srcRoot, dstRoot string
+	src, dst Host
+	srcRoot  string
+	// dstRoot is where the files are written: the destination, or the
+	// staging directory beside it (staged) that becomes final at the end.
+	dstRoot, final   string
+	staged           bool
 	opts             CopyOptions
 	single           bool
 	t                *tree
@@ -172,31 +201,27 @@ func (c *copier) srcPath(e treeEntry) string {
 
 func (c *copier) dstPath(rel string) string { return path.Join(c.dstRoot, rel) }
 
-// listDest reads every destination directory once (instead of a stat per file).
+// listDest reads every destination directory once (instead of a stat per
+// file); a directory that does not exist has nothing.
 func (c *copier) listDest(ctx context.Context) error {
 	var mu sync.Mutex
-	c.haveDirs = map[string]bool{}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.opts.Parallel)
-	for _, d := range c.t.dirs {
-		g.Go(func() error {
-			ents, err := c.dst.ReadDir(gctx, c.dstPath(d.rel))
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			c.haveDirs[d.rel] = true
-			for _, e := range ents {
-				c.have[path.Join(d.rel, e.Name())] = e
-			}
+	return forEach(ctx, len(c.t.dirs), c.opts.Parallel, func(ctx context.Context, i int) error {
+		d := c.t.dirs[i]
+		ents, err := c.dst.ReadDir(ctx, c.dstPath(d.rel))
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil
-		})
-	}
-	return g.Wait()
+		}
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		c.haveDirs[d.rel] = true
+		for _, e := range ents {
+			c.have[path.Join(d.rel, e.Name())] = e
+		}
+		return nil
+	})
 }
 
 func (c *copier) run(ctx context.Context) (CopyResult, error) {
@@ -206,18 +231,19 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 		total += f.info.Size()
 	}
 	c.opts.Progress.SetTotal(total)
-	c.srcSums = readSums(ctx, c.src, c.srcRoot)
-	c.dstSums = sums{}
-	if !c.opts.NoRecord {
-		c.dstSums = readSums(ctx, c.dst, c.dstRoot)
+	c.srcSums, c.dstSums = sums{}, sums{}
+	if !c.staged { // in a staging directory every same-size file is hashed
+		c.srcSums = readSums(ctx, c.src, c.srcRoot)
+		if !c.opts.NoRecord {
+			c.dstSums = readSums(ctx, c.dst, c.final)
+		}
 	}
 
 	// Compare: a file is skipped when the destination has it with the same
 	// size and sha256.
 	shas := make([]string, len(files))
 	same := make([]bool, len(files))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.opts.Parallel)
+	var check []int
 	for i, f := range files {
 		have, ok := c.have[f.rel]
 		if !ok || !have.Mode().IsRegular() || have.Size() != f.info.Size() {
@@ -228,23 +254,26 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 			c.opts.Progress.Add(f.info.Size())
 			continue
 		}
-		g.Go(func() error {
-			ss, ds, err := c.sums(gctx, f, have)
-			if err != nil || ss != ds {
-				return err
-			}
-			shas[i], same[i] = ss, true
-			c.opts.Progress.Add(f.info.Size())
-			if c.opts.CheckOnly {
-				return nil
-			}
-			return fixAttrs(gctx, c.dst, c.dstPath(f.rel), have, f.info)
-		})
+		check = append(check, i)
 	}
-	if err := g.Wait(); err != nil {
+	err := forEach(ctx, len(check), c.opts.Parallel, func(ctx context.Context, k int) error {
+		i := check[k]
+		f, have := files[i], c.have[files[i].rel]
+		ss, ds, err := c.sums(ctx, f, have)
+		if err != nil || ss != ds {
+			return err
+		}
+		shas[i], same[i] = ss, true
+		c.opts.Progress.Add(f.info.Size())
+		if c.opts.CheckOnly {
+			return nil
+		}
+		return fixAttrs(ctx, c.dst, c.dstPath(f.rel), have, f.info)
+	})
+	if err != nil {
 		return CopyResult{}, err
 	}
-	res := CopyResult{Path: c.dstRoot, Bytes: total, Files: len(files)}
+	res := CopyResult{Path: c.final, Bytes: total, Files: len(files)}
 	var send []int
 	for i := range files {
 		if same[i] {
@@ -259,9 +288,9 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 		}
 		return res, nil
 	}
-	if len(send) > 0 {
+	if len(send) > 0 || c.staged {
 		// The record goes first: it must never vouch for a half-done copy.
-		if err := c.dst.Remove(ctx, SumsName(c.dstRoot)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := c.dst.Remove(ctx, SumsName(c.final)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return CopyResult{}, err
 		}
 		if err := c.makeDirs(ctx); err != nil {
@@ -272,9 +301,19 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 	if err := c.send(ctx, send, shas, &sent); err != nil {
 		return CopyResult{}, err
 	}
-	if !c.single {
-		if err := applyDirAttrs(ctx, c.dst, c.dstRoot, c.t.dirs); err != nil {
+	if c.staged {
+		if err := c.checkAttrs(ctx); err != nil {
 			return CopyResult{}, err
+		}
+	}
+	if !c.single {
+		if err := applyDirAttrs(ctx, c.dst, c.dstRoot, c.t.dirs, c.opts.Parallel); err != nil {
+			return CopyResult{}, err
+		}
+	}
+	if c.staged {
+		if err := c.dst.Rename(ctx, c.dstRoot, c.final); err != nil {
+			return CopyResult{}, fmt.Errorf("rename %s: %w", c.dstRoot, err)
 		}
 	}
 	res.Sent, res.SHA256 = sent.Load(), c.digest(shas)
@@ -283,9 +322,12 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 		rec[f.rel] = entryOf(shas[i], f.info.Size(), f.info.ModTime())
 	}
 	if !c.opts.NoRecord && !maps.Equal(rec, c.dstSums) {
-		if err := writeSums(ctx, c.dst, c.dstRoot, rec); err != nil {
+		if err := writeSums(ctx, c.dst, c.final, rec); err != nil {
 			return CopyResult{}, err
 		}
+	}
+	if !c.single && !c.staged {
+		c.removeStaleStage(ctx)
 	}
 	return res, nil
 }
@@ -293,39 +335,60 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 // send copies files[i] for every i in idx, setting shas[i]. Small files
 // to a host that hashes in batches are verified in batches (one remote
 // command for many files) and renamed once verified; others one by one.
+// In a staging directory files are written under their final names and
+// not renamed.
 func (c *copier) send(ctx context.Context, idx []int, shas []string, sent *atomic.Int64) error {
 	ctx, fail := context.WithCancelCause(ctx)
 	defer fail(nil)
 	var v *verifier
 	if _, ok := c.dst.(batchHasher); ok {
-		v = newVerifier(c.dst, fail)
+		root, lim := c.dstRoot, tempBatch
+		if c.single {
+			root = path.Dir(c.dstRoot)
+		}
+		if c.staged {
+			lim = stageBatch
+		}
+		v = newVerifier(c.dst, root, lim, fail)
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.opts.Parallel)
-	for _, i := range idx {
+	err := forEach(ctx, len(idx), c.opts.Parallel, func(gctx context.Context, k int) error {
+		i := idx[k]
 		f := c.t.files[i]
 		final := c.dstPath(f.rel)
-		g.Go(func() error {
-			if v != nil && batchable(c.dst, TempName(final), f.info) {
-				sum, err := writeTemp(gctx, c.src, c.srcPath(f), c.dst, TempName(final), f.info, c.opts.Progress)
-				if err != nil {
-					return err
-				}
-				shas[i] = sum
-				sent.Add(f.info.Size())
-				v.add(ctx, pendingFile{tmp: TempName(final), final: final, sum: sum, size: f.info.Size()})
-				return nil
-			}
-			sum, err := sendFile(gctx, c.src, c.srcPath(f), c.dst, final, f.info, c.opts.Progress)
+		u := put{src: c.src, srcPath: c.srcPath(f), dst: c.dst, path: final, fi: f.info, p: c.opts.Progress,
+			verify: true, trustCreate: c.staged}
+		if !c.staged {
+			u.path = TempName(final)
+		}
+		if v != nil && batchable(c.dst, u.path, f.info) {
+			u.verify = false
+			sum, err := u.write(gctx)
 			if err != nil {
 				return err
 			}
 			shas[i] = sum
 			sent.Add(f.info.Size())
+			pf := pendingFile{tmp: u.path, final: final, sum: sum, size: f.info.Size()}
+			if c.staged {
+				pf.final = ""
+			}
+			v.add(ctx, pf)
 			return nil
-		})
-	}
-	err := g.Wait()
+		}
+		sum, err := u.write(gctx)
+		if err == nil && !c.staged {
+			if err = c.dst.Rename(gctx, u.path, final); err != nil {
+				cleanup(gctx, c.dst, u.path)
+				err = fmt.Errorf("rename %s: %w", u.path, err)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		shas[i] = sum
+		sent.Add(f.info.Size())
+		return nil
+	})
 	if v != nil {
 		// A failed batch is the cause of the writers' cancellation.
 		if verr := v.finish(ctx); verr != nil {
@@ -384,6 +447,9 @@ func (c *copier) makeDirs(ctx context.Context) error {
 	if c.single {
 		return c.dst.MkdirAll(ctx, path.Dir(c.dstRoot), 0o755)
 	}
+	if c.staged {
+		return c.makeStageDirs(ctx)
+	}
 	for _, d := range c.t.dirs {
 		if !c.haveDirs[d.rel] {
 			if err := c.dst.MkdirAll(ctx, c.dstPath(d.rel), 0o755); err != nil {
@@ -402,19 +468,18 @@ func (c *copier) digest(shas []string) string {
 }
 
 // applyDirAttrs gives the destination directories their source modes and
-// mtimes, deepest first (writing into a directory changes its mtime).
-func applyDirAttrs(ctx context.Context, dst Host, target string, dirs []treeEntry) error {
-	for i := len(dirs) - 1; i >= 0; i-- {
+// mtimes. Once every file is in place nothing changes a directory's
+// entries any more, and setting a directory's attributes does not touch
+// its parent's mtime, so all directories are done at once.
+func applyDirAttrs(ctx context.Context, dst Host, target string, dirs []treeEntry, parallel int) error {
+	return forEach(ctx, len(dirs), parallel, func(ctx context.Context, i int) error {
 		d := dirs[i]
 		p := path.Join(target, d.rel)
 		if err := dst.Chmod(ctx, p, d.info.Mode().Perm()); err != nil {
 			return err
 		}
-		if err := dst.Chtimes(ctx, p, d.info.ModTime(), d.info.ModTime()); err != nil {
-			return err
-		}
-	}
-	return nil
+		return dst.Chtimes(ctx, p, d.info.ModTime(), d.info.ModTime())
+	})
 }
 
 // manifestDigest is the sha256 of the sorted "relpath\tsha256\n" lines.

@@ -29,58 +29,105 @@ func isPlanrunName(name string) bool {
 	return strings.HasPrefix(name, ".") && (strings.HasSuffix(name, tempSuffix) || strings.HasSuffix(name, sumsSuffix))
 }
 
-// sendFile streams src to a temp name beside final, verifies it, gives it
-// the source's mode and mtime and renames it onto final. On error the
-// temp file is removed.
+// put is one file to write: src:srcPath (described by fi) to dst:path.
+type put struct {
+	src     Host
+	srcPath string
+	dst     Host
+	path    string
+	fi      fs.FileInfo
+	p       Progress
+	// verify checks the sha256 of what dst stored before returning
+	// (else the caller does, in a batch).
+	verify bool
+	// trustCreate skips the chmod when Create was asked for the final
+	// mode already; the caller then checks modes by listing (checkAttrs).
+	trustCreate bool
+}
+
+// sendFile streams a file to a temp name beside final, verifies it,
+// gives it the source's mode and mtime and renames it onto final. On
+// error the temp file is removed.
 func sendFile(ctx context.Context, src Host, srcPath string, dst Host, final string, fi fs.FileInfo, p Progress) (string, error) {
 	tmp := TempName(final)
-	sum, err := sendTemp(ctx, src, srcPath, dst, tmp, final, fi, p)
+	sum, err := put{src: src, srcPath: srcPath, dst: dst, path: tmp, fi: fi, p: p, verify: true}.write(ctx)
 	if err != nil {
+		return "", err
+	}
+	if err := dst.Rename(ctx, tmp, final); err != nil {
 		cleanup(ctx, dst, tmp)
+		return "", fmt.Errorf("rename %s: %w", tmp, err)
+	}
+	return sum, nil
+}
+
+// write streams the file, gives it the source's mode and mtime and
+// returns the sha256 of what was read. On error the file is removed.
+func (u put) write(ctx context.Context) (string, error) {
+	sum, err := u.writeOnce(ctx)
+	if err != nil {
+		cleanup(ctx, u.dst, u.path)
 		return "", err
 	}
 	return sum, nil
 }
 
-func sendTemp(ctx context.Context, src Host, srcPath string, dst Host, tmp, final string, fi fs.FileInfo, p Progress) (string, error) {
-	r, err := src.Open(ctx, srcPath)
+func (u put) writeOnce(ctx context.Context) (string, error) {
+	sl, srcLocal := u.src.(*Local)
+	dl, dstLocal := u.dst.(*Local)
+	if srcLocal && dstLocal && u.fi.Size() <= localBufSize {
+		return copyLocalSmall(ctx, sl, u.srcPath, dl, u.path, u.fi, u.p)
+	}
+	r, err := u.src.Open(ctx, u.srcPath)
 	if err != nil {
-		return "", fmt.Errorf("open %s: %w", srcPath, err)
+		return "", fmt.Errorf("open %s: %w", u.srcPath, err)
 	}
 	defer r.Close()
-	w, err := dst.Create(ctx, tmp, fi.Mode().Perm()|0o200)
+	created := createPerm(u.fi)
+	w, err := u.dst.Create(ctx, u.path, created)
 	if err != nil {
-		return "", fmt.Errorf("create %s: %w", tmp, err)
+		return "", fmt.Errorf("create %s: %w", u.path, err)
+	}
+	if !u.trustCreate {
+		created = 0 // unknown: always chmod
 	}
 	var n int64
 	var sum, got string
 	lr, srcLocal := r.(*localFile)
 	lw, dstLocal := w.(*localFile)
 	if srcLocal && dstLocal {
-		// Same machine: the kernel copies (copy_file_range), then both
-		// sides are hashed at once; a source changing meanwhile shows up
-		// as a mismatch.
-		n, err = kernelCopy(lw.File, lr.File, p)
+		// Same machine, a large file: the kernel copies
+		// (copy_file_range), then both sides are hashed at once; a
+		// source changing meanwhile shows up as a mismatch.
+		n, err = kernelCopy(lw.File, lr.File, u.p)
 		if cerr := w.Close(); err == nil && cerr != nil {
 			err = cerr
 		}
-		if err == nil && n == fi.Size() {
-			sum, got, err = hashBoth(ctx, src, srcPath, dst, tmp)
+		if err == nil && n == u.fi.Size() {
+			sum, got, err = hashBoth(ctx, u.src, u.srcPath, u.dst, u.path)
+		}
+		if err == nil && n == u.fi.Size() && got == sum {
+			err = setAttrs(ctx, u.dst, u.path, u.fi, created)
 		}
 	} else {
 		h := sha256.New()
-		n, err = pump(w, r, fi.Size(), h, p)
+		n, err = pump(w, r, u.fi.Size(), h, u.p)
 		stored := false
-		if sh, ok := w.(storedHasher); ok && err == nil && n == fi.Size() {
-			got, stored, err = sh.storedSHA256(fi.Size())
+		if sh, ok := w.(storedHasher); ok && u.verify && err == nil && n == u.fi.Size() {
+			got, stored, err = sh.storedSHA256(u.fi.Size())
+		}
+		if err == nil && n == u.fi.Size() {
+			// Every write has been acknowledged: the mtime (and a
+			// mode Create could not give) can be set before closing.
+			err = setAttrs(ctx, u.dst, u.path, u.fi, created)
 		}
 		if cerr := w.Close(); err == nil && cerr != nil {
 			err = cerr
 		}
-		if err == nil && n == fi.Size() {
+		if err == nil && n == u.fi.Size() {
 			sum = hex.EncodeToString(h.Sum(nil))
-			if !stored {
-				if got, err = dst.SHA256(ctx, tmp); err != nil {
+			if u.verify && !stored {
+				if got, err = u.dst.SHA256(ctx, u.path); err != nil {
 					err = fmt.Errorf("verify: %w", err)
 				}
 			}
@@ -90,71 +137,20 @@ func sendTemp(ctx context.Context, src Host, srcPath string, dst Host, tmp, fina
 		if ctx.Err() != nil {
 			err = context.Cause(ctx)
 		}
-		return "", fmt.Errorf("write %s: %w", tmp, err)
+		return "", fmt.Errorf("write %s: %w", u.path, err)
 	}
-	if n != fi.Size() {
-		return "", fmt.Errorf("read %s: size changed while copying (%d bytes, expected %d)", srcPath, n, fi.Size())
+	if n != u.fi.Size() {
+		return "", fmt.Errorf("read %s: size changed while copying (%d bytes, expected %d)", u.srcPath, n, u.fi.Size())
 	}
-	if got != sum {
-		return "", fmt.Errorf("verify %s: sha256 %s at the destination, %s sent", tmp, got, sum)
-	}
-	if err := setAttrs(ctx, dst, tmp, fi); err != nil {
-		return "", err
-	}
-	if err := dst.Rename(ctx, tmp, final); err != nil {
-		return "", fmt.Errorf("rename %s: %w", tmp, err)
+	if u.verify && got != sum {
+		return "", fmt.Errorf("verify %s: sha256 %s at the destination, %s sent", u.path, got, sum)
 	}
 	return sum, nil
 }
 
-// writeTemp streams src to tmp, gives it the source's mode and mtime and
-// returns the sha256 of what was sent, for a verifier to check before the
-// rename. On error the temp file is removed.
-func writeTemp(ctx context.Context, src Host, srcPath string, dst Host, tmp string, fi fs.FileInfo, p Progress) (string, error) {
-	sum, err := writeTempFile(ctx, src, srcPath, dst, tmp, fi, p)
-	if err != nil {
-		cleanup(ctx, dst, tmp)
-		return "", err
-	}
-	return sum, nil
-}
-
-func writeTempFile(ctx context.Context, src Host, srcPath string, dst Host, tmp string, fi fs.FileInfo, p Progress) (string, error) {
-	r, err := src.Open(ctx, srcPath)
-	if err != nil {
-		return "", fmt.Errorf("open %s: %w", srcPath, err)
-	}
-	defer r.Close()
-	w, err := dst.Create(ctx, tmp, fi.Mode().Perm()|0o200)
-	if err != nil {
-		return "", fmt.Errorf("create %s: %w", tmp, err)
-	}
-	h := sha256.New()
-	n, err := pump(w, r, fi.Size(), h, p)
-	if err == nil && n != fi.Size() {
-		w.Close()
-		return "", fmt.Errorf("read %s: size changed while copying (%d bytes, expected %d)", srcPath, n, fi.Size())
-	}
-	if err != nil {
-		w.Close()
-		if ctx.Err() != nil {
-			err = context.Cause(ctx)
-		}
-		return "", fmt.Errorf("write %s: %w", tmp, err)
-	}
-	// Every write has been acknowledged: closing and setting the mode and
-	// mtime (by path) can go at once.
-	cerr := make(chan error, 1)
-	go func() { cerr <- w.Close() }()
-	err = setAttrs(ctx, dst, tmp, fi)
-	if e := <-cerr; e != nil {
-		return "", fmt.Errorf("write %s: %w", tmp, e)
-	}
-	if err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
+// createPerm is the mode a file is created with: the source's, writable
+// by its owner while it is written (setAttrs takes that away again).
+func createPerm(fi fs.FileInfo) fs.FileMode { return fi.Mode().Perm() | 0o200 }
 
 // kernelCopy copies between local files in chunks (copy_file_range under
 // os.File.ReadFrom), reporting progress per chunk.
@@ -214,22 +210,17 @@ func fixAttrs(ctx context.Context, dst Host, p string, have, want fs.FileInfo) e
 	return nil
 }
 
-// setAttrs gives p the mode and mtime of fi (both requests at once).
-func setAttrs(ctx context.Context, dst Host, p string, fi fs.FileInfo) error {
-	ch := make(chan error, 1)
-	go func() {
-		if err := dst.Chtimes(ctx, p, fi.ModTime(), fi.ModTime()); err != nil {
-			ch <- fmt.Errorf("chtimes %s: %w", p, err)
-			return
+// setAttrs gives p the mtime of fi, and its mode when Create was asked
+// for another one (created): modes Create gave as asked are left alone,
+// and Copy checks every mode and mtime once more by listing (checkAttrs).
+func setAttrs(ctx context.Context, dst Host, p string, fi fs.FileInfo, created fs.FileMode) error {
+	if created != fi.Mode().Perm() {
+		if err := dst.Chmod(ctx, p, fi.Mode().Perm()); err != nil {
+			return fmt.Errorf("chmod %s: %w", p, err)
 		}
-		ch <- nil
-	}()
-	err := dst.Chmod(ctx, p, fi.Mode().Perm())
-	if terr := <-ch; err == nil {
-		return terr
 	}
-	if err != nil {
-		return fmt.Errorf("chmod %s: %w", p, err)
+	if err := dst.Chtimes(ctx, p, fi.ModTime(), fi.ModTime()); err != nil {
+		return fmt.Errorf("chtimes %s: %w", p, err)
 	}
 	return nil
 }

@@ -5,23 +5,26 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"path"
 	"strings"
 )
 
 var _ batchHasher = (*SSH)(nil)
 
-// sha256Many hashes paths with one run of the first hash tool that works
-// on the host (openssl, else sha256sum); ok=false means none does. Every
-// output line must name its file, in order, so output that cannot be
-// read is never taken for a digest.
-func (h *SSH) sha256Many(ctx context.Context, paths []string) ([]string, bool, error) {
-	rps := make([]string, len(paths))
-	for i, p := range paths {
-		rps[i] = h.resolve(p)
+// sha256Many hashes the files names (relative to dir, or absolute) with
+// one run, in dir, of the first hash tool that works on the host
+// (openssl, else sha256sum); ok=false means none does. Every output line
+// must name its file, in order, so output that cannot be read is never
+// taken for a digest.
+func (h *SSH) sha256Many(ctx context.Context, dir string, names []string) ([]string, bool, error) {
+	rps := make([]string, len(names))
+	for i, p := range names {
+		rps[i] = path.Clean(p)
 		if strings.HasPrefix(rps[i], "-") {
 			rps[i] = "./" + rps[i]
 		}
 	}
+	first := path.Join(dir, names[0]) // for errors
 	for {
 		h.mu.Lock()
 		tool := h.sumTool
@@ -30,9 +33,9 @@ func (h *SSH) sha256Many(ctx context.Context, paths []string) ([]string, bool, e
 			return nil, false, nil
 		}
 		t := hashTools[tool]
-		res, err := h.Exec(ctx, Command{Path: t.path, Args: append(append([]string(nil), t.args...), rps...)})
+		res, err := h.Exec(ctx, Command{Path: t.path, Args: append(append([]string(nil), t.args...), rps...), Dir: dir})
 		if err != nil {
-			return nil, false, &fs.PathError{Op: "sha256", Path: h.name + ":" + paths[0], Err: err}
+			return nil, false, &fs.PathError{Op: "sha256", Path: h.name + ":" + first, Err: err}
 		}
 		if res.ExitCode == 0 {
 			if sums, ok := parseSums(string(res.Stdout), rps); ok {
@@ -47,7 +50,7 @@ func (h *SSH) sha256Many(ctx context.Context, paths []string) ([]string, bool, e
 			h.mu.Unlock()
 			continue
 		}
-		return nil, false, &fs.PathError{Op: "sha256", Path: h.name + ":" + paths[0],
+		return nil, false, &fs.PathError{Op: "sha256", Path: h.name + ":" + first,
 			Err: fmt.Errorf("%s: exit status %d: %s", t.path, res.ExitCode, strings.TrimSpace(string(res.Stderr)))}
 	}
 }
