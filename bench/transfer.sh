@@ -7,6 +7,9 @@
 #   SIZE=small bench/transfer.sh # quick: ~110 MiB (4 x 24 MiB + 2,000 small files)
 #   BEFORE=/tmp/planrun-old bench/transfer.sh  # also time an older planrun binary
 #                                              # on the same data, side by side
+#   DEST=/dev/shm bench/transfer.sh   # write the copies under DEST (e.g. tmpfs, where
+#                                     # per-file protocol costs show without the disk's)
+#   SETS="small" bench/transfer.sh    # only these sets (of: large small tree local)
 #
 # Needs /usr/sbin/sshd, scp, rsync, ssh-keygen, go. Uses a temp dir (removed).
 set -euo pipefail
@@ -19,9 +22,13 @@ case $SIZE in
 esac
 NLARGE=4 NSMALL=2000
 
+SETS=${SETS:-large small tree local}
 W=$(mktemp -d /tmp/planrun-bench.XXXXXX)
+OUT=$W
+[ -z "${DEST:-}" ] || OUT=$(mktemp -d "$DEST/planrun-bench.XXXXXX")
+DST=$OUT/dst
 SSHD_PID=
-cleanup() { [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null; rm -rf "$W"; }
+cleanup() { [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null; rm -rf "$W" "$OUT"; }
 trap cleanup EXIT
 
 go build -o "$W/planrun" ./cmd/planrun
@@ -46,7 +53,7 @@ cp -r "$W/src/tree/large/." "$W/src/large/"
 cp -r "$W/src/tree/small/." "$W/src/small/"
 TOTAL_MB=$(du -sm "$W/src/tree" | cut -f1)
 SMALL_MB=$(du -sm "$W/src/small" | cut -f1)
-echo "data: $TOTAL_MB MiB tree ($NLARGE x $LARGE_MB MiB + $NSMALL small files, $SMALL_MB MiB)"
+echo "data: $TOTAL_MB MiB tree ($NLARGE x $LARGE_MB MiB + $NSMALL small files, $SMALL_MB MiB); copies to $DST ($(stat -f -c %T "$DST"))"
 
 # --- an sshd on a free loopback port, as this user, with fresh keys ---
 ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"
@@ -74,7 +81,7 @@ for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; 
 echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$W/hostkey.pub")" > "$W/known_hosts"
 USER_NAME=$(id -un)
 SSHOPTS=(-i "$W/userkey" -o UserKnownHostsFile="$W/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes)
-mkdir -p "$W/dst"
+mkdir -p "$DST"
 
 now() { date +%s.%N; }
 declare -A T
@@ -99,28 +106,34 @@ PLAN
   "$BIN" apply "$plan" --state "$W/state-$RANDOM" --output json >/dev/null
 }
 
-fresh() { rm -rf "$W/dst"; mkdir -p "$W/dst"; }
+# Each case starts from an empty destination. (On ext4, creating files
+# right after deleting thousands costs more kernel time: it skips inodes
+# freed in the last 30 s. Every case pays that alike.)
+fresh() { rm -rf "$DST"; mkdir -p "$DST"; }
 
 before() { # name from to: time the BEFORE binary, when given
   [ -n "${BEFORE:-}" ] || return 0
   fresh; BIN=$BEFORE timeit "$1" planrun_copy "$2" "$3"
-  diff -r "${2#local:}" "$W/dst/${3##*/}" >/dev/null || { echo "before copy differs" >&2; exit 1; }
+  diff -r "${2#local:}" "$DST/${3##*/}" >/dev/null || { echo "before copy differs" >&2; exit 1; }
 }
 
 for set in large small tree; do
-  before "before/$set" "local:$W/src/$set" "target:$W/dst/$set"
-  fresh; timeit "planrun/$set" planrun_copy "local:$W/src/$set" "target:$W/dst/$set"
-  [ "$set" = tree ] && { timeit "planrun-rerun/$set" planrun_copy "local:$W/src/$set" "target:$W/dst/$set"; }
-  diff -r "$W/src/$set" "$W/dst/$set" >/dev/null || { echo "planrun copy of $set differs" >&2; exit 1; }
-  fresh; timeit "scp/$set" scp -q -r -P "$PORT" "${SSHOPTS[@]}" "$W/src/$set" "$USER_NAME@127.0.0.1:$W/dst/$set"
-  fresh; timeit "rsync/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$W/dst/$set/"
-  [ "$set" = tree ] && timeit "rsync-rerun/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$W/dst/$set/"
+  case " $SETS " in *" $set "*) ;; *) continue ;; esac
+  before "before/$set" "local:$W/src/$set" "target:$DST/$set"
+  fresh; timeit "planrun/$set" planrun_copy "local:$W/src/$set" "target:$DST/$set"
+  [ "$set" = tree ] && { timeit "planrun-rerun/$set" planrun_copy "local:$W/src/$set" "target:$DST/$set"; }
+  diff -r "$W/src/$set" "$DST/$set" >/dev/null || { echo "planrun copy of $set differs" >&2; exit 1; }
+  fresh; timeit "scp/$set" scp -q -r -P "$PORT" "${SSHOPTS[@]}" "$W/src/$set" "$USER_NAME@127.0.0.1:$DST/$set"
+  fresh; timeit "rsync/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$DST/$set/"
+  [ "$set" = tree ] && timeit "rsync-rerun/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$DST/$set/"
 done
-before "before-local/tree" "local:$W/src/tree" "local:$W/dst/tree"
-fresh; timeit "planrun-local/tree" planrun_copy "local:$W/src/tree" "local:$W/dst/tree"
-diff -r "$W/src/tree" "$W/dst/tree" >/dev/null || { echo "local planrun copy differs" >&2; exit 1; }
-fresh; timeit "cp/tree" cp -r "$W/src/tree" "$W/dst/tree"
-fresh
+if [[ " $SETS " == *" local "* ]]; then
+  before "before-local/tree" "local:$W/src/tree" "local:$DST/tree"
+  fresh; timeit "planrun-local/tree" planrun_copy "local:$W/src/tree" "local:$DST/tree"
+  diff -r "$W/src/tree" "$DST/tree" >/dev/null || { echo "local planrun copy differs" >&2; exit 1; }
+  fresh; timeit "cp/tree" cp -r "$W/src/tree" "$DST/tree"
+  fresh
+fi
 
 mb() { case $1 in large) echo $((NLARGE * LARGE_MB));; small) echo "$SMALL_MB";; tree) echo "$TOTAL_MB";; esac; }
 printf '\n%-22s %9s %10s\n' "case" "seconds" "MiB/s"
@@ -131,8 +144,22 @@ for k in before/large planrun/large scp/large rsync/large before/small planrun/s
   set=${k#*/}
   printf '%-22s %9.2f %10.1f\n' "$k" "${T[$k]}" "$(echo "$(mb "$set") / ${T[$k]}" | bc -l)"
 done
-r() { echo "${T[$1]} / ${T[$2]}" | bc -l; }
-printf '\nratios: scp/planrun large %.2f (goal >= 1), scp/planrun small %.2f (goal >= 3),\n' "$(r scp/large planrun/large)" "$(r scp/small planrun/small)"
-printf '        planrun-local/cp %.2f (goal <= 1.2), rerun/first %.3f (goal < 0.1)\n' "$(r planrun-local/tree cp/tree)" "$(r planrun-rerun/tree planrun/tree)"
-[ -z "${BEFORE:-}" ] || printf '        before: scp/before large %.2f, scp/before small %.2f, before-local/cp %.2f\n' \
-  "$(r scp/large before/large)" "$(r scp/small before/small)" "$(r before-local/tree cp/tree)"
+ratio() { # label a b goal: prints a/b when both were timed
+  [ -n "${T[$2]:-}" ] && [ -n "${T[$3]:-}" ] || return 0
+  printf '  %-24s %6.2f  %s\n' "$1" "$(echo "${T[$2]} / ${T[$3]}" | bc -l)" "$4"
+}
+echo; echo "ratios:"
+ratio "scp/planrun large" scp/large planrun/large "(goal >= 1)"
+ratio "scp/planrun small" scp/small planrun/small "(goal >= 3)"
+ratio "rsync/planrun small" rsync/small planrun/small ""
+ratio "scp/planrun tree" scp/tree planrun/tree ""
+ratio "planrun-local/cp" planrun-local/tree cp/tree "(goal <= 1.2)"
+ratio "rerun/first" planrun-rerun/tree planrun/tree "(goal < 0.1)"
+if [ -n "${BEFORE:-}" ]; then
+  ratio "scp/before large" scp/large before/large ""
+  ratio "scp/before small" scp/small before/small ""
+  ratio "rsync/before small" rsync/small before/small ""
+  ratio "before-local/cp" before-local/tree cp/tree ""
+  ratio "before/planrun small" before/small planrun/small "(old time / new time)"
+  ratio "before/planrun local" before-local/tree planrun-local/tree "(old time / new time)"
+fi

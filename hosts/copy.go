@@ -282,6 +282,9 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 			send = append(send, i)
 		}
 	}
+	if c.opts.Parallel > 1 {
+		send = spread(files, send)
+	}
 	if c.opts.CheckOnly {
 		if len(send) == 0 {
 			res.SHA256 = c.digest(shas)

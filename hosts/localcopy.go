@@ -73,20 +73,27 @@ func writeBack(f *os.File, data []byte, perm fs.FileMode, buf []byte) ([32]byte,
 	if _, err := f.Write(data); err != nil {
 		return [32]byte{}, err
 	}
-	st, err := f.Stat()
-	if err != nil {
+	if err := fixMode(f, perm); err != nil {
 		return [32]byte{}, err
-	}
-	if st.Mode().Perm() != perm {
-		if err := f.Chmod(perm); err != nil {
-			return [32]byte{}, err
-		}
 	}
 	n, err := readAll(io.NewSectionReader(f, 0, int64(len(buf))), buf)
 	if err != nil {
 		return [32]byte{}, fmt.Errorf("read back: %w", err)
 	}
 	return sha256.Sum256(buf[:n]), nil
+}
+
+// fixMode gives f mode perm unless it was created with it (under a umask
+// it may not have been).
+func fixMode(f *os.File, perm fs.FileMode) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.Mode().Perm() != perm {
+		return f.Chmod(perm)
+	}
+	return nil
 }
 
 // readAll reads r into buf until its end or until buf is full (the

@@ -2,6 +2,7 @@ package hosts
 
 import (
 	"context"
+	"path"
 	"sync"
 	"sync/atomic"
 )
@@ -47,4 +48,32 @@ func forEach(ctx context.Context, n, parallel int, fn func(ctx context.Context, 
 		return context.Cause(ctx)
 	}
 	return nil
+}
+
+// spread orders idx (indexes of files in walk order) round robin over
+// their directories: files written at the same time then go to different
+// directories, whose locks creating a file takes (ext4 was seen spinning
+// on them with every worker in one directory).
+func spread(files []treeEntry, idx []int) []int {
+	var dirs [][]int
+	at := map[string]int{}
+	for _, i := range idx {
+		d := path.Dir(files[i].rel)
+		k, ok := at[d]
+		if !ok {
+			k = len(dirs)
+			at[d] = k
+			dirs = append(dirs, nil)
+		}
+		dirs[k] = append(dirs[k], i)
+	}
+	out := make([]int, 0, len(idx))
+	for round := 0; len(out) < len(idx); round++ {
+		for _, d := range dirs {
+			if round < len(d) {
+				out = append(out, d[round])
+			}
+		}
+	}
+	return out
 }
