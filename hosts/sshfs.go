@@ -17,7 +17,9 @@ import (
 )
 
 // fsOp runs fn with the SFTP client of a live connection. A failure that
-// shows the connection is gone closes it, so the next call re-dials.
+// shows the connection is gone closes it, so the next call re-dials; a
+// request that only reads is then tried once more on a new connection
+// (the first request after a drop is often the one that finds it).
 func (h *SSH) fsOp(ctx context.Context, op, p string, fn func(c *sftp.Client, rp string) error) error {
 	c, err := h.connect(ctx)
 	if err != nil {
@@ -29,11 +31,36 @@ func (h *SSH) fsOp(ctx context.Context, op, p string, fn func(c *sftp.Client, rp
 	}
 	if connLost(err) {
 		h.drop(c)
+		if readOnlyOps[op] && ctx.Err() == nil {
+			h.forget(c)
+			if c, err = h.connect(ctx); err != nil {
+				return &fs.PathError{Op: op, Path: h.name + ":" + p, Err: err}
+			}
+			if err = fn(c.sftp(), h.resolve(p)); err == nil {
+				return nil
+			}
+			if connLost(err) {
+				h.drop(c)
+			}
+		}
 	}
 	if ctx.Err() != nil {
 		err = context.Cause(ctx)
 	}
 	return &fs.PathError{Op: op, Path: h.name + ":" + p, Err: err}
+}
+
+// readOnlyOps are the requests safe to send again.
+var readOnlyOps = map[string]bool{"stat": true, "lstat": true, "readdir": true, "readlink": true}
+
+// forget makes the next connect dial again when c is the live connection
+// (drop closes it; its watcher forgets it too, but only later).
+func (h *SSH) forget(c *sshConn) {
+	h.mu.Lock()
+	if h.conn == c {
+		h.conn = nil
+	}
+	h.mu.Unlock()
 }
 
 func connLost(err error) bool {

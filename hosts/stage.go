@@ -66,11 +66,14 @@ func (c *copier) listStage(ctx context.Context) error {
 	c.haveDirs[""] = true
 	var mu sync.Mutex
 	for _, level := range depthLevels(c.t.dirs) {
-		err := forEach(ctx, len(level), c.opts.Parallel, func(ctx context.Context, i int) error {
-			d := level[i]
-			if !c.haveDirs[d.rel] {
-				return nil
+		var there []treeEntry // shown to be directories by their parent's listing
+		for _, d := range level {
+			if c.haveDirs[d.rel] {
+				there = append(there, d)
 			}
+		}
+		err := forEach(ctx, len(there), c.opts.Parallel, func(ctx context.Context, i int) error {
+			d := there[i]
 			ents, err := c.dst.ReadDir(ctx, c.dstPath(d.rel))
 			if err != nil {
 				return err
