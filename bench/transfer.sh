@@ -27,6 +27,7 @@ W=$(mktemp -d /tmp/planrun-bench.XXXXXX)
 OUT=$W
 [ -z "${DEST:-}" ] || OUT=$(mktemp -d "$DEST/planrun-bench.XXXXXX")
 DST=$OUT/dst
+mkdir -p "$DST"
 SSHD_PID=
 cleanup() { [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null; rm -rf "$W" "$OUT"; }
 trap cleanup EXIT
