@@ -2,14 +2,11 @@ package hosts
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
 	"path"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -485,42 +482,9 @@ func applyDirAttrs(ctx context.Context, dst Host, target string, dirs []treeEntr
 	})
 }
 
-// manifestDigest is the sha256 of the sorted "relpath\tsha256\n" lines.
-func manifestDigest(files []treeEntry, sums []string) string {
-	lines := make([]string, len(files))
-	for i, f := range files {
-		lines[i] = f.rel + "\t" + sums[i] + "\n"
-	}
-	sort.Strings(lines)
-	h := sha256.New()
-	for _, l := range lines {
-		h.Write([]byte(l))
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// ManifestDigest returns the tree digest Copy reports for files given as
-// relative path → sha256.
-func ManifestDigest(sums map[string]string) string {
-	files := make([]treeEntry, 0, len(sums))
-	s := make([]string, 0, len(sums))
-	for rel, sum := range sums {
-		files = append(files, treeEntry{rel: rel})
-		s = append(s, sum)
-	}
-	return manifestDigest(files, s)
-}
-
 func cleanSlash(p string) string {
 	for len(p) > 1 && strings.HasSuffix(p, "/") {
 		p = p[:len(p)-1]
 	}
 	return p
-}
-
-// treeEntry is one file or directory of a source tree.
-type treeEntry struct {
-	rel    string // path relative to the tree root, slash-separated
-	srcRel string // where to read it (differs for followed symlinks)
-	info   fs.FileInfo
 }

@@ -3,6 +3,8 @@ package hosts
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -120,4 +122,30 @@ func writeSums(ctx context.Context, h Host, p string, s sums) error {
 
 func entryOf(sha string, size int64, mtime time.Time) sumEntry {
 	return sumEntry{sha: sha, size: size, mtime: mtime.Unix()}
+}
+
+// manifestDigest is the sha256 of the sorted "relpath\tsha256\n" lines.
+func manifestDigest(files []treeEntry, sums []string) string {
+	lines := make([]string, len(files))
+	for i, f := range files {
+		lines[i] = f.rel + "\t" + sums[i] + "\n"
+	}
+	sort.Strings(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write([]byte(l))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ManifestDigest returns the tree digest Copy reports for files given as
+// relative path → sha256.
+func ManifestDigest(sums map[string]string) string {
+	files := make([]treeEntry, 0, len(sums))
+	s := make([]string, 0, len(sums))
+	for rel, sum := range sums {
+		files = append(files, treeEntry{rel: rel})
+		s = append(s, sum)
+	}
+	return manifestDigest(files, s)
 }

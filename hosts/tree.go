@@ -113,3 +113,10 @@ func excluded(rel string, globs []string) bool {
 	}
 	return false
 }
+
+// treeEntry is one file or directory of a source tree.
+type treeEntry struct {
+	rel    string // path relative to the tree root, slash-separated
+	srcRel string // where to read it (differs for followed symlinks)
+	info   fs.FileInfo
+}
