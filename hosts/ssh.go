@@ -71,6 +71,7 @@ var (
 type sshConn struct {
 	client *ssh.Client
 	sftps  []*sftp.Client // SFTP sessions (servers run one process each)
+	shells *shells        // hash shells (see sshshell.go)
 	next   atomic.Uint32
 }
 
@@ -210,6 +211,7 @@ func (h *SSH) watch(c *sshConn) {
 		h.conn = nil
 	}
 	h.mu.Unlock()
+	c.shells.close() // after h.conn is cleared: no shell of c goes back idle now
 }
 
 // drop closes c (after an error that shows it is broken).
@@ -262,7 +264,7 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 		return nil, err
 	}
 	client := ssh.NewClient(sc, chans, reqs)
-	c := &sshConn{client: client}
+	c := &sshConn{client: client, shells: newShells()}
 	for range SFTPSessions {
 		sf, err := sftp.NewClient(client,
 			sftp.UseConcurrentWrites(true),

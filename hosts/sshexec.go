@@ -251,7 +251,7 @@ func (h *SSH) remoteSum(ctx context.Context, p string) (string, bool, error) {
 			return "", false, nil
 		}
 		t := hashTools[tool]
-		res, err := h.Exec(ctx, Command{Path: t.path, Args: append(append([]string(nil), t.args...), rp)})
+		res, err := h.runQuick(ctx, Command{Path: t.path, Args: append(append([]string(nil), t.args...), rp)})
 		if err != nil {
 			return "", false, &fs.PathError{Op: "sha256", Path: h.name + ":" + p, Err: err}
 		}

@@ -33,7 +33,7 @@ func (h *SSH) sha256Many(ctx context.Context, dir string, names []string) ([]str
 			return nil, false, nil
 		}
 		t := hashTools[tool]
-		res, err := h.Exec(ctx, Command{Path: t.path, Args: append(append([]string(nil), t.args...), rps...), Dir: dir})
+		res, err := h.runQuick(ctx, Command{Path: t.path, Args: append(append([]string(nil), t.args...), rps...), Dir: dir})
 		if err != nil {
 			return nil, false, &fs.PathError{Op: "sha256", Path: h.name + ":" + first, Err: err}
 		}

@@ -262,7 +262,7 @@ func (ip *inProcess) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			ip.envMu.Lock()
 			cmd.Env = append(os.Environ(), ip.execEnv...)
 			ip.envMu.Unlock()
-			cmd.Stdout, cmd.Stderr = ch, ch.Stderr()
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // as sshd does
 			if err := cmd.Start(); err != nil {
 				req.Reply(false, nil)

@@ -1,0 +1,252 @@
+package hosts
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// A hash shell is a long-lived `sh` on the host that runs planrun's short
+// helper commands (the sha256 of files it has written) one after another.
+// Every exec session makes the login shell start again, and a login shell
+// often does real work first: a ~/.bashrc that runs `pyenv init` or
+// `conda init` costs 0.1–0.2 s of the server's CPU per command. The shell
+// pays that once per connection. Commands it cannot run as expected fall
+// back to an exec session of their own, which also gives their error
+// message in full.
+
+// maxShells is how many hash shells a connection keeps (each holds one of
+// the host's exec session slots while it lives).
+const maxShells = 2
+
+// shellStartTimeout bounds how long a new shell may take to answer.
+const shellStartTimeout = 15 * time.Second
+
+type hashShell struct {
+	sess   *ssh.Session
+	in     io.WriteCloser
+	out    *bufio.Reader
+	marker string
+	once   sync.Once
+	h      *SSH
+}
+
+// shells is the per-connection pool of hash shells.
+type shells struct {
+	slots  chan struct{}   // one per shell in use or idle (bounds maxShells)
+	idle   chan *hashShell // shells ready for a command
+	broken bool            // the host cannot run one: do not try again
+	mu     sync.Mutex
+}
+
+func newShells() *shells {
+	return &shells{slots: make(chan struct{}, maxShells), idle: make(chan *hashShell, maxShells)}
+}
+
+// close discards the idle shells (the connection is gone).
+func (p *shells) close() {
+	for {
+		select {
+		case s := <-p.idle:
+			s.discard()
+		default:
+			return
+		}
+	}
+}
+
+// runQuick runs a short command whose output is all that matters (a hash
+// command): through a hash shell when the host has one, else in an exec
+// session of its own. A non-zero exit status other than 127 (not found)
+// is run again in its own session, for its full error output.
+func (h *SSH) runQuick(ctx context.Context, cmd Command) (Result, error) {
+	if res, ok := h.runInShell(ctx, cmd); ok {
+		if res.ExitCode == 0 || res.ExitCode == 127 {
+			return res, nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("run %s on %s: %w", cmd.Path, h.name, context.Cause(ctx))
+	}
+	return h.Exec(ctx, cmd)
+}
+
+// runInShell runs cmd in a hash shell; ok=false when there is none to
+// use, or the shell broke (it is then discarded).
+func (h *SSH) runInShell(ctx context.Context, cmd Command) (Result, bool) {
+	if len(cmd.Env) > 0 || strings.ContainsAny(cmd.Path+cmd.Dir+strings.Join(cmd.Args, ""), "\n\r") {
+		return Result{}, false
+	}
+	c, err := h.connect(ctx)
+	if err != nil {
+		return Result{}, false
+	}
+	p := c.shells
+	p.mu.Lock()
+	broken := p.broken
+	p.mu.Unlock()
+	if broken {
+		return Result{}, false
+	}
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return Result{}, false
+	}
+	var s *hashShell
+	select {
+	case s = <-p.idle:
+	default:
+		if s, err = h.startShell(ctx, c); err != nil {
+			<-p.slots
+			if !errors.Is(err, errNoSessionSlot) && ctx.Err() == nil {
+				p.mu.Lock()
+				p.broken = true
+				p.mu.Unlock()
+			}
+			return Result{}, false
+		}
+	}
+	res, err := s.run(ctx, h.shellLine(cmd))
+	if err != nil {
+		s.discard()
+		<-p.slots
+		return Result{}, false
+	}
+	h.mu.Lock()
+	live := h.conn == c
+	h.mu.Unlock()
+	if live {
+		p.idle <- s
+	} else {
+		s.discard()
+	}
+	<-p.slots
+	return res, true
+}
+
+var errNoSessionSlot = errors.New("no free exec session")
+
+// startShell starts a hash shell on c, taking one exec session slot
+// without waiting for it.
+func (h *SSH) startShell(ctx context.Context, c *sshConn) (*hashShell, error) {
+	select {
+	case h.sessions <- struct{}{}:
+	default:
+		return nil, errNoSessionSlot
+	}
+	s := &hashShell{h: h}
+	fail := func(err error) (*hashShell, error) {
+		s.discard()
+		return nil, err
+	}
+	var err error
+	if s.sess, err = c.client.NewSession(); err != nil {
+		if connLost(err) {
+			h.drop(c)
+		}
+		s.sess = nil
+		return fail(err)
+	}
+	if s.in, err = s.sess.StdinPipe(); err != nil {
+		return fail(err)
+	}
+	out, err := s.sess.StdoutPipe()
+	if err != nil {
+		return fail(err)
+	}
+	s.out = bufio.NewReaderSize(out, 64<<10)
+	s.sess.Stderr = io.Discard
+	var b [12]byte
+	rand.Read(b[:])
+	s.marker = "planrun-done-" + hex.EncodeToString(b[:])
+	if err := s.sess.Start("exec /bin/sh"); err != nil {
+		return fail(err)
+	}
+	// Whatever the login shell printed comes before this answer.
+	ctx, cancel := context.WithTimeout(ctx, shellStartTimeout)
+	defer cancel()
+	if _, err := s.run(ctx, "true"); err != nil {
+		return fail(err)
+	}
+	return s, nil
+}
+
+// shellLine is cmd as one line for the hash shell: run in a subshell (the
+// shell keeps its own directory), errors discarded (a failure is run
+// again in its own session for them).
+func (h *SSH) shellLine(cmd Command) string {
+	var b strings.Builder
+	b.WriteString("(")
+	dir := cmd.Dir
+	if dir == "" {
+		dir = h.spec.Root
+	}
+	if dir != "" {
+		b.WriteString("cd " + ShellQuote(h.resolve(dir)) + " && ")
+	}
+	b.WriteString("exec " + ShellQuote(cmd.Path))
+	for _, a := range cmd.Args {
+		b.WriteString(" " + ShellQuote(a))
+	}
+	b.WriteString(") </dev/null 2>/dev/null")
+	return b.String()
+}
+
+// run runs one line and returns its output and exit status; any error
+// means the shell can no longer be trusted.
+func (s *hashShell) run(ctx context.Context, line string) (Result, error) {
+	type answer struct {
+		res Result
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		if _, err := io.WriteString(s.in, line+"; echo "+s.marker+" $?\n"); err != nil {
+			ch <- answer{err: err}
+			return
+		}
+		var out []byte
+		for {
+			l, err := s.out.ReadString('\n')
+			if err != nil {
+				ch <- answer{err: err}
+				return
+			}
+			if rest, ok := strings.CutPrefix(l, s.marker+" "); ok {
+				code, err := strconv.Atoi(strings.TrimSpace(rest))
+				ch <- answer{res: Result{ExitCode: code, Stdout: out}, err: err}
+				return
+			}
+			out = append(out, l...)
+		}
+	}()
+	select {
+	case a := <-ch:
+		return a.res, a.err
+	case <-ctx.Done():
+		s.discard() // unblocks the reader
+		return Result{}, context.Cause(ctx)
+	}
+}
+
+// discard closes the shell and gives back its exec session slot.
+func (s *hashShell) discard() {
+	s.once.Do(func() {
+		if s.sess != nil {
+			s.sess.Signal(ssh.SIGKILL)
+			s.sess.Close()
+		}
+		<-s.h.sessions
+	})
+}
