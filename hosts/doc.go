@@ -14,9 +14,14 @@
 //
 // Copy moves a file or a tree between any two hosts (remote to remote
 // streams through this process): files in parallel, SFTP writes
-// pipelined, every file written under a temp name, its sha256 checked at
-// the destination, then renamed into place with the source's mode and
-// mtime. A destination file with the same size and sha256 is not sent
+// pipelined, sha256 of every file checked at the destination before it
+// appears under its final name, with the source's mode and mtime. A new
+// tree is written into a staging directory beside its destination
+// (".<name>.planrun-tmp") and renamed into place whole once every file is
+// verified; into an existing destination, each file is written under a
+// temp name and renamed into place. Remote hashes run in a long-lived
+// shell per connection (a login shell's rc files are read once, not per
+// command). A destination file with the same size and sha256 is not sent
 // again, so an interrupted copy resumes where it stopped. After a
 // verified copy, Copy records the digests beside the destination
 // (".<name>.planrun-sums"); a later copy trusts a recorded digest for a
