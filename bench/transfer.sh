@@ -10,6 +10,7 @@
 #   DEST=/dev/shm bench/transfer.sh   # write the copies under DEST (e.g. tmpfs, where
 #                                     # per-file protocol costs show without the disk's)
 #   SETS="small" bench/transfer.sh    # only these sets (of: large small tree local)
+#   REPS=3 bench/transfer.sh          # each case 3 times, in rotated order; medians
 #
 # Needs /usr/sbin/sshd, scp, rsync, ssh-keygen, go. Uses a temp dir (removed).
 set -euo pipefail
@@ -89,7 +90,10 @@ declare -A T
 timeit() { # name command...  (dirty pages of earlier cases are flushed first)
   sync
   local s e; s=$(now); "${@:2}" >/dev/null; e=$(now)
-  T[$1]=$(echo "$e - $s" | bc -l)
+  T[$1]="${T[$1]:-} $(echo "$e - $s" | bc -l)"
+}
+median() { # the median of the numbers given
+  printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
 }
 
 BIN="$W/planrun"
@@ -118,23 +122,50 @@ before() { # name from to: time the BEFORE binary, when given
   diff -r "${2#local:}" "$DST/${3##*/}" >/dev/null || { echo "before copy differs" >&2; exit 1; }
 }
 
-for set in large small tree; do
+# One case: fresh destination, timed, checked. A case's position in a run
+# matters on ext4 (see fresh), so with REPS > 1 the cases of a set are run
+# in a rotated order each repetition and the median is reported.
+run_case() { # tool set
+  local tool=$1 set=$2 from to
+  if [ "$set" = local ]; then from="local:$W/src/tree" to="local:$DST/tree"; else from="local:$W/src/$set" to="target:$DST/$set"; fi
+  case $tool in
+    before)
+      [ -n "${BEFORE:-}" ] || return 0
+      fresh; BIN=$BEFORE timeit "before${set/#local/-local}/${set/#local/tree}" planrun_copy "$from" "$to"
+      diff -r "${from#local:}" "$DST/${to##*/}" >/dev/null || { echo "before copy differs" >&2; exit 1; } ;;
+    planrun)
+      local name="planrun/$set"; [ "$set" = local ] && name="planrun-local/tree"
+      fresh; timeit "$name" planrun_copy "$from" "$to"
+      [ "$set" = tree ] && timeit "planrun-rerun/$set" planrun_copy "$from" "$to"
+      diff -r "${from#local:}" "$DST/${to##*/}" >/dev/null || { echo "planrun copy of $set differs" >&2; exit 1; } ;;
+    scp)
+      fresh; timeit "scp/$set" scp -q -r -P "$PORT" "${SSHOPTS[@]}" "$W/src/$set" "$USER_NAME@127.0.0.1:$DST/$set" ;;
+    rsync)
+      fresh; timeit "rsync/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$DST/$set/"
+      [ "$set" = tree ] && timeit "rsync-rerun/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$DST/$set/" ;;
+    cp)
+      fresh; timeit "cp/tree" cp -r "$W/src/tree" "$DST/tree" ;;
+  esac
+  return 0
+}
+REPS=${REPS:-1}
+for set in large small tree local; do
   case " $SETS " in *" $set "*) ;; *) continue ;; esac
-  before "before/$set" "local:$W/src/$set" "target:$DST/$set"
-  fresh; timeit "planrun/$set" planrun_copy "local:$W/src/$set" "target:$DST/$set"
-  [ "$set" = tree ] && { timeit "planrun-rerun/$set" planrun_copy "local:$W/src/$set" "target:$DST/$set"; }
-  diff -r "$W/src/$set" "$DST/$set" >/dev/null || { echo "planrun copy of $set differs" >&2; exit 1; }
-  fresh; timeit "scp/$set" scp -q -r -P "$PORT" "${SSHOPTS[@]}" "$W/src/$set" "$USER_NAME@127.0.0.1:$DST/$set"
-  fresh; timeit "rsync/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$DST/$set/"
-  [ "$set" = tree ] && timeit "rsync-rerun/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$DST/$set/"
+  tools=(before planrun scp rsync)
+  [ "$set" = local ] && tools=(before planrun cp)
+  for rep in $(seq 0 $((REPS - 1))); do
+    n=${#tools[@]}
+    for i in $(seq 0 $((n - 1))); do
+      run_case "${tools[$(((i + rep) % n))]}" "$set"
+    done
+  done
 done
-if [[ " $SETS " == *" local "* ]]; then
-  before "before-local/tree" "local:$W/src/tree" "local:$DST/tree"
-  fresh; timeit "planrun-local/tree" planrun_copy "local:$W/src/tree" "local:$DST/tree"
-  diff -r "$W/src/tree" "$DST/tree" >/dev/null || { echo "local planrun copy differs" >&2; exit 1; }
-  fresh; timeit "cp/tree" cp -r "$W/src/tree" "$DST/tree"
-  fresh
-fi
+fresh
+# Each time is the median over the repetitions.
+for k in "${!T[@]}"; do
+  # shellcheck disable=SC2086
+  T[$k]=$(median ${T[$k]})
+done
 
 mb() { case $1 in large) echo $((NLARGE * LARGE_MB));; small) echo "$SMALL_MB";; tree) echo "$TOTAL_MB";; esac; }
 printf '\n%-22s %9s %10s\n' "case" "seconds" "MiB/s"
