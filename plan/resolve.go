@@ -99,22 +99,27 @@ func Resolve(s *Step, reg *steps.Registry, outputs func(stepID string) (steps.Ou
 // scrypt. Each name and value is hashed once per process.
 func envDigest(name, value string) string {
 	id := sha256.Sum256([]byte(name + "\x00" + value)) // no plain copy in the cache
-	if d, ok := envDigests.Load(id); ok {
-		return d.(string)
-	}
-	key, err := scrypt.Key([]byte(value), []byte("planrun env\x00"+name), envScryptN, 8, 1, 32)
-	if err != nil { // only for bad parameters, which these are not
-		panic(fmt.Sprintf("scrypt: %v", err))
-	}
-	d := "env:" + name + ":scrypt:" + hex.EncodeToString(key)
-	envDigests.Store(id, d)
-	return d
+	e, _ := envDigests.LoadOrStore(id, &envDigestEntry{})
+	d := e.(*envDigestEntry)
+	d.once.Do(func() { // steps resolving at once wait for one scrypt
+		key, err := scrypt.Key([]byte(value), []byte("planrun env\x00"+name), envScryptN, 8, 1, 32)
+		if err != nil { // only for bad parameters, which these are not
+			panic(fmt.Sprintf("scrypt: %v", err))
+		}
+		d.digest = "env:" + name + ":scrypt:" + hex.EncodeToString(key)
+	})
+	return d.digest
+}
+
+type envDigestEntry struct {
+	once   sync.Once
+	digest string
 }
 
 // envScryptN is scrypt's cost: 2^15 (32 MiB, tens of milliseconds).
 const envScryptN = 1 << 15
 
-var envDigests sync.Map // sha256(name, value) → digest
+var envDigests sync.Map // sha256(name, value) → *envDigestEntry
 
 // Fingerprint is the sha256 over a step's kind, the kind's version and its
 // resolved params (as Resolve returns them: upstream outputs included,
