@@ -35,6 +35,13 @@ const pidMarker = "planrun-pid:"
 func (h *SSH) commandLine(cmd Command) string {
 	var b strings.Builder
 	b.WriteString("echo " + pidMarker + "$$ >&2; ")
+	h.writeExec(&b, cmd)
+	return b.String()
+}
+
+// writeExec writes "cd DIR && exec [env K=V...] PATH ARGS...": cmd run in
+// its directory (Spec.Root by default), replacing the shell.
+func (h *SSH) writeExec(b *strings.Builder, cmd Command) {
 	dir := cmd.Dir
 	if dir == "" {
 		dir = h.spec.Root
@@ -58,7 +65,6 @@ func (h *SSH) commandLine(cmd Command) string {
 	for _, a := range cmd.Args {
 		b.WriteString(" " + ShellQuote(a))
 	}
-	return b.String()
 }
 
 // Exec runs cmd over an SSH session. When ctx ends, the remote process

@@ -188,17 +188,7 @@ func (h *SSH) startShell(ctx context.Context, c *sshConn) (*hashShell, error) {
 func (h *SSH) shellLine(cmd Command) string {
 	var b strings.Builder
 	b.WriteString("(")
-	dir := cmd.Dir
-	if dir == "" {
-		dir = h.spec.Root
-	}
-	if dir != "" {
-		b.WriteString("cd " + ShellQuote(h.resolve(dir)) + " && ")
-	}
-	b.WriteString("exec " + ShellQuote(cmd.Path))
-	for _, a := range cmd.Args {
-		b.WriteString(" " + ShellQuote(a))
-	}
+	h.writeExec(&b, cmd)
 	b.WriteString(") </dev/null 2>/dev/null")
 	return b.String()
 }
