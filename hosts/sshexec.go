@@ -245,37 +245,9 @@ func (h *SSH) SHA256(ctx context.Context, p string) (string, error) {
 // remoteSum hashes p with the first hash tool that works on the host
 // (remembered); ok=false means none does.
 func (h *SSH) remoteSum(ctx context.Context, p string) (string, bool, error) {
-	rp := h.resolve(p)
-	if strings.HasPrefix(rp, "-") {
-		rp = "./" + rp
+	sums, ok, err := h.sha256Many(ctx, "", []string{h.resolve(p)})
+	if !ok || err != nil {
+		return "", ok, err
 	}
-	for {
-		h.mu.Lock()
-		tool := h.sumTool
-		h.mu.Unlock()
-		if tool >= len(hashTools) {
-			return "", false, nil
-		}
-		t := hashTools[tool]
-		res, err := h.runQuick(ctx, Command{Path: t.path, Args: append(append([]string(nil), t.args...), rp)})
-		if err != nil {
-			return "", false, &fs.PathError{Op: "sha256", Path: h.name + ":" + p, Err: err}
-		}
-		out := string(res.Stdout)
-		if res.ExitCode == 0 && len(out) >= 64 {
-			if _, err := hex.DecodeString(out[:64]); err == nil {
-				return out[:64], true, nil
-			}
-		}
-		if res.ExitCode == 0 || res.ExitCode == 127 { // missing, or output we cannot read
-			h.mu.Lock()
-			if h.sumTool == tool {
-				h.sumTool = tool + 1
-			}
-			h.mu.Unlock()
-			continue
-		}
-		return "", false, &fs.PathError{Op: "sha256", Path: h.name + ":" + p,
-			Err: fmt.Errorf("%s: exit status %d: %s", t.path, res.ExitCode, strings.TrimSpace(string(res.Stderr)))}
-	}
+	return sums[0], true, nil
 }
