@@ -44,6 +44,19 @@ func (r *replacer) lookup(role string, pid int64) (int64, error) {
 	return n, nil
 }
 
+// mapText maps the id written pidText (a Python int) of role: an unknown
+// role, an id that is not an integer or is not mapped is an error.
+func (r *replacer) mapText(role, pidText string) (int64, error) {
+	if !knownRoles[role] {
+		return 0, fmt.Errorf("%w %q", ErrUnknownRole, role)
+	}
+	pid, ok := pyInt(pidText)
+	if !ok {
+		return 0, fmt.Errorf("%w: %q", ErrNotInteger, pidText)
+	}
+	return r.lookup(role, pid)
+}
+
 // colon rewrites "role:pid" (FATE colon_format): exactly one ':', a known
 // role, an integer id that is mapped.
 func (r *replacer) colon(s string) (string, error) {
@@ -54,14 +67,7 @@ func (r *replacer) colon(s string) (string, error) {
 	if !ok || strings.Contains(pidText, ":") {
 		return "", fmt.Errorf("%w: want role:party_id", ErrBadForm)
 	}
-	if !knownRoles[role] {
-		return "", fmt.Errorf("%w %q", ErrUnknownRole, role)
-	}
-	pid, ok := pyInt(pidText)
-	if !ok {
-		return "", fmt.Errorf("%w: %q", ErrNotInteger, pidText)
-	}
-	n, err := r.lookup(role, pid)
+	n, err := r.mapText(role, pidText)
 	if err != nil {
 		return "", err
 	}
@@ -88,14 +94,7 @@ func (r *replacer) tuple(s string) (string, error) {
 	if !ok || strings.Contains(pidText, ",") {
 		return "", fmt.Errorf("%w: want (role,party_id)", ErrBadForm)
 	}
-	if !knownRoles[role] {
-		return "", fmt.Errorf("%w %q", ErrUnknownRole, role)
-	}
-	pid, ok := pyInt(pidText)
-	if !ok {
-		return "", fmt.Errorf("%w: %q", ErrNotInteger, pidText)
-	}
-	n, err := r.lookup(role, pid)
+	n, err := r.mapText(role, pidText)
 	if err != nil {
 		return "", err
 	}
