@@ -80,10 +80,7 @@ func (j *journal) record(evs ...checkpoint.Event) error { return j.submit(evs, t
 func (j *journal) write(evs ...checkpoint.Event) error { return j.submit(evs, false) }
 
 func (j *journal) submit(evs []checkpoint.Event, durable bool) error {
-	for i := range evs {
-		evs[i] = j.redact.Event(evs[i])
-	}
-	r := &journalReq{evs: evs, durable: durable, done: make(chan error, 1)}
+	r := j.request(evs, durable)
 	select {
 	case j.reqs <- r:
 	case <-j.done:
@@ -92,13 +89,18 @@ func (j *journal) submit(evs []checkpoint.Event, durable bool) error {
 	return <-r.done
 }
 
-// recordLater queues evs to be appended ahead of the next write's own
-// events, without starting a write. await returns once they are written.
-func (j *journal) recordLater(evs ...checkpoint.Event) *journalReq {
+// request redacts evs and wraps them for the loop.
+func (j *journal) request(evs []checkpoint.Event, durable bool) *journalReq {
 	for i := range evs {
 		evs[i] = j.redact.Event(evs[i])
 	}
-	r := &journalReq{evs: evs, done: make(chan error, 1)}
+	return &journalReq{evs: evs, durable: durable, done: make(chan error, 1)}
+}
+
+// recordLater queues evs to be appended ahead of the next write's own
+// events, without starting a write. await returns once they are written.
+func (j *journal) recordLater(evs ...checkpoint.Event) *journalReq {
+	r := j.request(evs, false)
 	j.mu.Lock()
 	j.pending = append(j.pending, r)
 	j.mu.Unlock()
