@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/planrun/planrun/fate"
+	"github.com/planrun/planrun/fate/pb"
 )
 
 var modelArgs = []string{"model_id", "model_version", "role", "party_id"}
@@ -84,15 +85,8 @@ func (s *Server) importModel(c *call) {
 		}
 		os.RemoveAll(dir)
 	}
-	if err := unpack(c.file, dir); err != nil {
-		os.RemoveAll(dir)
-		s.jsonResult(c, 100, err.Error(), nil, "")
-		return
-	}
-	p, err := readPipeline(dir)
-	if err != nil {
-		os.RemoveAll(dir)
-		s.jsonResult(c, 100, err.Error(), nil, "")
+	p, ok := s.unpackModel(c, dir)
+	if !ok {
 		return
 	}
 	role, party := str(conf["role"]), str(conf["party_id"])
@@ -127,6 +121,22 @@ func (s *Server) importModel(c *call) {
 
 // import15 is 1.5–1.8's import: the upload keeps its file name, the
 // format comes from its extension, any role may hold the party id.
+// unpackModel unpacks the uploaded archive into dir and reads its
+// pipeline; on failure dir is removed, the answer (retcode 100) sent and
+// ok is false.
+func (s *Server) unpackModel(c *call, dir string) (p *pb.Pipeline, ok bool) {
+	err := unpack(c.file, dir)
+	if err == nil {
+		p, err = readPipeline(dir)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		s.jsonResult(c, 100, err.Error(), nil, "")
+		return nil, false
+	}
+	return p, true
+}
+
 func (s *Server) import15(c *call, conf map[string]any) {
 	if !c.hasFile {
 		s.jsonResult(c, 100, "'NoneType' object has no attribute 'filename'", nil, "")
@@ -155,15 +165,8 @@ func (s *Server) import15(c *call, conf map[string]any) {
 		s.jsonResult(c, 100, fmt.Sprintf("Model %s %s local cache already existed", pmid, version), nil, "")
 		return
 	}
-	if err := unpack(c.file, dir); err != nil {
-		os.RemoveAll(dir)
-		s.jsonResult(c, 100, err.Error(), nil, "")
-		return
-	}
-	p, err := readPipeline(dir)
-	if err != nil {
-		os.RemoveAll(dir)
-		s.jsonResult(c, 100, err.Error(), nil, "")
+	p, ok := s.unpackModel(c, dir)
+	if !ok {
 		return
 	}
 	party := str(conf["party_id"])
