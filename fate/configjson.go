@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/planrun/planrun/fate/pyjson"
 )
 
 // decodeRoles reads a {role: [ids]} object, reporting each id that is not
@@ -116,7 +118,7 @@ func fromGo(x any) *jsonValue {
 		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
 			return jsonInt(int64(x))
 		}
-		return &jsonValue{kind: jsonNumber, text: pyFloat(x, 64)}
+		return &jsonValue{kind: jsonNumber, text: pyjson.Float(x, 64)}
 	case string:
 		return jsonStr(x)
 	case []any:

@@ -2,7 +2,6 @@ package fate
 
 import (
 	"errors"
-	"math"
 	"testing"
 )
 
@@ -47,23 +46,6 @@ func TestPyDumps(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestPyFloat(t *testing.T) {
-	tests := map[float64]string{ // from Python's repr
-		1.0: "1.0", 1e-05: "1e-05", 0.0001: "0.0001", 1e16: "1e+16", 1e15: "1000000000000000.0",
-		123.456: "123.456", -0.5: "-0.5", 0.1: "0.1", 1.0 / 3: "0.3333333333333333", 5e-324: "5e-324",
-		math.MaxFloat64: "1.7976931348623157e+308", 100: "100.0", 12345678901234567.0: "1.2345678901234568e+16",
-	}
-	for f, want := range tests {
-		if got := pyFloat(f, 64); got != want {
-			t.Errorf("pyFloat(%v) = %q, want %q", f, got, want)
-		}
-	}
-	// float32 fields: protobuf's ToShortestFloat, then repr.
-	if got := pyFloat(float64(float32(0.1)), 32); got != "0.1" {
-		t.Errorf("pyFloat(float32 0.1) = %q, want 0.1", got)
 	}
 }
 

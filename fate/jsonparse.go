@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/planrun/planrun/fate/pyjson"
 )
 
 // parseJSON parses a JSON document keeping object key order. Like Python's
@@ -216,7 +218,7 @@ func pyNumber(text string) string {
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return text
 	}
-	return pyFloat(f, 64)
+	return pyjson.Float(f, 64)
 }
 
 func (p *jsonParser) str() (string, error) {

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf16"
+
+	"github.com/planrun/planrun/fate/pyjson"
 )
 
 // jsonKind is the kind of a jsonValue.
@@ -138,7 +139,7 @@ func (v *jsonValue) write(sb *strings.Builder, indent, depth int) {
 	case jsonNumber:
 		sb.WriteString(v.text)
 	case jsonString:
-		pyQuote(sb, v.text)
+		pyjson.Quote(sb, v.text)
 	case jsonArray, jsonObject:
 		open, close := "[", "]"
 		if v.kind == jsonObject {
@@ -162,7 +163,7 @@ func (v *jsonValue) write(sb *strings.Builder, indent, depth int) {
 				sb.WriteString(strings.Repeat(" ", indent*(depth+1)))
 			}
 			if v.kind == jsonObject {
-				pyQuote(sb, v.keys[i])
+				pyjson.Quote(sb, v.keys[i])
 				sb.WriteString(": ")
 			}
 			x.write(sb, indent, depth+1)
@@ -173,45 +174,6 @@ func (v *jsonValue) write(sb *strings.Builder, indent, depth int) {
 		}
 		sb.WriteString(close)
 	}
-}
-
-// pyQuote writes s as Python's json module does with ensure_ascii=True.
-func pyQuote(sb *strings.Builder, s string) {
-	const hex = "0123456789abcdef"
-	sb.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			sb.WriteString(`\"`)
-		case r == '\\':
-			sb.WriteString(`\\`)
-		case r == '\n':
-			sb.WriteString(`\n`)
-		case r == '\r':
-			sb.WriteString(`\r`)
-		case r == '\t':
-			sb.WriteString(`\t`)
-		case r == '\b':
-			sb.WriteString(`\b`)
-		case r == '\f':
-			sb.WriteString(`\f`)
-		case r < 0x20 || r > 0x7e:
-			units := []rune{r}
-			if r > 0xffff {
-				a, b := utf16.EncodeRune(r)
-				units = []rune{a, b}
-			}
-			for _, u := range units {
-				sb.WriteString(`\u`)
-				for shift := 12; shift >= 0; shift -= 4 {
-					sb.WriteByte(hex[(u>>shift)&0xf])
-				}
-			}
-		default:
-			sb.WriteRune(r)
-		}
-	}
-	sb.WriteByte('"')
 }
 
 // jsonSyntaxError is a parse error with its position.

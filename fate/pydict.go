@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/planrun/planrun/fate/pyjson"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -197,7 +198,7 @@ func appendPyString(b []byte, s string) []byte {
 		return append(b, '"')
 	}
 	var sb strings.Builder
-	pyQuote(&sb, s)
+	pyjson.Quote(&sb, s)
 	return append(b, sb.String()...)
 }
 
@@ -212,56 +213,5 @@ func floatToDict(f float64, bits int) string {
 	case math.IsInf(f, -1):
 		return `"-Infinity"`
 	}
-	return pyFloat(f, bits)
-}
-
-// pyFloat writes f as Python's repr(float) does, from the shortest decimal
-// that reads back as the same float of the given size (32 for protobuf
-// float fields, as protobuf's ToShortestFloat gives).
-func pyFloat(f float64, bits int) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	s := strconv.FormatFloat(f, 'e', -1, bits) // [-]d[.ddd]e±XX
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	mant, expText, _ := strings.Cut(s, "e")
-	digits := strings.Replace(mant, ".", "", 1)
-	exp, _ := strconv.Atoi(expText)
-	var out string
-	if exp < -4 || exp >= 16 {
-		out = digits[:1]
-		if len(digits) > 1 {
-			out += "." + digits[1:]
-		}
-		sign := "+"
-		if exp < 0 {
-			sign, exp = "-", -exp
-		}
-		out += "e" + sign + pad2(exp)
-	} else if exp >= 0 {
-		if len(digits) <= exp+1 {
-			out = digits + strings.Repeat("0", exp+1-len(digits)) + ".0"
-		} else {
-			out = digits[:exp+1] + "." + digits[exp+1:]
-		}
-	} else {
-		out = "0." + strings.Repeat("0", -exp-1) + digits
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
-
-func pad2(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
+	return pyjson.Float(f, bits)
 }
