@@ -129,15 +129,13 @@ run_case() { # tool set
   local tool=$1 set=$2 from to
   if [ "$set" = local ]; then from="local:$W/src/tree" to="local:$DST/tree"; else from="local:$W/src/$set" to="target:$DST/$set"; fi
   case $tool in
-    before)
-      [ -n "${BEFORE:-}" ] || return 0
-      fresh; BIN=$BEFORE timeit "before${set/#local/-local}/${set/#local/tree}" planrun_copy "$from" "$to"
-      diff -r "${from#local:}" "$DST/${to##*/}" >/dev/null || { echo "before copy differs" >&2; exit 1; } ;;
-    planrun)
-      local name="planrun/$set"; [ "$set" = local ] && name="planrun-local/tree"
-      fresh; timeit "$name" planrun_copy "$from" "$to"
-      [ "$set" = tree ] && timeit "planrun-rerun/$set" planrun_copy "$from" "$to"
-      diff -r "${from#local:}" "$DST/${to##*/}" >/dev/null || { echo "planrun copy of $set differs" >&2; exit 1; } ;;
+    before|planrun) # this build, or the BEFORE binary
+      local bin=$BIN
+      if [ "$tool" = before ]; then [ -n "${BEFORE:-}" ] || return 0; bin=$BEFORE; fi
+      local name="$tool/$set"; [ "$set" = local ] && name="$tool-local/tree"
+      fresh; BIN=$bin timeit "$name" planrun_copy "$from" "$to"
+      [ "$tool/$set" = planrun/tree ] && timeit "planrun-rerun/$set" planrun_copy "$from" "$to"
+      diff -r "${from#local:}" "$DST/${to##*/}" >/dev/null || { echo "$tool copy of $set differs" >&2; exit 1; } ;;
     scp)
       fresh; timeit "scp/$set" scp -q -r -P "$PORT" "${SSHOPTS[@]}" "$W/src/$set" "$USER_NAME@127.0.0.1:$DST/$set" ;;
     rsync)
