@@ -25,13 +25,16 @@ type SSHOptions struct {
 	Jump func(ctx context.Context, name string) (h *SSH, ok bool, err error)
 }
 
-// SFTP tuning: payload bytes per request, requests in flight per file,
-// and SFTP sessions per connection (OpenSSH serves each session in its own
-// process, so several sessions use several server CPUs).
+// SFTP tuning: payload bytes per request (the size every SFTP server
+// takes, and the larger one of servers that announce OpenSSH's limits),
+// bytes in flight per file, and SFTP sessions per connection (OpenSSH
+// serves each session in its own process, so several sessions use several
+// server CPUs).
 var (
-	SFTPMaxPacket   = 32 << 10
-	SFTPConcurrency = 64
-	SFTPSessions    = 3
+	SFTPMaxPacket     = 32 << 10
+	SFTPOpenSSHPacket = 261120 // OpenSSH sftp-server's max-write-length (and read length)
+	SFTPInFlight      = 2 << 20
+	SFTPSessions      = 3
 )
 
 // SSH is a host reached over SSH: files through one SFTP session and
@@ -72,6 +75,7 @@ type sshConn struct {
 	client *ssh.Client
 	sftps  []*sftp.Client // SFTP sessions (servers run one process each)
 	shells *shells        // hash shells (see sshshell.go)
+	packet int            // SFTP payload bytes per request
 	next   atomic.Uint32
 }
 
@@ -250,6 +254,7 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 			}
 			return nil, err
 		}
+		nc = quickAck(nc)
 	}
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	sc, chans, reqs, err := ssh.NewClientConn(nc, h.addr, cfg)
@@ -265,20 +270,31 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 	}
 	client := ssh.NewClient(sc, chans, reqs)
 	c := &sshConn{client: client, shells: newShells()}
-	for range SFTPSessions {
+	size := SFTPMaxPacket
+	for len(c.sftps) < SFTPSessions {
 		sf, err := sftp.NewClient(client,
 			sftp.UseConcurrentWrites(true),
 			sftp.UseConcurrentReads(true),
-			sftp.MaxConcurrentRequestsPerFile(SFTPConcurrency),
-			sftp.MaxPacketUnchecked(SFTPMaxPacket),
+			sftp.MaxConcurrentRequestsPerFile(max(SFTPInFlight/size, 1)),
+			sftp.MaxPacketUnchecked(size),
 		)
 		if err != nil {
 			c.closeSFTP()
 			client.Close()
 			return nil, fmt.Errorf("start sftp: %w", err)
 		}
+		if _, ok := sf.HasExtension("limits@openssh.com"); ok && size < SFTPOpenSSHPacket {
+			// OpenSSH's sftp-server takes writes (and serves reads) of
+			// up to 255 KiB: one request and one reply where 32 KiB
+			// packets take eight, each split into a full SSH packet and a
+			// 29-byte one.
+			sf.Close()
+			size = SFTPOpenSSHPacket
+			continue
+		}
 		c.sftps = append(c.sftps, sf)
 	}
+	c.packet = size
 	return c, nil
 }
 

@@ -1,6 +1,11 @@
 package hosts_test
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/planrun/planrun/hosts"
@@ -16,4 +21,53 @@ func TestInProcessSSHConformance(t *testing.T) {
 func TestOpenSSHConformance(t *testing.T) {
 	srv := sshtest.StartSSHD(t)
 	hoststest.Run(t, func(t *testing.T) hosts.Host { return srv.NewHost(t, "sshd") })
+}
+
+// TestSFTPPacketSize: a server that announces OpenSSH's limits gets
+// 255 KiB requests, others the 32 KiB every server takes; files whose
+// size is no multiple of either go both ways intact.
+func TestSFTPPacketSize(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		srv  func(testing.TB) *sshtest.Server
+		want int
+	}{
+		{"openssh", sshtest.StartSSHD, hosts.SFTPOpenSSHPacket},
+		{"in-process", sshtest.StartInProcess, hosts.SFTPMaxPacket},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := tc.srv(t)
+			h := srv.Host(t, "remote")
+			if got, err := hosts.PacketSize(ctx, h); err != nil || got != tc.want {
+				t.Fatalf("packet size %d, %v; want %d", got, err, tc.want)
+			}
+			data := randomBytes(3*hosts.SFTPOpenSSHPacket+12345, 77)
+			w, err := h.Create(ctx, "up.bin", 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.Copy(w, bytes.NewReader(data)); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := os.ReadFile(filepath.Join(srv.Dir, "up.bin")); err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("uploaded file: %d bytes, %v; want the %d sent", len(got), err, len(data))
+			}
+			r, err := h.Open(ctx, "up.bin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back bytes.Buffer
+			if _, err := io.Copy(&back, r); err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			if !bytes.Equal(back.Bytes(), data) {
+				t.Fatalf("downloaded %d bytes, not the %d uploaded", back.Len(), len(data))
+			}
+		})
+	}
 }

@@ -1,0 +1,12 @@
+package hosts
+
+import "context"
+
+// PacketSize is the SFTP payload size of h's connection (for tests).
+func PacketSize(ctx context.Context, h *SSH) (int, error) {
+	c, err := h.connect(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return c.packet, nil
+}
