@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"sort"
+	"syscall"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -51,7 +52,7 @@ func (h *SSH) fsOp(ctx context.Context, op, p string, fn func(c *sftp.Client, rp
 }
 
 // readOnlyOps are the requests safe to send again.
-var readOnlyOps = map[string]bool{"stat": true, "lstat": true, "readdir": true, "readlink": true}
+var readOnlyOps = map[string]bool{"stat": true, "lstat": true, "readdir": true, "readlink": true, "open": true}
 
 // forget makes the next connect dial again when c is the live connection
 // (drop closes it; its watcher forgets it too, but only later).
@@ -63,9 +64,13 @@ func (h *SSH) forget(c *sshConn) {
 	h.mu.Unlock()
 }
 
+// connLost reports whether err shows the connection is gone (closed by
+// either side, or reset: a write after the server went away fails with
+// EPIPE or ECONNRESET before anything reads the EOF).
 func connLost(err error) bool {
 	return errors.Is(err, sftp.ErrSSHFxConnectionLost) || errors.Is(err, io.EOF) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF)
+		errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
 
 func (h *SSH) Stat(ctx context.Context, p string) (fi fs.FileInfo, err error) {
