@@ -80,6 +80,12 @@ type verifier struct {
 	bytes int64
 }
 
+// shellWarmer is implemented by hosts whose hash commands run in a shell
+// that takes a while to start (see SSH.warmHashShell).
+type shellWarmer interface {
+	warmHashShell(ctx context.Context)
+}
+
 // newVerifier verifies files under root (in batches of lim) on dst.
 func newVerifier(dst Host, root string, lim batchLimits, fail context.CancelCauseFunc) *verifier {
 	v := &verifier{dst: dst, bh: dst.(batchHasher), root: root, lim: lim, fail: fail}

@@ -338,6 +338,9 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 // In a staging directory files are written under their final names and
 // not renamed.
 func (c *copier) send(ctx context.Context, idx []int, shas []string, sent *atomic.Int64) error {
+	if w, ok := c.dst.(shellWarmer); ok && len(idx) > 0 {
+		w.warmHashShell(ctx) // in the background, for the verification
+	}
 	ctx, fail := context.WithCancelCause(ctx)
 	defer fail(nil)
 	var v *verifier

@@ -10,3 +10,6 @@ func PacketSize(ctx context.Context, h *SSH) (int, error) {
 	}
 	return c.packet, nil
 }
+
+// WarmHashShell starts h's hash shell in the background (for tests).
+func WarmHashShell(ctx context.Context, h *SSH) { h.warmHashShell(ctx) }

@@ -43,14 +43,79 @@ type hashShell struct {
 
 // shells is the per-connection pool of hash shells.
 type shells struct {
-	slots  chan struct{}   // one per shell in use or idle (bounds maxShells)
-	idle   chan *hashShell // shells ready for a command
-	broken bool            // the host cannot run one: do not try again
-	mu     sync.Mutex
+	slots chan struct{}   // one per shell in use or idle (bounds maxShells)
+	idle  chan *hashShell // shells ready for a command
+
+	mu       sync.Mutex
+	broken   bool          // the host cannot run one: do not try again
+	starting int           // shells being started
+	started  chan struct{} // closed (and replaced) whenever a start ends
 }
 
 func newShells() *shells {
-	return &shells{slots: make(chan struct{}, maxShells), idle: make(chan *hashShell, maxShells)}
+	return &shells{slots: make(chan struct{}, maxShells), idle: make(chan *hashShell, maxShells),
+		started: make(chan struct{})}
+}
+
+// startOne starts a shell on c for p, counted in p.starting meanwhile
+// (and made idle first when idle is set); a failure other than the lack
+// of a free exec session marks p broken.
+func (h *SSH) startOne(ctx context.Context, c *sshConn, p *shells, idle bool) (*hashShell, error) {
+	s, err := h.startShell(ctx, c)
+	if err == nil && idle {
+		h.putBack(c, s)
+	}
+	p.mu.Lock()
+	if err != nil && !errors.Is(err, errNoSessionSlot) && ctx.Err() == nil {
+		p.broken = true
+	}
+	p.starting--
+	close(p.started)
+	p.started = make(chan struct{})
+	p.mu.Unlock()
+	return s, err
+}
+
+// putBack makes s idle again, or discards it when its connection is no
+// longer the host's.
+func (h *SSH) putBack(c *sshConn, s *hashShell) {
+	h.mu.Lock()
+	live := h.conn == c
+	h.mu.Unlock()
+	if live {
+		c.shells.idle <- s
+	} else {
+		s.discard()
+	}
+}
+
+// warmHashShell starts a hash shell in the background when the host has
+// none, so that the first hash command finds it ready: starting one costs
+// the login shell's start (0.1–0.3 s with a heavy ~/.bashrc), which then
+// overlaps the transfer instead of following it.
+func (h *SSH) warmHashShell(ctx context.Context) {
+	c, err := h.connect(ctx)
+	if err != nil {
+		return
+	}
+	p := c.shells
+	p.mu.Lock()
+	if p.broken || p.starting > 0 || len(p.idle) > 0 {
+		p.mu.Unlock()
+		return
+	}
+	select {
+	case p.slots <- struct{}{}:
+	default:
+		p.mu.Unlock()
+		return
+	}
+	p.starting++
+	p.mu.Unlock()
+	go func() {
+		defer func() { <-p.slots }()
+		h.startOne(ctx, c, p, true)
+	}()
 }
 
 // close discards the idle shells (the connection is gone).
@@ -103,19 +168,10 @@ func (h *SSH) runInShell(ctx context.Context, cmd Command) (Result, bool) {
 	case <-ctx.Done():
 		return Result{}, false
 	}
-	var s *hashShell
-	select {
-	case s = <-p.idle:
-	default:
-		if s, err = h.startShell(ctx, c); err != nil {
-			<-p.slots
-			if !errors.Is(err, errNoSessionSlot) && ctx.Err() == nil {
-				p.mu.Lock()
-				p.broken = true
-				p.mu.Unlock()
-			}
-			return Result{}, false
-		}
+	s, ok := h.takeShell(ctx, c, p)
+	if !ok {
+		<-p.slots
+		return Result{}, false
 	}
 	res, err := s.run(ctx, h.shellLine(cmd))
 	if err != nil {
@@ -123,16 +179,43 @@ func (h *SSH) runInShell(ctx context.Context, cmd Command) (Result, bool) {
 		<-p.slots
 		return Result{}, false
 	}
-	h.mu.Lock()
-	live := h.conn == c
-	h.mu.Unlock()
-	if live {
-		p.idle <- s
-	} else {
-		s.discard()
-	}
+	h.putBack(c, s)
 	<-p.slots
 	return res, true
+}
+
+// takeShell returns an idle shell of p, else, while another is being
+// started (it will be idle soon after), waits for one, else starts one.
+// A second shell costs a second start of the login shell, which takes
+// longer than waiting for the first.
+func (h *SSH) takeShell(ctx context.Context, c *sshConn, p *shells) (*hashShell, bool) {
+	for {
+		select {
+		case s := <-p.idle:
+			return s, true
+		default:
+		}
+		p.mu.Lock()
+		if p.broken {
+			p.mu.Unlock()
+			return nil, false
+		}
+		if p.starting == 0 {
+			p.starting++
+			p.mu.Unlock()
+			s, err := h.startOne(ctx, c, p, false)
+			return s, err == nil
+		}
+		started := p.started
+		p.mu.Unlock()
+		select {
+		case s := <-p.idle:
+			return s, true
+		case <-started: // look again
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
 }
 
 var errNoSessionSlot = errors.New("no free exec session")

@@ -51,3 +51,27 @@ func TestHashShell(t *testing.T) {
 	}
 
 }
+
+// TestWarmHashShell: a shell warmed up before the first hash is the one
+// the hashes use (also when asked for while it is still starting), not a
+// second one started beside it.
+func TestWarmHashShell(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	h := srv.Host(t, "remote")
+	ctx := context.Background()
+	local := hosts.NewLocal("l", srv.Dir)
+	os.WriteFile(filepath.Join(srv.Dir, "big"), randomBytes(5<<20, 99), 0o644)
+	want, _ := local.SHA256(ctx, "big")
+	if _, err := h.Stat(ctx, "big"); err != nil { // connected
+		t.Fatal(err)
+	}
+	hosts.WarmHashShell(ctx, h)
+	for i := range 3 {
+		if got, err := h.SHA256(ctx, "big"); err != nil || got != want {
+			t.Fatalf("hash %d: %q, %v; want %q", i, got, err, want)
+		}
+	}
+	if got := srv.Execs(); got != 1 {
+		t.Errorf("%d exec sessions for a warmed shell and 3 hashes, want 1", got)
+	}
+}
