@@ -162,7 +162,7 @@ func (v *verifier) verifyRename(ctx context.Context, batch []pendingFile, settle
 	if !ok { // no hash tool on the host: one by one
 		got = make([]string, len(batch))
 		var g errgroup.Group
-		g.SetLimit(DefaultParallel)
+		g.SetLimit(16)
 		for i, f := range batch {
 			g.Go(func() (err error) {
 				if got[i], err = v.dst.SHA256(ctx, f.tmp); err != nil {
@@ -177,7 +177,7 @@ func (v *verifier) verifyRename(ctx context.Context, batch []pendingFile, settle
 	}
 	var bad error
 	var g errgroup.Group
-	g.SetLimit(4 * DefaultParallel)
+	g.SetLimit(64)
 	for i, f := range batch {
 		if got[i] != f.sum {
 			if bad == nil {

@@ -261,8 +261,8 @@ func (s sizedReader) Size() int64 { return s.n }
 func pump(w io.Writer, r io.Reader, size int64, h hash.Hash, p Progress) (int64, error) {
 	m := meter{h: h, p: p}
 	if size >= 0 && size <= localBufSize {
-		bp := localBufs.Get().(*[]byte)
-		defer localBufs.Put(bp)
+		bp, put := getBuf(size)
+		defer put()
 		n, err := readAll(r, (*bp)[:size+1]) // one more: a grown file shows
 		if err != nil {
 			return int64(n), err

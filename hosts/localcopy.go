@@ -17,7 +17,30 @@ import (
 // instead of copy_file_range and two more reads.
 const localBufSize = 1 << 20
 
-var localBufs = sync.Pool{New: func() any { b := make([]byte, localBufSize+1); return &b }}
+// fileBufs are pooled buffers for whole small files, in three sizes so
+// that many small files in flight do not each hold a large one. Each has
+// a byte more than its class, to see a file that grew while read.
+var fileBufs = [...]struct {
+	size int
+	pool sync.Pool
+}{{size: 64 << 10}, {size: 256 << 10}, {size: localBufSize}}
+
+// getBuf returns a pooled buffer of at least n+1 bytes (n <= localBufSize)
+// and the function that gives it back.
+func getBuf(n int64) (*[]byte, func()) {
+	for i := range fileBufs {
+		c := &fileBufs[i]
+		if n <= int64(c.size) || i == len(fileBufs)-1 {
+			bp, _ := c.pool.Get().(*[]byte)
+			if bp == nil {
+				b := make([]byte, c.size+1)
+				bp = &b
+			}
+			return bp, func() { c.pool.Put(bp) }
+		}
+	}
+	panic("unreachable")
+}
 
 // copyLocalSmall copies a small file between local hosts: the source is
 // read once into a buffer and hashed, written to p, read back through the
@@ -27,8 +50,8 @@ func copyLocalSmall(ctx context.Context, src *Local, srcPath string, dst *Local,
 	if err := ctx.Err(); err != nil {
 		return "", context.Cause(ctx)
 	}
-	bp := localBufs.Get().(*[]byte)
-	defer localBufs.Put(bp)
+	bp, put := getBuf(fi.Size())
+	defer put()
 	buf := *bp
 	in, err := os.Open(src.Resolve(srcPath))
 	if err != nil {
