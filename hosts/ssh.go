@@ -256,6 +256,7 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 		}
 		nc = quickAck(nc)
 	}
+	nc = newBatchConn(nc)
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	sc, chans, reqs, err := ssh.NewClientConn(nc, h.addr, cfg)
 	if !stop() {
