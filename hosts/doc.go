@@ -9,13 +9,15 @@
 // connection is noticed (keepalives, failed requests) and the next call
 // dials again. TCP_QUICKACK is set on the connection (OpenSSH's sshd does
 // not disable Nagle's algorithm for non-interactive sessions, which with
-// delayed ACKs cost 40 ms when a session opened). Host keys are checked against known_hosts: an unknown or
+// delayed ACKs cost 40 ms when a session opened), and what the SSH layer
+// writes goes out through a flusher that joins packets written meanwhile
+// into one write (see batchConn). Host keys are checked against known_hosts: an unknown or
 // changed key is a *HostKeyError showing the SHA256 fingerprint and what
 // to do, never accepted. Keys come from identity files and ssh-agent; a
 // jump host (another inventory host or user@host:port) is supported.
 //
 // Copy moves a file or a tree between any two hosts (remote to remote
-// streams through this process): files in parallel, SFTP writes
+// streams through this process): 64 files at a time, SFTP writes
 // pipelined (255 KiB requests to servers announcing OpenSSH's limits, 32
 // KiB to others; a small file in one request from a pooled buffer),
 // sha256 of every file checked at the destination before it
