@@ -154,10 +154,23 @@ func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath st
 		}
 		return c.run(ctx)
 	}
-	if c.t, err = walkTree(ctx, src, srcPath, opts.Exclude); err != nil {
+	// The destination is looked at while the source is walked: the first
+	// request to a remote host waits for its connection.
+	type statResult struct {
+		fi  fs.FileInfo
+		err error
+	}
+	dstStat := make(chan statResult, 1)
+	go func() {
+		fi, err := dst.Stat(ctx, target)
+		dstStat <- statResult{fi, err}
+	}()
+	c.t, err = walkTree(ctx, src, srcPath, opts.Exclude)
+	ds := <-dstStat
+	if err != nil {
 		return CopyResult{}, err
 	}
-	di, err := dst.Stat(ctx, target)
+	di, err := ds.fi, ds.err
 	switch {
 	case err == nil && !di.IsDir():
 		return CopyResult{}, fmt.Errorf("destination %s exists and is not a directory", target)
