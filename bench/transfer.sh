@@ -11,6 +11,7 @@
 #                                     # per-file protocol costs show without the disk's)
 #   SETS="small" bench/transfer.sh    # only these sets (of: large small tree local)
 #   REPS=3 bench/transfer.sh          # each case 3 times, in rotated order; medians
+#   KEEP=1 bench/transfer.sh          # keep the copies (see fresh): no case follows mass deletions
 #
 # Needs /usr/sbin/sshd, scp, rsync, ssh-keygen, go. Uses a temp dir (removed).
 set -euo pipefail
@@ -114,12 +115,16 @@ PLAN
 # Each case starts from an empty destination. (On ext4, creating files
 # right after deleting thousands costs more kernel time: it skips inodes
 # freed in the last 30 s. Every case pays that alike.)
-fresh() { rm -rf "$DST"; mkdir -p "$DST"; }
-
-before() { # name from to: time the BEFORE binary, when given
-  [ -n "${BEFORE:-}" ] || return 0
-  fresh; BIN=$BEFORE timeit "$1" planrun_copy "$2" "$3"
-  diff -r "${2#local:}" "$DST/${3##*/}" >/dev/null || { echo "before copy differs" >&2; exit 1; }
+#
+# KEEP=1 keeps the copies instead: each case copies into a new directory,
+# and only the large files of the last case are deleted (a few inodes), so
+# no case runs right after thousands of files were deleted. Everything is
+# removed at the end.
+NCASE=0
+fresh() {
+  if [ -z "${KEEP:-}" ]; then rm -rf "$DST"; mkdir -p "$DST"; return; fi
+  find "$DST" -type f -size +8M -delete
+  NCASE=$((NCASE + 1)); DST=$OUT/dst-$NCASE; mkdir -p "$DST"
 }
 
 # One case: fresh destination, timed, checked. A case's position in a run
@@ -127,22 +132,24 @@ before() { # name from to: time the BEFORE binary, when given
 # in a rotated order each repetition and the median is reported.
 run_case() { # tool set
   local tool=$1 set=$2 from to
+  [ "$tool" != before ] || [ -n "${BEFORE:-}" ] || return 0
+  fresh
   if [ "$set" = local ]; then from="local:$W/src/tree" to="local:$DST/tree"; else from="local:$W/src/$set" to="target:$DST/$set"; fi
   case $tool in
     before|planrun) # this build, or the BEFORE binary
       local bin=$BIN
-      if [ "$tool" = before ]; then [ -n "${BEFORE:-}" ] || return 0; bin=$BEFORE; fi
+      [ "$tool" = before ] && bin=$BEFORE
       local name="$tool/$set"; [ "$set" = local ] && name="$tool-local/tree"
-      fresh; BIN=$bin timeit "$name" planrun_copy "$from" "$to"
+      BIN=$bin timeit "$name" planrun_copy "$from" "$to"
       [ "$tool/$set" = planrun/tree ] && timeit "planrun-rerun/$set" planrun_copy "$from" "$to"
       diff -r "${from#local:}" "$DST/${to##*/}" >/dev/null || { echo "$tool copy of $set differs" >&2; exit 1; } ;;
     scp)
-      fresh; timeit "scp/$set" scp -q -r -P "$PORT" "${SSHOPTS[@]}" "$W/src/$set" "$USER_NAME@127.0.0.1:$DST/$set" ;;
+      timeit "scp/$set" scp -q -r -P "$PORT" "${SSHOPTS[@]}" "$W/src/$set" "$USER_NAME@127.0.0.1:$DST/$set" ;;
     rsync)
-      fresh; timeit "rsync/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$DST/$set/"
+      timeit "rsync/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$DST/$set/"
       [ "$set" = tree ] && timeit "rsync-rerun/$set" rsync -a -e "ssh -p $PORT ${SSHOPTS[*]}" "$W/src/$set/" "$USER_NAME@127.0.0.1:$DST/$set/" ;;
     cp)
-      fresh; timeit "cp/tree" cp -r "$W/src/tree" "$DST/tree" ;;
+      timeit "cp/tree" cp -r "$W/src/tree" "$DST/tree" ;;
   esac
   return 0
 }
