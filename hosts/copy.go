@@ -394,12 +394,12 @@ func (c *copier) send(ctx context.Context, idx []int, shas []string, sent *atomi
 			v.add(ctx, pf)
 			return nil
 		}
-		sum, err := u.write(gctx)
-		if err == nil && !c.staged {
-			if err = c.dst.Rename(gctx, u.path, final); err != nil {
-				cleanup(gctx, c.dst, u.path)
-				err = fmt.Errorf("rename %s: %w", u.path, err)
-			}
+		var sum string
+		var err error
+		if c.staged {
+			sum, err = u.write(gctx)
+		} else {
+			sum, err = sendFile(gctx, c.src, u.srcPath, c.dst, final, f.info, c.opts.Progress)
 		}
 		if err != nil {
 			return err
