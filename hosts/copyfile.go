@@ -219,14 +219,20 @@ func fixAttrs(ctx context.Context, dst Host, p string, have, want fs.FileInfo) e
 // setAttrs gives p the mtime of fi, and its mode when Create was asked
 // for another one (created): modes Create gave as asked are left alone,
 // and Copy checks every mode and mtime once more by listing (checkAttrs).
+// Both requests go at once.
 func setAttrs(ctx context.Context, dst Host, p string, fi fs.FileInfo, created fs.FileMode) error {
+	chmod := make(chan error, 1)
 	if created != fi.Mode().Perm() {
-		if err := dst.Chmod(ctx, p, fi.Mode().Perm()); err != nil {
-			return fmt.Errorf("chmod %s: %w", p, err)
-		}
+		go func() { chmod <- dst.Chmod(ctx, p, fi.Mode().Perm()) }()
+	} else {
+		chmod <- nil
 	}
-	if err := dst.Chtimes(ctx, p, fi.ModTime(), fi.ModTime()); err != nil {
-		return fmt.Errorf("chtimes %s: %w", p, err)
+	terr := dst.Chtimes(ctx, p, fi.ModTime(), fi.ModTime())
+	if err := <-chmod; err != nil {
+		return fmt.Errorf("chmod %s: %w", p, err)
+	}
+	if terr != nil {
+		return fmt.Errorf("chtimes %s: %w", p, terr)
 	}
 	return nil
 }
