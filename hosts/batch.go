@@ -38,6 +38,10 @@ var (
 	stageBatch = batchLimits{files: 1024, args: 96 << 10, bytes: 64 << 20}
 )
 
+// verifyParallel is how many files of a batch are hashed at once when the
+// host has no hash tool (renames: four times as many).
+const verifyParallel = 16
+
 // batchMaxSize: files up to this size are verified in batches; larger
 // ones are hashed one by one (the command's cost is then negligible).
 const batchMaxSize = sumStreamLimit
@@ -162,7 +166,7 @@ func (v *verifier) verifyRename(ctx context.Context, batch []pendingFile, settle
 	if !ok { // no hash tool on the host: one by one
 		got = make([]string, len(batch))
 		var g errgroup.Group
-		g.SetLimit(16)
+		g.SetLimit(verifyParallel)
 		for i, f := range batch {
 			g.Go(func() (err error) {
 				if got[i], err = v.dst.SHA256(ctx, f.tmp); err != nil {
@@ -177,7 +181,7 @@ func (v *verifier) verifyRename(ctx context.Context, batch []pendingFile, settle
 	}
 	var bad error
 	var g errgroup.Group
-	g.SetLimit(64)
+	g.SetLimit(4 * verifyParallel)
 	for i, f := range batch {
 		if got[i] != f.sum {
 			if bad == nil {
