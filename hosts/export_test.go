@@ -13,3 +13,9 @@ func PacketSize(ctx context.Context, h *SSH) (int, error) {
 
 // WarmHashShell starts h's hash shell in the background (for tests).
 func WarmHashShell(ctx context.Context, h *SSH) { h.warmHashShell(ctx) }
+
+// SHA256Many hashes names (relative to dir) as Copy's verification does:
+// one command for the batch (for tests).
+func SHA256Many(ctx context.Context, h *SSH, dir string, names []string) ([]string, bool, error) {
+	return h.sha256Many(ctx, dir, names)
+}

@@ -245,7 +245,7 @@ func (h *SSH) SHA256(ctx context.Context, p string) (string, error) {
 // remoteSum hashes p with the first hash tool that works on the host
 // (remembered); ok=false means none does.
 func (h *SSH) remoteSum(ctx context.Context, p string) (string, bool, error) {
-	sums, ok, err := h.sha256Many(ctx, "", []string{h.resolve(p)})
+	sums, ok, err := h.sha256In(ctx, "", []string{h.resolve(p)}, true)
 	if !ok || err != nil {
 		return "", ok, err
 	}

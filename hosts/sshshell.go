@@ -39,39 +39,60 @@ type hashShell struct {
 	marker string
 	once   sync.Once
 	h      *SSH
+	pool   *shells // counts s as live once started
 }
 
 // shells is the per-connection pool of hash shells.
 type shells struct {
-	slots chan struct{}   // one per shell in use or idle (bounds maxShells)
-	idle  chan *hashShell // shells ready for a command
+	idle chan *hashShell // shells ready for a command
 
 	mu       sync.Mutex
 	broken   bool          // the host cannot run one: do not try again
-	starting int           // shells being started
-	started  chan struct{} // closed (and replaced) whenever a start ends
+	starting int           // shells being started (at most one at a time)
+	live     int           // shells started and not discarded
+	changed  chan struct{} // closed (and replaced) whenever a start ends or a shell is discarded
 }
 
 func newShells() *shells {
-	return &shells{slots: make(chan struct{}, maxShells), idle: make(chan *hashShell, maxShells),
-		started: make(chan struct{})}
+	return &shells{idle: make(chan *hashShell, maxShells), changed: make(chan struct{})}
 }
 
-// startOne starts a shell on c for p, counted in p.starting meanwhile
-// (and made idle first when idle is set); a failure other than the lack
-// of a free exec session marks p broken.
+// reserve counts a shell about to be started, when one may be: none is
+// being started, and fewer than maxShells live. p.mu is held.
+func (p *shells) reserve() bool {
+	if p.broken || p.starting > 0 || p.live >= maxShells {
+		return false
+	}
+	p.starting++
+	return true
+}
+
+// signal wakes whoever waits for a change of p. p.mu is held.
+func (p *shells) signal() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// startOne starts the shell reserved in p (made idle first when idle is
+// set); a failure other than the lack of a free exec session marks p
+// broken.
 func (h *SSH) startOne(ctx context.Context, c *sshConn, p *shells, idle bool) (*hashShell, error) {
 	s, err := h.startShell(ctx, c)
-	if err == nil && idle {
-		h.putBack(c, s)
+	if err == nil {
+		p.mu.Lock()
+		p.live++
+		s.pool = p
+		p.mu.Unlock()
+		if idle {
+			h.putBack(c, s)
+		}
 	}
 	p.mu.Lock()
 	if err != nil && !errors.Is(err, errNoSessionSlot) && ctx.Err() == nil {
 		p.broken = true
 	}
 	p.starting--
-	close(p.started)
-	p.started = make(chan struct{})
+	p.signal()
 	p.mu.Unlock()
 	return s, err
 }
@@ -100,22 +121,11 @@ func (h *SSH) warmHashShell(ctx context.Context) {
 	}
 	p := c.shells
 	p.mu.Lock()
-	if p.broken || p.starting > 0 || len(p.idle) > 0 {
-		p.mu.Unlock()
-		return
-	}
-	select {
-	case p.slots <- struct{}{}:
-	default:
-		p.mu.Unlock()
-		return
-	}
-	p.starting++
+	ok := p.live == 0 && p.reserve()
 	p.mu.Unlock()
-	go func() {
-		defer func() { <-p.slots }()
-		h.startOne(ctx, c, p, true)
-	}()
+	if ok {
+		go h.startOne(ctx, c, p, true)
+	}
 }
 
 // close discards the idle shells (the connection is gone).
@@ -133,9 +143,10 @@ func (p *shells) close() {
 // runQuick runs a short command whose output is all that matters (a hash
 // command): through a hash shell when the host has one, else in an exec
 // session of its own. A non-zero exit status other than 127 (not found)
-// is run again in its own session, for its full error output.
-func (h *SSH) runQuick(ctx context.Context, cmd Command) (Result, error) {
-	if res, ok := h.runInShell(ctx, cmd); ok {
+// is run again in its own session, for its full error output. spread
+// lets it start another shell when every one is busy (see takeShell).
+func (h *SSH) runQuick(ctx context.Context, cmd Command, spread bool) (Result, error) {
+	if res, ok := h.runInShell(ctx, cmd, spread); ok {
 		if res.ExitCode == 0 || res.ExitCode == 127 {
 			return res, nil
 		}
@@ -148,7 +159,7 @@ func (h *SSH) runQuick(ctx context.Context, cmd Command) (Result, error) {
 
 // runInShell runs cmd in a hash shell; ok=false when there is none to
 // use, or the shell broke (it is then discarded).
-func (h *SSH) runInShell(ctx context.Context, cmd Command) (Result, bool) {
+func (h *SSH) runInShell(ctx context.Context, cmd Command, spread bool) (Result, bool) {
 	if len(cmd.Env) > 0 || strings.ContainsAny(cmd.Path+cmd.Dir+strings.Join(cmd.Args, ""), "\n\r") {
 		return Result{}, false
 	}
@@ -156,39 +167,28 @@ func (h *SSH) runInShell(ctx context.Context, cmd Command) (Result, bool) {
 	if err != nil {
 		return Result{}, false
 	}
-	p := c.shells
-	p.mu.Lock()
-	broken := p.broken
-	p.mu.Unlock()
-	if broken {
-		return Result{}, false
-	}
-	select {
-	case p.slots <- struct{}{}:
-	case <-ctx.Done():
-		return Result{}, false
-	}
-	s, ok := h.takeShell(ctx, c, p)
+	s, ok := h.takeShell(ctx, c, c.shells, spread)
 	if !ok {
-		<-p.slots
 		return Result{}, false
 	}
 	res, err := s.run(ctx, h.shellLine(cmd))
 	if err != nil {
 		s.discard()
-		<-p.slots
 		return Result{}, false
 	}
 	h.putBack(c, s)
-	<-p.slots
 	return res, true
 }
 
-// takeShell returns an idle shell of p, else, while another is being
-// started (it will be idle soon after), waits for one, else starts one.
-// A second shell costs a second start of the login shell, which takes
-// longer than waiting for the first.
-func (h *SSH) takeShell(ctx context.Context, c *sshConn, p *shells) (*hashShell, bool) {
+// takeShell returns an idle shell of p; else starts one when p has none,
+// or when spread is set and p may start another; else waits for a shell
+// to be idle (or started, or discarded, and looks again).
+//
+// A new shell costs a start of the login shell (0.1–0.3 s of the host's
+// CPU with a heavy ~/.bashrc), longer than a busy shell takes to hash a
+// batch of small files. So only a large file's hash (spread), which can
+// take as long as that start, has another shell started beside a busy one.
+func (h *SSH) takeShell(ctx context.Context, c *sshConn, p *shells, spread bool) (*hashShell, bool) {
 	for {
 		select {
 		case s := <-p.idle:
@@ -200,18 +200,17 @@ func (h *SSH) takeShell(ctx context.Context, c *sshConn, p *shells) (*hashShell,
 			p.mu.Unlock()
 			return nil, false
 		}
-		if p.starting == 0 {
-			p.starting++
+		if (spread || p.live == 0) && p.reserve() {
 			p.mu.Unlock()
 			s, err := h.startOne(ctx, c, p, false)
 			return s, err == nil
 		}
-		started := p.started
+		changed := p.changed
 		p.mu.Unlock()
 		select {
 		case s := <-p.idle:
 			return s, true
-		case <-started: // look again
+		case <-changed: // look again
 		case <-ctx.Done():
 			return nil, false
 		}
@@ -321,5 +320,11 @@ func (s *hashShell) discard() {
 			s.sess.Close()
 		}
 		<-s.h.sessions
+		if p := s.pool; p != nil {
+			p.mu.Lock()
+			p.live--
+			p.signal()
+			p.mu.Unlock()
+		}
 	})
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/planrun/planrun/hosts"
 	"github.com/planrun/planrun/hosts/sshtest"
@@ -73,5 +75,78 @@ func TestWarmHashShell(t *testing.T) {
 	}
 	if got := srv.Execs(); got != 1 {
 		t.Errorf("%d exec sessions for a warmed shell and 3 hashes, want 1", got)
+	}
+}
+
+// TestBusyShell: a batch waits for the busy hash shell instead of
+// starting a second login shell; a large file's hash starts a second
+// shell beside the busy one.
+func TestBusyShell(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed")
+	}
+	// openssl, except that hashing a file named "gated" waits for the
+	// file "open" (and first says so by creating "busy").
+	bin, gate := t.TempDir(), t.TempDir()
+	script := "#!/bin/sh\ncase \"$*\" in *gated*) : > " + gate + "/busy\n" +
+		"  while [ ! -e " + gate + "/open ]; do sleep 0.01; done;; esac\nexec " + openssl + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "openssl"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := sshtest.StartInProcess(t)
+	t.Cleanup(func() { os.WriteFile(filepath.Join(gate, "open"), nil, 0o644) }) // before the server's
+	srv.SetExecEnv("PATH=" + bin + ":/usr/bin:/bin")
+	h := srv.Host(t, "remote")
+	ctx := context.Background()
+	local := hosts.NewLocal("l", srv.Dir)
+	files := map[string][]byte{"gated": randomBytes(1000, 1), "a": randomBytes(2000, 2), "big": randomBytes(5<<20, 3)}
+	want := map[string]string{}
+	for name, data := range files {
+		os.WriteFile(filepath.Join(srv.Dir, name), data, 0o644)
+		want[name], _ = local.SHA256(ctx, name)
+	}
+	batch := func(name string) error {
+		got, ok, err := hosts.SHA256Many(ctx, h, "", []string{name})
+		if err != nil || !ok || len(got) != 1 || got[0] != want[name] {
+			return fmt.Errorf("batch %s: %q, %v, %v; want %s", name, got, ok, err, want[name])
+		}
+		return nil
+	}
+	if err := batch("a"); err != nil { // the first shell, idle after
+		t.Fatal(err)
+	}
+	gated := make(chan error, 1)
+	go func() { gated <- batch("gated") }()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(gate, "busy")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the gated hash never started")
+		}
+	}
+	waiting := make(chan error, 1)
+	go func() { waiting <- batch("a") }()
+	select {
+	case err := <-waiting:
+		t.Fatalf("a batch finished while the only shell was busy (%v): it started another", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if got, err := h.SHA256(ctx, "big"); err != nil || got != want["big"] {
+		t.Fatalf("large file beside a busy shell: %q, %v; want %s", got, err, want["big"])
+	}
+	if n := srv.Execs(); n != 2 {
+		t.Errorf("%d exec sessions after a large file's hash beside a busy shell, want 2", n)
+	}
+	if err := <-waiting; err != nil { // in the second shell, now idle
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(gate, "open"), nil, 0o644)
+	if err := <-gated; err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Execs(); n != 2 {
+		t.Errorf("%d exec sessions in all, want 2", n)
 	}
 }

@@ -17,6 +17,11 @@ var _ batchHasher = (*SSH)(nil)
 // must name its file, in order, so output that cannot be read is never
 // taken for a digest.
 func (h *SSH) sha256Many(ctx context.Context, dir string, names []string) ([]string, bool, error) {
+	return h.sha256In(ctx, dir, names, false)
+}
+
+// sha256In is sha256Many; spread is runQuick's (set for a large file).
+func (h *SSH) sha256In(ctx context.Context, dir string, names []string, spread bool) ([]string, bool, error) {
 	rps := make([]string, len(names))
 	for i, p := range names {
 		rps[i] = path.Clean(p)
@@ -33,7 +38,7 @@ func (h *SSH) sha256Many(ctx context.Context, dir string, names []string) ([]str
 			return nil, false, nil
 		}
 		t := hashTools[tool]
-		res, err := h.runQuick(ctx, Command{Path: t.path, Args: append(append([]string(nil), t.args...), rps...), Dir: dir})
+		res, err := h.runQuick(ctx, Command{Path: t.path, Args: append(append([]string(nil), t.args...), rps...), Dir: dir}, spread)
 		if err != nil {
 			return nil, false, &fs.PathError{Op: "sha256", Path: h.name + ":" + first, Err: err}
 		}
