@@ -314,13 +314,12 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 		}
 	}
 	var sent atomic.Int64
-	if err := c.send(ctx, send, shas, &sent); err != nil {
-		return CopyResult{}, err
-	}
+	var after func(context.Context) error
 	if c.staged {
-		if err := c.checkAttrs(ctx); err != nil {
-			return CopyResult{}, err
-		}
+		after = c.checkAttrs
+	}
+	if err := c.send(ctx, send, shas, &sent, after); err != nil {
+		return CopyResult{}, err
 	}
 	if !c.single {
 		if err := applyDirAttrs(ctx, c.dst, c.dstRoot, c.t.dirs, c.opts.Parallel); err != nil {
@@ -352,8 +351,9 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 // to a host that hashes in batches are verified in batches (one remote
 // command for many files) and renamed once verified; others one by one.
 // In a staging directory files are written under their final names and
-// not renamed.
-func (c *copier) send(ctx context.Context, idx []int, shas []string, sent *atomic.Int64) error {
+// not renamed. Once every file is written, after (when not nil) runs,
+// while the last batches are verified.
+func (c *copier) send(ctx context.Context, idx []int, shas []string, sent *atomic.Int64, after func(context.Context) error) error {
 	if w, ok := c.dst.(shellWarmer); ok && len(idx) > 0 {
 		w.warmHashShell(ctx) // in the background, for the verification
 	}
@@ -408,11 +408,24 @@ func (c *copier) send(ctx context.Context, idx []int, shas []string, sent *atomi
 		sent.Add(f.info.Size())
 		return nil
 	})
+	afterErr := make(chan error, 1)
+	switch {
+	case err != nil || after == nil:
+		afterErr <- nil
+	case v != nil:
+		go func() { afterErr <- after(ctx) }()
+	default:
+		afterErr <- after(ctx)
+	}
 	if v != nil {
-		// A failed batch is the cause of the writers' cancellation.
+		// A failed batch is the cause of the writers' cancellation (and
+		// of after's).
 		if verr := v.finish(ctx); verr != nil {
 			err = verr
 		}
+	}
+	if aerr := <-afterErr; err == nil {
+		err = aerr
 	}
 	if err == nil && ctx.Err() != nil {
 		err = context.Cause(ctx)
