@@ -11,7 +11,8 @@
 #                                     # per-file protocol costs show without the disk's)
 #   SETS="small" bench/transfer.sh    # only these sets (of: large small tree local)
 #   REPS=3 bench/transfer.sh          # each case 3 times, in rotated order; medians
-#   KEEP=1 bench/transfer.sh          # keep the copies (see fresh): no case follows mass deletions
+#   KEEP=0 bench/transfer.sh          # empty one destination before each case instead of
+#                                     # keeping the copies (see fresh)
 #
 # Needs /usr/sbin/sshd, scp, rsync, ssh-keygen, go. Uses a temp dir (removed).
 set -euo pipefail
@@ -112,17 +113,22 @@ PLAN
   "$BIN" apply "$plan" --state "$W/state-$RANDOM" --output json >/dev/null
 }
 
-# Each case starts from an empty destination. (On ext4, creating files
-# right after deleting thousands costs more kernel time: it skips inodes
-# freed in the last 30 s. Every case pays that alike.)
-#
-# KEEP=1 keeps the copies instead: each case copies into a new directory,
-# and only the large files of the last case are deleted (a few inodes), so
-# no case runs right after thousands of files were deleted. Everything is
+# Each case copies into a new directory, and only the large files of the
+# last case are deleted (a few inodes, to bound the disk space), so no
+# case runs right after thousands of files were deleted. Everything is
 # removed at the end.
+#
+# Why: on ext4 without a journal (this machine's root fs), the kernel
+# skips inodes freed in the last 60-300 s when it allocates one, so every
+# file created right after thousands were deleted costs 0.5-1 ms of kernel
+# CPU, whoever creates it. Deleting the last copy before each case made
+# that cost, not the tools, decide most of the small-file times (and swing
+# them from run to run).
+#
+# KEEP=0 is the older method: one destination, emptied before each case.
 NCASE=0
 fresh() {
-  if [ -z "${KEEP:-}" ]; then rm -rf "$DST"; mkdir -p "$DST"; return; fi
+  if [ "${KEEP:-1}" = 0 ]; then rm -rf "$DST"; mkdir -p "$DST"; return; fi
   find "$DST" -type f -size +8M -delete
   NCASE=$((NCASE + 1)); DST=$OUT/dst-$NCASE; mkdir -p "$DST"
 }
