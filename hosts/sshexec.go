@@ -42,6 +42,14 @@ func (h *SSH) commandLine(cmd Command) string {
 // writeExec writes "cd DIR && exec [env K=V...] PATH ARGS...": cmd run in
 // its directory (Spec.Root by default), replacing the shell.
 func (h *SSH) writeExec(b *strings.Builder, cmd Command) {
+	h.writeCd(b, cmd)
+	b.WriteString("exec ")
+	writeProgram(b, cmd)
+}
+
+// writeCd writes the change to cmd's directory (the host's root when cmd
+// has none), followed by " && ", if there is one.
+func (h *SSH) writeCd(b *strings.Builder, cmd Command) {
 	dir := cmd.Dir
 	if dir == "" {
 		dir = h.spec.Root
@@ -49,7 +57,10 @@ func (h *SSH) writeExec(b *strings.Builder, cmd Command) {
 	if dir != "" {
 		b.WriteString("cd " + ShellQuote(h.resolve(dir)) + " && ")
 	}
-	b.WriteString("exec ")
+}
+
+// writeProgram writes cmd's environment, program and arguments, quoted.
+func writeProgram(b *strings.Builder, cmd Command) {
 	if len(cmd.Env) > 0 {
 		keys := make([]string, 0, len(cmd.Env))
 		for k := range cmd.Env {

@@ -140,13 +140,18 @@ func (p *shells) close() {
 	}
 }
 
+// quickOpts are how runQuick runs a command in a hash shell.
+type quickOpts struct {
+	spread bool // another shell may be started when every one is busy (see takeShell)
+	split  int  // see shellLine
+}
+
 // runQuick runs a short command whose output is all that matters (a hash
 // command): through a hash shell when the host has one, else in an exec
 // session of its own. A non-zero exit status other than 127 (not found)
-// is run again in its own session, for its full error output. spread
-// lets it start another shell when every one is busy (see takeShell).
-func (h *SSH) runQuick(ctx context.Context, cmd Command, spread bool) (Result, error) {
-	if res, ok := h.runInShell(ctx, cmd, spread); ok {
+// is run again in its own session, for its full error output.
+func (h *SSH) runQuick(ctx context.Context, cmd Command, o quickOpts) (Result, error) {
+	if res, ok := h.runInShell(ctx, cmd, o); ok {
 		if res.ExitCode == 0 || res.ExitCode == 127 {
 			return res, nil
 		}
@@ -159,7 +164,7 @@ func (h *SSH) runQuick(ctx context.Context, cmd Command, spread bool) (Result, e
 
 // runInShell runs cmd in a hash shell; ok=false when there is none to
 // use, or the shell broke (it is then discarded).
-func (h *SSH) runInShell(ctx context.Context, cmd Command, spread bool) (Result, bool) {
+func (h *SSH) runInShell(ctx context.Context, cmd Command, o quickOpts) (Result, bool) {
 	if len(cmd.Env) > 0 || strings.ContainsAny(cmd.Path+cmd.Dir+strings.Join(cmd.Args, ""), "\n\r") {
 		return Result{}, false
 	}
@@ -167,11 +172,11 @@ func (h *SSH) runInShell(ctx context.Context, cmd Command, spread bool) (Result,
 	if err != nil {
 		return Result{}, false
 	}
-	s, ok := h.takeShell(ctx, c, c.shells, spread)
+	s, ok := h.takeShell(ctx, c, c.shells, o.spread)
 	if !ok {
 		return Result{}, false
 	}
-	res, err := s.run(ctx, h.shellLine(cmd))
+	res, err := s.run(ctx, h.shellLine(cmd, o.split))
 	if err != nil {
 		s.discard()
 		return Result{}, false
@@ -267,10 +272,30 @@ func (h *SSH) startShell(ctx context.Context, c *sshConn) (*hashShell, error) {
 // shellLine is cmd as one line for the hash shell: run in a subshell (the
 // shell keeps its own directory), errors discarded (a failure is run
 // again in its own session for them).
-func (h *SSH) shellLine(cmd Command) string {
+//
+// With split > 0, the arguments after the first split (files to hash)
+// are halved and the halves run as two processes at once: the first in
+// the background, writing straight to the output, the second into a
+// variable that is printed after the first has ended, so the output
+// keeps the arguments' order. The status is the second's, else the
+// first's when it failed.
+func (h *SSH) shellLine(cmd Command, split int) string {
 	var b strings.Builder
 	b.WriteString("(")
-	h.writeExec(&b, cmd)
+	if split <= 0 || len(cmd.Args)-split < 2 {
+		h.writeExec(&b, cmd)
+	} else {
+		files := cmd.Args[split:]
+		first, second := cmd, cmd
+		first.Args = append(cmd.Args[:split:split], files[:len(files)/2]...)
+		second.Args = append(cmd.Args[:split:split], files[len(files)/2:]...)
+		h.writeCd(&b, cmd)
+		b.WriteString("{ ")
+		writeProgram(&b, first)
+		b.WriteString(" & b=$(exec ")
+		writeProgram(&b, second)
+		b.WriteString(`); s=$?; wait $! || s=$?; [ -z "$b" ] || printf '%s\n' "$b"; exit $s; }`)
+	}
 	b.WriteString(") </dev/null 2>/dev/null")
 	return b.String()
 }

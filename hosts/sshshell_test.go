@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -148,5 +149,87 @@ func TestBusyShell(t *testing.T) {
 	}
 	if n := srv.Execs(); n != 2 {
 		t.Errorf("%d exec sessions in all, want 2", n)
+	}
+}
+
+// TestSplitBatch: a batch large enough to be hashed by two processes at
+// once gives every file's digest in order, with either hash tool, and a
+// file missing from either half fails the batch, naming it.
+func TestSplitBatch(t *testing.T) {
+	sum, err := exec.LookPath("sha256sum")
+	if err != nil {
+		t.Skip("sha256sum not installed")
+	}
+	sumOnly := t.TempDir()
+	os.Symlink(sum, filepath.Join(sumOnly, "sha256sum"))
+	// openssl, counting its runs in the file runs.
+	counted, runs := t.TempDir(), filepath.Join(t.TempDir(), "runs")
+	if openssl, err := exec.LookPath("openssl"); err == nil {
+		script := "#!/bin/sh\necho >> " + runs + "\nexec " + openssl + " \"$@\"\n"
+		os.WriteFile(filepath.Join(counted, "openssl"), []byte(script), 0o755)
+	}
+	const n = 301 // halves of 150 and 151
+	for name, tc := range map[string]struct {
+		path    string // PATH of the server's commands ("": this process's)
+		missing int    // index of a file that does not exist, or -1
+	}{
+		"openssl":                    {path: counted, missing: -1},
+		"sha256sum":                  {path: sumOnly, missing: -1},
+		"missing in the first half":  {missing: 7},
+		"missing in the second half": {missing: n - 2},
+		"sha256sum, missing":         {path: sumOnly, missing: 200},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if tc.path != sumOnly {
+				if _, err := exec.LookPath("openssl"); err != nil {
+					t.Skip("openssl not installed")
+				}
+			}
+			srv := sshtest.StartInProcess(t)
+			if tc.path != "" {
+				srv.SetExecEnv("PATH=" + tc.path)
+			}
+			h := srv.Host(t, "remote")
+			ctx := context.Background()
+			local := hosts.NewLocal("l", srv.Dir)
+			os.Mkdir(filepath.Join(srv.Dir, "b"), 0o755)
+			names := make([]string, n)
+			want := make([]string, n)
+			for i := range names {
+				names[i] = fmt.Sprintf("f %03d", i) // a space: quoted
+				if i == tc.missing {
+					continue
+				}
+				os.WriteFile(filepath.Join(srv.Dir, "b", names[i]), randomBytes(100+i, uint64(i)), 0o644)
+				want[i], _ = local.SHA256(ctx, filepath.Join("b", names[i]))
+			}
+			got, ok, err := hosts.SHA256Many(ctx, h, "b", names)
+			if tc.missing >= 0 {
+				if err == nil || !strings.Contains(err.Error(), names[tc.missing]) {
+					t.Fatalf("batch with %s missing: %v, %v; want an error naming it", names[tc.missing], ok, err)
+				}
+				return
+			}
+			if err != nil || !ok {
+				t.Fatalf("batch: ok=%v, %v", ok, err)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("digest %d (%s) = %q, want %q", i, names[i], got[i], want[i])
+				}
+			}
+			if n := srv.Execs(); n != 1 {
+				t.Errorf("%d exec sessions, want 1 (the hash shell)", n)
+			}
+			if tc.path == counted {
+				os.Remove(runs)
+				if _, _, err := hosts.SHA256Many(ctx, h, "b", names); err != nil {
+					t.Fatal(err)
+				}
+				if b, _ := os.ReadFile(runs); len(b) != 2 {
+					t.Errorf("openssl ran %d times for %d files, want 2 (two halves at once)", len(b), n)
+				}
+			}
+		})
 	}
 }
