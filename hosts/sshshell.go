@@ -277,8 +277,8 @@ func (h *SSH) startShell(ctx context.Context, c *sshConn) (*hashShell, error) {
 // are halved and the halves run as two processes at once: the first in
 // the background, writing straight to the output, the second into a
 // variable that is printed after the first has ended, so the output
-// keeps the arguments' order. The status is the second's, else the
-// first's when it failed.
+// keeps the arguments' order. The status is the first's when it failed,
+// else the second's.
 func (h *SSH) shellLine(cmd Command, split int) string {
 	var b strings.Builder
 	b.WriteString("(")
