@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,12 +61,12 @@ func checkSame(t *testing.T, src, dst string, files map[string][]byte) {
 // staging directory of a new tree (the tree does not appear, the bad file
 // is removed from the staging directory and the retry resumes from it).
 func TestBatchVerifyDetectsCorruption(t *testing.T) {
-	sum, _ := exec.LookPath("sha256sum")
-	sumOnly := t.TempDir()
-	if sum != "" {
-		os.Symlink(sum, filepath.Join(sumOnly, "sha256sum"))
+	// The PATH of the server's commands ("": this process's).
+	tools := map[string]func(*testing.T) string{
+		"openssl":      func(*testing.T) string { return "" },
+		"sha256sum":    sha256sumOnly,
+		"no hash tool": func(*testing.T) string { return "/planrun-nowhere" },
 	}
-	tools := map[string]string{"openssl": "", "sha256sum": sumOnly, "no hash tool": "/planrun-nowhere"}
 	modes := map[string]struct {
 		exists  bool   // the destination directory exists before the copy
 		corrupt string // the name the server sees written
@@ -75,12 +74,10 @@ func TestBatchVerifyDetectsCorruption(t *testing.T) {
 		"existing destination": {exists: true, corrupt: filepath.Base(hosts.TempName("f017"))},
 		"staged new tree":      {exists: false, corrupt: "f017"},
 	}
-	for tool, path := range tools {
+	for tool, pathOf := range tools {
 		for mode, m := range modes {
 			t.Run(tool+"/"+mode, func(t *testing.T) {
-				if tool == "sha256sum" && sum == "" {
-					t.Skip("sha256sum not installed")
-				}
+				path := pathOf(t)
 				srv := sshtest.StartInProcess(t)
 				if path != "" {
 					srv.SetExecEnv("PATH=" + path)

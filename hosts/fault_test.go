@@ -28,6 +28,39 @@ func randomBytes(n int, seed uint64) []byte {
 	return b
 }
 
+// sha256sumOnly returns a directory whose only command is sha256sum, for
+// a server's PATH (a host without openssl). The test is skipped where
+// sha256sum is not installed.
+func sha256sumOnly(t *testing.T) string {
+	t.Helper()
+	sum, err := exec.LookPath("sha256sum")
+	if err != nil {
+		t.Skip("sha256sum not installed")
+	}
+	bin := t.TempDir()
+	if err := os.Symlink(sum, filepath.Join(bin, "sha256sum")); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// wrappedOpenSSL returns a directory holding an openssl that runs the
+// shell lines pre, then the real openssl with its arguments. The test is
+// skipped where openssl is not installed.
+func wrappedOpenSSL(t *testing.T, pre string) string {
+	t.Helper()
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed")
+	}
+	bin := t.TempDir()
+	script := "#!/bin/sh\n" + pre + "\nexec " + openssl + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "openssl"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
 // tempLeftovers lists temp files under dir.
 func tempLeftovers(t *testing.T, dir string) []string {
 	var out []string
@@ -292,14 +325,7 @@ func TestSHA256WithoutHashTools(t *testing.T) {
 }
 
 func TestSHA256FallsBackToSha256sum(t *testing.T) {
-	sum, err := exec.LookPath("sha256sum")
-	if err != nil {
-		t.Skip("sha256sum not installed")
-	}
-	bin := t.TempDir()
-	if err := os.Symlink(sum, filepath.Join(bin, "sha256sum")); err != nil {
-		t.Fatal(err)
-	}
+	bin := sha256sumOnly(t)
 	srv := sshtest.StartInProcess(t)
 	srv.SetExecEnv("PATH=" + bin) // sha256sum, no openssl
 	h := srv.Host(t, "remote")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -83,18 +82,11 @@ func TestWarmHashShell(t *testing.T) {
 // starting a second login shell; a large file's hash starts a second
 // shell beside the busy one.
 func TestBusyShell(t *testing.T) {
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed")
-	}
 	// openssl, except that hashing a file named "gated" waits for the
 	// file "open" (and first says so by creating "busy").
-	bin, gate := t.TempDir(), t.TempDir()
-	script := "#!/bin/sh\ncase \"$*\" in *gated*) : > " + gate + "/busy\n" +
-		"  while [ ! -e " + gate + "/open ]; do sleep 0.01; done;; esac\nexec " + openssl + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(bin, "openssl"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	gate := t.TempDir()
+	bin := wrappedOpenSSL(t, "case \"$*\" in *gated*) : > "+gate+"/busy\n"+
+		"  while [ ! -e "+gate+"/open ]; do sleep 0.01; done;; esac")
 	srv := sshtest.StartInProcess(t)
 	t.Cleanup(func() { os.WriteFile(filepath.Join(gate, "open"), nil, 0o644) }) // before the server's
 	srv.SetExecEnv("PATH=" + bin + ":/usr/bin:/bin")
@@ -156,39 +148,27 @@ func TestBusyShell(t *testing.T) {
 // once gives every file's digest in order, with either hash tool, and a
 // file missing from either half fails the batch, naming it.
 func TestSplitBatch(t *testing.T) {
-	sum, err := exec.LookPath("sha256sum")
-	if err != nil {
-		t.Skip("sha256sum not installed")
-	}
-	sumOnly := t.TempDir()
-	os.Symlink(sum, filepath.Join(sumOnly, "sha256sum"))
-	// openssl, counting its runs in the file runs.
-	counted, runs := t.TempDir(), filepath.Join(t.TempDir(), "runs")
-	if openssl, err := exec.LookPath("openssl"); err == nil {
-		script := "#!/bin/sh\necho >> " + runs + "\nexec " + openssl + " \"$@\"\n"
-		os.WriteFile(filepath.Join(counted, "openssl"), []byte(script), 0o755)
-	}
 	const n = 301 // halves of 150 and 151
 	for name, tc := range map[string]struct {
-		path    string // PATH of the server's commands ("": this process's)
-		missing int    // index of a file that does not exist, or -1
+		sha256sum bool // the host has only sha256sum (else openssl, counting its runs)
+		missing   int  // index of a file that does not exist, or -1
 	}{
-		"openssl":                    {path: counted, missing: -1},
-		"sha256sum":                  {path: sumOnly, missing: -1},
+		"openssl":                    {missing: -1},
+		"sha256sum":                  {sha256sum: true, missing: -1},
 		"missing in the first half":  {missing: 7},
 		"missing in the second half": {missing: n - 2},
-		"sha256sum, missing":         {path: sumOnly, missing: 200},
+		"sha256sum, missing":         {sha256sum: true, missing: 200},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if tc.path != sumOnly {
-				if _, err := exec.LookPath("openssl"); err != nil {
-					t.Skip("openssl not installed")
-				}
+			runs := filepath.Join(t.TempDir(), "runs")
+			var path string
+			if tc.sha256sum {
+				path = sha256sumOnly(t)
+			} else {
+				path = wrappedOpenSSL(t, "echo >> "+runs)
 			}
 			srv := sshtest.StartInProcess(t)
-			if tc.path != "" {
-				srv.SetExecEnv("PATH=" + tc.path)
-			}
+			srv.SetExecEnv("PATH=" + path)
 			h := srv.Host(t, "remote")
 			ctx := context.Background()
 			local := hosts.NewLocal("l", srv.Dir)
@@ -221,7 +201,7 @@ func TestSplitBatch(t *testing.T) {
 			if n := srv.Execs(); n != 1 {
 				t.Errorf("%d exec sessions, want 1 (the hash shell)", n)
 			}
-			if tc.path == counted {
+			if !tc.sha256sum {
 				os.Remove(runs)
 				if _, _, err := hosts.SHA256Many(ctx, h, "b", names); err != nil {
 					t.Fatal(err)
