@@ -9,7 +9,6 @@ import (
 	"hash"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"strings"
 	"time"
@@ -75,8 +74,8 @@ func (u put) write(ctx context.Context) (string, error) {
 func (u put) writeOnce(ctx context.Context) (string, error) {
 	sl, srcLocal := u.src.(*Local)
 	dl, dstLocal := u.dst.(*Local)
-	if srcLocal && dstLocal && u.fi.Size() <= localBufSize {
-		return copyLocalSmall(ctx, sl, u.srcPath, dl, u.path, u.fi, u.p)
+	if srcLocal && dstLocal {
+		return copyLocal(ctx, sl, u.srcPath, dl, u.path, u.fi, u.p)
 	}
 	r, err := u.src.Open(ctx, u.srcPath)
 	if err != nil {
@@ -91,51 +90,32 @@ func (u put) writeOnce(ctx context.Context) (string, error) {
 	if !u.trustCreate {
 		created = 0 // unknown: always chmod
 	}
-	var n int64
 	var sum, got string
-	lr, srcLocal := r.(*localFile)
-	lw, dstLocal := w.(*localFile)
-	if srcLocal && dstLocal {
-		// Same machine, a large file: the kernel copies
-		// (copy_file_range), then both sides are hashed at once; a
-		// source changing meanwhile shows up as a mismatch.
-		n, err = kernelCopy(lw.File, lr.File, u.p)
-		if cerr := w.Close(); err == nil && cerr != nil {
+	h := sha256.New()
+	n, err := pump(w, r, u.fi.Size(), h, u.p)
+	stored := false
+	if sh, ok := w.(storedHasher); ok && u.verify && err == nil && n == u.fi.Size() {
+		got, stored, err = sh.storedSHA256(u.fi.Size())
+	}
+	if err == nil && n == u.fi.Size() {
+		// Every write has been acknowledged: the mtime (and a
+		// mode Create could not give) can be set while the file
+		// closes, both requests in flight at once (one round trip
+		// less per file).
+		closed := make(chan error, 1)
+		go func() { closed <- w.Close() }()
+		err = setAttrs(ctx, u.dst, u.path, u.fi, created)
+		if cerr := <-closed; err == nil && cerr != nil {
 			err = cerr
 		}
-		if err == nil && n == u.fi.Size() {
-			sum, got, err = hashBoth(ctx, u.src, u.srcPath, u.dst, u.path)
-		}
-		if err == nil && n == u.fi.Size() && got == sum {
-			err = setAttrs(ctx, u.dst, u.path, u.fi, created)
-		}
-	} else {
-		h := sha256.New()
-		n, err = pump(w, r, u.fi.Size(), h, u.p)
-		stored := false
-		if sh, ok := w.(storedHasher); ok && u.verify && err == nil && n == u.fi.Size() {
-			got, stored, err = sh.storedSHA256(u.fi.Size())
-		}
-		if err == nil && n == u.fi.Size() {
-			// Every write has been acknowledged: the mtime (and a
-			// mode Create could not give) can be set while the file
-			// closes, both requests in flight at once (one round trip
-			// less per file).
-			closed := make(chan error, 1)
-			go func() { closed <- w.Close() }()
-			err = setAttrs(ctx, u.dst, u.path, u.fi, created)
-			if cerr := <-closed; err == nil && cerr != nil {
-				err = cerr
-			}
-		} else if cerr := w.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-		if err == nil && n == u.fi.Size() {
-			sum = hex.EncodeToString(h.Sum(nil))
-			if u.verify && !stored {
-				if got, err = u.dst.SHA256(ctx, u.path); err != nil {
-					err = fmt.Errorf("verify: %w", err)
-				}
+	} else if cerr := w.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err == nil && n == u.fi.Size() {
+		sum = hex.EncodeToString(h.Sum(nil))
+		if u.verify && !stored {
+			if got, err = u.dst.SHA256(ctx, u.path); err != nil {
+				err = fmt.Errorf("verify: %w", err)
 			}
 		}
 	}
@@ -146,7 +126,7 @@ func (u put) writeOnce(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("write %s: %w", u.path, err)
 	}
 	if n != u.fi.Size() {
-		return "", fmt.Errorf("read %s: size changed while copying (%d bytes, expected %d)", u.srcPath, n, u.fi.Size())
+		return "", sizeChanged(u.srcPath, n, u.fi.Size())
 	}
 	if u.verify && got != sum {
 		return "", fmt.Errorf("verify %s: sha256 %s at the destination, %s sent", u.path, got, sum)
@@ -154,46 +134,19 @@ func (u put) writeOnce(ctx context.Context) (string, error) {
 	return sum, nil
 }
 
+// sizeChanged is the error for a source that held n bytes when read but
+// size when listed. Reading stops soon after the listed size, so for a
+// file that grew, n is a lower bound.
+func sizeChanged(p string, n, size int64) error {
+	if n > size {
+		return fmt.Errorf("read %s: size changed while copying (at least %d bytes, expected %d)", p, n, size)
+	}
+	return fmt.Errorf("read %s: size changed while copying (%d bytes, expected %d)", p, n, size)
+}
+
 // createPerm is the mode a file is created with: the source's, writable
 // by its owner while it is written (setAttrs takes that away again).
 func createPerm(fi fs.FileInfo) fs.FileMode { return fi.Mode().Perm() | 0o200 }
-
-// kernelCopy copies between local files in chunks (copy_file_range under
-// os.File.ReadFrom), reporting progress per chunk.
-func kernelCopy(w, r *os.File, p Progress) (int64, error) {
-	var total int64
-	for {
-		n, err := io.CopyN(w, r, 16<<20)
-		total += n
-		p.Add(n)
-		if errors.Is(err, io.EOF) {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
-	}
-}
-
-// hashBoth hashes a source and a destination file concurrently.
-func hashBoth(ctx context.Context, src Host, srcPath string, dst Host, dstPath string) (string, string, error) {
-	var derr error
-	var got string
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		got, derr = dst.SHA256(ctx, dstPath)
-	}()
-	sum, serr := src.SHA256(ctx, srcPath)
-	<-done
-	if serr != nil {
-		return "", "", fmt.Errorf("sha256 %s: %w", srcPath, serr)
-	}
-	if derr != nil {
-		return "", "", fmt.Errorf("verify: %w", derr)
-	}
-	return sum, got, nil
-}
 
 // cleanup removes a temp file even when ctx has ended.
 func cleanup(ctx context.Context, h Host, p string) {

@@ -21,7 +21,11 @@
 // pipelined (255 KiB requests to servers announcing OpenSSH's limits, 32
 // KiB to others; a small file in one request from a pooled buffer),
 // sha256 of every file checked at the destination before it
-// appears under its final name, with the source's mode and mtime. A new
+// appears under its final name, with the source's mode and mtime.
+// Between two local hosts a file is copied in one pass: each piece is
+// hashed once, written, read back and compared byte for byte, so the
+// destination is shown to hold the bytes whose sha256 is recorded
+// without hashing them twice. A new
 // tree is written into a staging directory beside its destination
 // (".<name>.planrun-tmp") and renamed into place whole once every file is
 // verified; into an existing destination, each file is written under a

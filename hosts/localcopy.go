@@ -1,20 +1,21 @@
 package hosts
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"sync"
 )
 
-// localBufSize: files up to this size are copied between local hosts
-// through a buffer (read once and hashed, written, read back and hashed)
-// instead of copy_file_range and two more reads.
+// localBufSize: files up to this size are read whole, in one buffer
+// (by copyLocal, and by pump).
 const localBufSize = 1 << 20
 
 // fileBufs are pooled buffers for whole small files, in three sizes so
@@ -42,68 +43,132 @@ func getBuf(n int64) (*[]byte, func()) {
 	panic("unreachable")
 }
 
-// copyLocalSmall copies a small file between local hosts: the source is
-// read once into a buffer and hashed, written to p, read back through the
-// same descriptor and hashed again, and given the source's mode and
-// mtime. It returns the source's sha256; a mismatch is an error.
-func copyLocalSmall(ctx context.Context, src *Local, srcPath string, dst *Local, p string, fi fs.FileInfo, pr Progress) (string, error) {
+// localChunk is how much of a file larger than localBufSize is read,
+// hashed, written and read back at a time: the chunk and its read-back
+// stay in the core's cache between the steps.
+const localChunk = 64 << 10
+
+// copyLocal copies a file between local hosts in one pass over the data.
+// Each piece of the source (the whole file up to localBufSize, else
+// localChunk at a time) is read once into a buffer and hashed, written to
+// p, read back from p through the same descriptor and compared byte for
+// byte with what was hashed; the file then gets the source's mode and
+// mtime. The destination is thus proven to hold exactly the bytes whose
+// sha256 is returned (that digest is its sha256), without hashing the
+// same data twice. A difference, or a source whose size changed, is an
+// error.
+func copyLocal(ctx context.Context, src *Local, srcPath string, dst *Local, p string, fi fs.FileInfo, pr Progress) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", context.Cause(ctx)
 	}
-	bp, put := getBuf(fi.Size())
+	size := fi.Size()
+	piece := int64(localChunk)
+	if size <= localBufSize {
+		piece = size + 1 // one more: a grown file shows
+	}
+	bp, put := getBuf(piece - 1)
 	defer put()
-	buf := *bp
+	backp, putBack := getBuf(piece - 1)
+	defer putBack()
+	buf, back := (*bp)[:piece], (*backp)[:piece]
 	in, err := os.Open(src.Resolve(srcPath))
 	if err != nil {
 		return "", fmt.Errorf("open %s: %w", srcPath, err)
 	}
-	n, err := readAll(in, buf)
-	in.Close()
-	if err != nil {
-		return "", fmt.Errorf("read %s: %w", srcPath, err)
-	}
-	if int64(n) != fi.Size() {
-		return "", fmt.Errorf("read %s: size changed while copying (%d bytes, expected %d)", srcPath, n, fi.Size())
-	}
-	data := buf[:n]
-	want := sha256.Sum256(data)
+	defer in.Close()
 	name := dst.Resolve(p)
 	out, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, createPerm(fi))
 	if err != nil {
 		return "", fmt.Errorf("create %s: %w", p, err)
 	}
-	got, err := writeBack(out, data, fi.Mode().Perm(), buf)
+	h := sha256.New()
+	off, err := copyPieces(ctx, in, out, h, buf, back, size, pr)
+	if err == nil {
+		err = fixMode(out, fi.Mode().Perm())
+	}
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
-	if err != nil {
+	var ve verifyError
+	var re readError
+	switch {
+	case errors.As(err, &ve):
+		return "", fmt.Errorf("verify %s: %w", p, err)
+	case errors.As(err, &re):
+		return "", fmt.Errorf("read %s: %w", srcPath, re.err)
+	case err != nil && ctx.Err() != nil:
+		return "", context.Cause(ctx)
+	case err != nil:
 		return "", fmt.Errorf("write %s: %w", p, err)
-	}
-	pr.Add(int64(n))
-	if got != want {
-		return "", fmt.Errorf("verify %s: sha256 %x at the destination, %x sent", p, got, want)
+	case off != size:
+		return "", sizeChanged(srcPath, off, size)
 	}
 	if err := os.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
 		return "", fmt.Errorf("chtimes %s: %w", p, err)
 	}
-	return hex.EncodeToString(want[:]), nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// writeBack writes data to f, gives it mode perm (fchmod only when the
-// file was not created with it, e.g. under a umask) and returns the
-// sha256 of what f then holds, read back into buf (which may be data's).
-func writeBack(f *os.File, data []byte, perm fs.FileMode, buf []byte) ([32]byte, error) {
-	if _, err := f.Write(data); err != nil {
-		return [32]byte{}, err
+// readError is copyPieces' failure to read the source.
+type readError struct{ err error }
+
+func (e readError) Error() string { return e.err.Error() }
+func (e readError) Unwrap() error { return e.err }
+
+// verifyError is a destination that does not hold what was written.
+type verifyError struct{ msg string }
+
+func (e verifyError) Error() string { return e.msg }
+
+// copyPieces moves in to out a buffer at a time (see copyLocal) and
+// returns how many bytes it moved: all of in, or, for a source that grew
+// past size, a count over size. Every piece is hashed into h and read
+// back from out into back.
+func copyPieces(ctx context.Context, in, out *os.File, h hash.Hash, buf, back []byte, size int64, pr Progress) (int64, error) {
+	var off int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return off, context.Cause(ctx)
+		}
+		n, err := readAll(in, buf)
+		if err != nil {
+			return off, readError{err}
+		}
+		data := buf[:n]
+		h.Write(data)
+		if _, err := out.Write(data); err != nil {
+			return off, err
+		}
+		if m, err := out.ReadAt(back[:n], off); m < n {
+			return off, verifyError{fmt.Sprintf("reading back byte %d: %v", off+int64(m), err)}
+		}
+		if !bytes.Equal(back[:n], data) {
+			return off, verifyError{fmt.Sprintf("byte %d at the destination differs from the one written", off+int64(firstDiff(back[:n], data)))}
+		}
+		off += int64(n)
+		pr.Add(int64(n))
+		if n < len(buf) || off > size {
+			break
+		}
 	}
-	if err := fixMode(f, perm); err != nil {
-		return [32]byte{}, err
-	}
-	n, err := readAll(io.NewSectionReader(f, 0, int64(len(buf))), buf)
+	st, err := out.Stat()
 	if err != nil {
-		return [32]byte{}, fmt.Errorf("read back: %w", err)
+		return off, err
 	}
-	return sha256.Sum256(buf[:n]), nil
+	if st.Size() != off {
+		return off, verifyError{fmt.Sprintf("the destination holds %d bytes, %d were written", st.Size(), off)}
+	}
+	return off, nil
+}
+
+// firstDiff is the index of the first byte where a and b differ.
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }
 
 // fixMode gives f mode perm unless it was created with it (under a umask

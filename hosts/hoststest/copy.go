@@ -22,10 +22,15 @@ type fileSpec struct {
 func sampleTree() map[string]fileSpec {
 	big := make([]byte, 700_000)
 	rand.NewChaCha8([32]byte{1}).Read(big)
+	// Past 1 MiB: copied in pieces between local hosts, and in more
+	// than one SFTP request.
+	bigger := make([]byte, 1_300_000)
+	rand.NewChaCha8([32]byte{2}).Read(bigger)
 	t0 := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
 	return map[string]fileSpec{
 		"a.bin":          {big, 0o644, t0},
 		"sub/b.txt":      {[]byte("hello\n"), 0o640, t0.Add(time.Hour)},
+		"sub/c.bin":      {bigger, 0o600, t0.Add(90 * time.Minute)},
 		"sub/deep/empty": {nil, 0o600, t0.Add(2 * time.Hour)},
 		"run.sh":         {[]byte("#!/bin/sh\necho hi\n"), 0o755, t0.Add(3 * time.Hour)},
 		"conf.json":      {[]byte(`{"party_id": 9999}`), 0o644, t0.Add(4 * time.Hour)},
