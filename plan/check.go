@@ -46,7 +46,7 @@ func (l *loader) checkStep(st *rawStep) {
 		}
 	}
 	for _, n := range st.needs {
-		t, err := l.resolveNeed(st, n.Value)
+		t, err := l.resolveStep(st, n.Value, true)
 		if err != "" {
 			l.c.add(posOf(file, n), "%s: needs: %s", where, err)
 			continue
@@ -58,10 +58,12 @@ func (l *loader) checkStep(st *rawStep) {
 	}
 }
 
-// resolveNeed resolves a `needs:` entry: a step id, ID[KEY], a batch
-// template (its copy for the same item inside its block, else every copy)
-// or a batch name (every step of every item).
-func (l *loader) resolveNeed(st *rawStep, id string) (target, string) {
+// resolveStep resolves what a `needs:` entry (need) or the step of a
+// ${{ steps.ID.outputs.N }} reference names: a step id, ID[KEY], or a
+// batch template (its copy for the same item inside its block). A need
+// may also name a batch (every step of every item) or a template from
+// outside its block (every copy); a reference must name one copy.
+func (l *loader) resolveStep(st *rawStep, id string, need bool) (target, string) {
 	if strings.Contains(id, "[") {
 		if l.copies[id] {
 			return target{ids: []string{id}}, ""
@@ -69,7 +71,10 @@ func (l *loader) resolveNeed(st *rawStep, id string) (target, string) {
 		return target{}, fmt.Sprintf("unknown step %q", id)
 	}
 	if b, ok := l.batches[id]; ok {
-		if b == st.batch {
+		switch {
+		case !need:
+			return target{}, fmt.Sprintf("%q is a batch, not a step", id)
+		case b == st.batch:
 			return target{}, fmt.Sprintf("a step cannot need its own batch %q", id)
 		}
 		var ids []string
@@ -88,35 +93,14 @@ func (l *loader) resolveNeed(st *rawStep, id string) (target, string) {
 		return target{ids: []string{id}}, ""
 	case dep.batch == st.batch:
 		return target{sameItem: id}, ""
+	case !need:
+		return target{}, fmt.Sprintf("step %q is in batch %q: name one item, as steps.%s[KEY].outputs.NAME", id, dep.batch.name, id)
 	}
 	ids := make([]string, 0, len(dep.batch.items))
 	for _, it := range dep.batch.items {
 		ids = append(ids, id+"["+it.key+"]")
 	}
 	return target{ids: ids}, ""
-}
-
-// resolveRef resolves the step of a ${{ steps.ID.outputs.N }} reference.
-func (l *loader) resolveRef(st *rawStep, id string) (target, string) {
-	if strings.Contains(id, "[") {
-		if l.copies[id] {
-			return target{ids: []string{id}}, ""
-		}
-		return target{}, fmt.Sprintf("unknown step %q", id)
-	}
-	if _, ok := l.batches[id]; ok {
-		return target{}, fmt.Sprintf("%q is a batch, not a step", id)
-	}
-	dep, ok := l.ids[id]
-	switch {
-	case !ok:
-		return target{}, fmt.Sprintf("unknown step %q", id)
-	case dep.batch == nil:
-		return target{ids: []string{id}}, ""
-	case dep.batch == st.batch:
-		return target{sameItem: id}, ""
-	}
-	return target{}, fmt.Sprintf("step %q is in batch %q: name one item, as steps.%s[KEY].outputs.NAME", id, dep.batch.name, id)
 }
 
 // checkExprs checks every expression in the strings under n.
@@ -159,7 +143,7 @@ func (l *loader) checkExprs(st *rawStep, n *yaml.Node, depth int) {
 		case "item":
 			l.checkItemRef(st, pos, r)
 		case "steps":
-			t, msg := l.resolveRef(st, r.Step)
+			t, msg := l.resolveStep(st, r.Step, false)
 			if msg != "" {
 				l.c.add(pos, "%s: %s", where, msg)
 				continue
