@@ -82,9 +82,9 @@ func copyLocal(ctx context.Context, src *Local, srcPath string, dst *Local, p st
 		return "", fmt.Errorf("create %s: %w", p, err)
 	}
 	h := sha256.New()
-	off, err := copyPieces(ctx, in, out, h, buf, back, size, pr)
-	if err == nil {
-		err = fixMode(out, fi.Mode().Perm())
+	off, mode, err := copyPieces(ctx, in, out, h, buf, back, size, pr)
+	if perm := fi.Mode().Perm(); err == nil && mode.Perm() != perm {
+		err = out.Chmod(perm) // created under a umask, or writable for writing
 	}
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = cerr
@@ -121,29 +121,29 @@ type verifyError struct{ msg string }
 func (e verifyError) Error() string { return e.msg }
 
 // copyPieces moves in to out a buffer at a time (see copyLocal) and
-// returns how many bytes it moved: all of in, or, for a source that grew
-// past size, a count over size. Every piece is hashed into h and read
-// back from out into back.
-func copyPieces(ctx context.Context, in, out *os.File, h hash.Hash, buf, back []byte, size int64, pr Progress) (int64, error) {
+// returns how many bytes it moved (all of in, or, for a source that grew
+// past size, a count over size) and out's mode. Every piece is hashed
+// into h and read back from out into back.
+func copyPieces(ctx context.Context, in, out *os.File, h hash.Hash, buf, back []byte, size int64, pr Progress) (int64, fs.FileMode, error) {
 	var off int64
 	for {
 		if err := ctx.Err(); err != nil {
-			return off, context.Cause(ctx)
+			return off, 0, context.Cause(ctx)
 		}
 		n, err := readAll(in, buf)
 		if err != nil {
-			return off, readError{err}
+			return off, 0, readError{err}
 		}
 		data := buf[:n]
 		h.Write(data)
 		if _, err := out.Write(data); err != nil {
-			return off, err
+			return off, 0, err
 		}
 		if m, err := out.ReadAt(back[:n], off); m < n {
-			return off, verifyError{fmt.Sprintf("reading back byte %d: %v", off+int64(m), err)}
+			return off, 0, verifyError{fmt.Sprintf("reading back byte %d: %v", off+int64(m), err)}
 		}
 		if !bytes.Equal(back[:n], data) {
-			return off, verifyError{fmt.Sprintf("byte %d at the destination differs from the one written", off+int64(firstDiff(back[:n], data)))}
+			return off, 0, verifyError{fmt.Sprintf("byte %d at the destination differs from the one written", off+int64(firstDiff(back[:n], data)))}
 		}
 		off += int64(n)
 		pr.Add(int64(n))
@@ -153,12 +153,12 @@ func copyPieces(ctx context.Context, in, out *os.File, h hash.Hash, buf, back []
 	}
 	st, err := out.Stat()
 	if err != nil {
-		return off, err
+		return off, 0, err
 	}
 	if st.Size() != off {
-		return off, verifyError{fmt.Sprintf("the destination holds %d bytes, %d were written", st.Size(), off)}
+		return off, 0, verifyError{fmt.Sprintf("the destination holds %d bytes, %d were written", st.Size(), off)}
 	}
-	return off, nil
+	return off, st.Mode(), nil
 }
 
 // firstDiff is the index of the first byte where a and b differ.
@@ -169,19 +169,6 @@ func firstDiff(a, b []byte) int {
 		}
 	}
 	return min(len(a), len(b))
-}
-
-// fixMode gives f mode perm unless it was created with it (under a umask
-// it may not have been).
-func fixMode(f *os.File, perm fs.FileMode) error {
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if st.Mode().Perm() != perm {
-		return f.Chmod(perm)
-	}
-	return nil
 }
 
 // readAll reads r into buf until its end or until buf is full (the

@@ -14,14 +14,16 @@ import (
 )
 
 // TestCopyLocal: copyLocal moves files of every size around its buffer
-// and piece boundaries whole, with mode and mtime, and returns their
+// and piece boundaries whole, with mode (read-only ones too) and mtime, and returns their
 // sha256; a source whose size differs from the one listed (it grew or
 // shrank since) is an error naming the source, for whole-buffer and
 // piecewise files alike.
 func TestCopyLocal(t *testing.T) {
 	sizes := []int64{0, 1, 64 << 10, localBufSize, localBufSize + 1, 3*localChunk + localBufSize + 5}
 	mtime := time.Date(2022, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, size := range sizes {
+	for i, size := range sizes {
+		// Every other file is read-only: created writable, then chmodded.
+		mode := []os.FileMode{0o640, 0o444}[i%2]
 		for _, delta := range []int64{0, -1, 1, localChunk + 1} {
 			if size+delta < 0 {
 				continue
@@ -30,13 +32,13 @@ func TestCopyLocal(t *testing.T) {
 				dir := t.TempDir()
 				data := make([]byte, size+delta)
 				rand.NewChaCha8([32]byte{byte(size), byte(delta)}).Read(data)
-				if err := os.WriteFile(filepath.Join(dir, "src"), data, 0o640); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, "src"), data, mode); err != nil {
 					t.Fatal(err)
 				}
 				if err := os.Chtimes(filepath.Join(dir, "src"), mtime, mtime); err != nil {
 					t.Fatal(err)
 				}
-				fi := listed{name: "src", size: size, mode: 0o640, mtime: mtime}
+				fi := listed{name: "src", size: size, mode: mode, mtime: mtime}
 				l := NewLocal("local", dir)
 				sum, err := copyLocal(context.Background(), l, "src", l, "dst", fi, nopProgress{})
 				if delta != 0 {
@@ -62,8 +64,8 @@ func TestCopyLocal(t *testing.T) {
 					t.Fatalf("destination holds %d bytes (%v), not the %d copied", len(got), err, len(data))
 				}
 				st, err := os.Stat(filepath.Join(dir, "dst"))
-				if err != nil || st.Mode() != 0o640 || !st.ModTime().Equal(mtime) {
-					t.Errorf("destination mode %v mtime %v (%v), want 0640 and %v", st.Mode(), st.ModTime(), err, mtime)
+				if err != nil || st.Mode() != mode || !st.ModTime().Equal(mtime) {
+					t.Errorf("destination mode %v mtime %v (%v), want %v and %v", st.Mode(), st.ModTime(), err, mode, mtime)
 				}
 			})
 		}
