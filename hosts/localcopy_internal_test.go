@@ -19,7 +19,7 @@ import (
 // shrank since) is an error naming the source, for whole-buffer and
 // piecewise files alike.
 func TestCopyLocal(t *testing.T) {
-	sizes := []int64{0, 1, 64 << 10, localBufSize, localBufSize + 1, 3*localChunk + localBufSize + 5}
+	sizes := []int64{0, 1, localChunk - 1, localChunk, localChunk + 1, localBufSize, 3*localChunk + localBufSize + 5}
 	mtime := time.Date(2022, 1, 2, 3, 4, 5, 0, time.UTC)
 	for i, size := range sizes {
 		// Every other file is read-only: created writable, then chmodded.
@@ -117,7 +117,7 @@ func TestCopyLocalVerify(t *testing.T) {
 // with size bytes that has grown: a byte more than a whole buffer, or up
 // to the end of the piece that passes size.
 func readStop(size int64) int64 {
-	if size <= localBufSize {
+	if size <= localChunk {
 		return size + 1
 	}
 	return (size/localChunk + 1) * localChunk
