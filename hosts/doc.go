@@ -11,22 +11,22 @@
 // not disable Nagle's algorithm for non-interactive sessions, which with
 // delayed ACKs cost 40 ms when a session opened), and what the SSH layer
 // writes goes out through a flusher that joins packets written meanwhile
-// into one write (see batchConn). Host keys are checked against known_hosts: an unknown or
-// changed key is a *HostKeyError showing the SHA256 fingerprint and what
-// to do, never accepted. Keys come from identity files and ssh-agent; a
-// jump host (another inventory host or user@host:port) is supported.
+// into one write (see batchConn). Host keys are checked against
+// known_hosts: an unknown or changed key is a *HostKeyError showing the
+// SHA256 fingerprint and what to do, never accepted. Keys come from
+// identity files and ssh-agent; a jump host (another inventory host or
+// user@host:port) is supported.
 //
 // Copy moves a file or a tree between any two hosts (remote to remote
 // streams through this process): 64 files at a time, SFTP writes
 // pipelined (255 KiB requests to servers announcing OpenSSH's limits, 32
-// KiB to others; a small file in one request from a pooled buffer),
-// sha256 of every file checked at the destination before it
-// appears under its final name, with the source's mode and mtime.
-// Between two local hosts a file is copied in one pass: each piece is
-// hashed once, written, read back and compared byte for byte, so the
-// destination is shown to hold the bytes whose sha256 is recorded
-// without hashing them twice. A new
-// tree is written into a staging directory beside its destination
+// KiB to others; a file of up to 1 MiB is read into one pooled buffer
+// and written with a single call), sha256 of every file checked at the
+// destination before it appears under its final name, with the source's
+// mode and mtime. Between two local hosts a file is copied in one pass:
+// each piece is hashed once, written, read back and compared byte for
+// byte, so the destination is shown to hold the bytes whose sha256 is
+// recorded without hashing them twice. A new tree is written into a staging directory beside its destination
 // (".<name>.planrun-tmp") and renamed into place whole once every file is
 // verified; into an existing destination, each file is written under a
 // temp name and renamed into place. Remote hashes run in a long-lived
