@@ -15,7 +15,9 @@
 // known_hosts: an unknown or changed key is a *HostKeyError showing the
 // SHA256 fingerprint and what to do, never accepted. Keys come from
 // identity files and ssh-agent; a jump host (another inventory host or
-// user@host:port) is supported.
+// user@host:port) is supported. What a Spec leaves out comes from the
+// OpenSSH client config, as ssh would take it (internal/sshconfig):
+// aliases, users, ports, keys, known_hosts files and ProxyJump chains.
 //
 // Copy moves a file or a tree between any two hosts (remote to remote
 // streams through this process): 64 files at a time, SFTP writes

@@ -77,6 +77,12 @@ type Spec struct {
 	Jump string `yaml:"jump" json:"jump,omitempty"`
 	// ConnectTimeout, e.g. "10s" (default 15s).
 	ConnectTimeout string `yaml:"connect_timeout" json:"connect_timeout,omitempty"`
+	// SSHConfig is the OpenSSH client configuration that fills in what
+	// the fields above leave out for this host (HostName, User, Port,
+	// IdentityFile, UserKnownHostsFile, ProxyJump, ConnectTimeout), as
+	// ssh would: by default ~/.ssh/config then /etc/ssh/ssh_config;
+	// "none" reads none; a path reads only that file (like ssh -F).
+	SSHConfig string `yaml:"ssh_config" json:"ssh_config,omitempty"`
 	// Root, for a local host, is a directory relative paths on that host
 	// resolve against (lets one machine stand in for several clusters).
 	// A relative Root is relative to the plan's directory. For an SSH host,

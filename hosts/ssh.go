@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os/user"
 	"path"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +46,15 @@ type SSH struct {
 	user    string
 	addr    string // host:port
 	timeout time.Duration
+	// From the spec, else from ssh_config: known_hosts files, identity
+	// files ssh_config adds to the spec's (skipped when missing, as in
+	// ssh), the jump host (a chain "a,b" from a ProxyJump) and whether
+	// it may name an inventory host (only the spec's may).
+	knownHosts    []string
+	configKeys    []string
+	jump          string
+	jumpInventory bool
+	depth         int // how many hosts tunnel through this one
 
 	mu      sync.Mutex
 	conn    *sshConn
@@ -88,58 +94,6 @@ func (c *sshConn) closeSFTP() {
 	for _, s := range c.sftps {
 		s.Close()
 	}
-}
-
-// NewSSH returns an SSH host for spec; it connects on first use.
-func NewSSH(name string, spec Spec, opts SSHOptions) (*SSH, error) {
-	u, addr, err := ParseSSHTarget(spec.SSH)
-	if err != nil {
-		return nil, fmt.Errorf("host %s: %w", name, err)
-	}
-	timeout := 15 * time.Second
-	if spec.ConnectTimeout != "" {
-		d, err := time.ParseDuration(spec.ConnectTimeout)
-		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("host %s: connect_timeout %q: want a duration such as 10s", name, spec.ConnectTimeout)
-		}
-		timeout = d
-	}
-	return &SSH{name: name, spec: spec, opts: opts, user: u, addr: addr, timeout: timeout,
-		sessions: make(chan struct{}, MaxExecSessions)}, nil
-}
-
-// ParseSSHTarget splits "user@host[:port]" (user defaults to the current
-// user, port to 22; IPv6 hosts in brackets: user@[::1]:2222).
-func ParseSSHTarget(s string) (userName, addr string, err error) {
-	if s == "" {
-		return "", "", errors.New("ssh: empty address (want user@host[:port])")
-	}
-	hostport := s
-	if i := strings.LastIndexByte(s, '@'); i >= 0 {
-		userName, hostport = s[:i], s[i+1:]
-		if userName == "" {
-			return "", "", fmt.Errorf("ssh %q: empty user name", s)
-		}
-	} else {
-		u, err := user.Current()
-		if err != nil {
-			return "", "", fmt.Errorf("ssh %q: no user given and the current user is unknown: %w", s, err)
-		}
-		userName = u.Username
-	}
-	host, port := hostport, "22"
-	if h, p, err := net.SplitHostPort(hostport); err == nil {
-		host, port = h, p
-	} else if strings.HasPrefix(hostport, "[") && strings.HasSuffix(hostport, "]") {
-		host = hostport[1 : len(hostport)-1]
-	}
-	if host == "" || strings.ContainsAny(host, " /") {
-		return "", "", fmt.Errorf("ssh %q: bad host name", s)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return "", "", fmt.Errorf("ssh %q: bad port %q", s, port)
-	}
-	return userName, net.JoinHostPort(host, port), nil
 }
 
 // Name returns the inventory name.
@@ -232,7 +186,7 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, h.timeout, fmt.Errorf("connect timeout %s exceeded", h.timeout))
 	defer cancel()
 	var nc net.Conn
-	if h.spec.Jump != "" {
+	if h.jump != "" {
 		j, err := h.jumpHost(ctx)
 		if err != nil {
 			return nil, err
@@ -300,23 +254,25 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 }
 
 func (h *SSH) jumpHost(ctx context.Context) (*SSH, error) {
-	if h.opts.Jump != nil {
-		j, ok, err := h.opts.Jump(ctx, h.spec.Jump)
+	if h.opts.Jump != nil && h.jumpInventory {
+		j, ok, err := h.opts.Jump(ctx, h.jump)
 		if err != nil {
-			return nil, fmt.Errorf("jump host %s: %w", h.spec.Jump, err)
+			return nil, fmt.Errorf("jump host %s: %w", h.jump, err)
 		}
 		if ok && j == h {
-			return nil, fmt.Errorf("jump host %s: a host cannot jump through itself", h.spec.Jump)
+			return nil, fmt.Errorf("jump host %s: a host cannot jump through itself", h.jump)
 		}
 		if ok {
 			return j, nil
 		}
 	}
 	if h.ownJump == nil {
-		j, err := NewSSH(h.spec.Jump, Spec{SSH: h.spec.Jump, IdentityFiles: h.spec.IdentityFiles,
-			KnownHosts: h.spec.KnownHosts, ConnectTimeout: h.spec.ConnectTimeout}, SSHOptions{})
+		rest, last := splitJumps(h.jump)
+		j, err := newSSH(last, Spec{SSH: last, Jump: rest, IdentityFiles: h.spec.IdentityFiles,
+			KnownHosts: h.spec.KnownHosts, ConnectTimeout: h.spec.ConnectTimeout, SSHConfig: h.spec.SSHConfig},
+			SSHOptions{}, h.depth+1)
 		if err != nil {
-			return nil, fmt.Errorf("jump host: %w", err)
+			return nil, fmt.Errorf("jump host %s: %w", last, err)
 		}
 		h.ownJump = j
 	}

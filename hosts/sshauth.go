@@ -46,15 +46,18 @@ func (e *HostKeyError) Error() string {
 		e.Host, e.Addr, e.KeyType, e.Fingerprint, strings.Join(e.Known, ", "), entry, e.KnownHosts)
 }
 
-func (h *SSH) knownHostsFile() (string, error) {
-	if h.spec.KnownHosts != "" {
-		return expandHome(h.spec.KnownHosts)
+// knownHostsFiles are the known_hosts files to check host keys against:
+// the spec's, else ssh_config's UserKnownHostsFile, else
+// ~/.ssh/known_hosts.
+func (h *SSH) knownHostsFiles() ([]string, error) {
+	if len(h.knownHosts) > 0 {
+		return h.knownHosts, nil
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("find known_hosts: %w", err)
+		return nil, fmt.Errorf("find known_hosts: %w", err)
 	}
-	return filepath.Join(home, ".ssh", "known_hosts"), nil
+	return []string{filepath.Join(home, ".ssh", "known_hosts")}, nil
 }
 
 func expandHome(p string) (string, error) {
@@ -69,16 +72,30 @@ func expandHome(p string) (string, error) {
 }
 
 func (h *SSH) hostKeyCallback() (ssh.HostKeyCallback, []string, error) {
-	file, err := h.knownHostsFile()
+	all, err := h.knownHostsFiles()
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := os.Stat(file); err != nil {
-		return nil, nil, fmt.Errorf("known_hosts file %s: %w (create it with the server's key, e.g. ssh-keyscan)", file, err)
+	// Of several files (from ssh_config), those that exist are read, as
+	// ssh does; one must.
+	var files []string
+	var statErr error
+	for _, f := range all {
+		if _, err := os.Stat(f); err != nil {
+			if statErr == nil {
+				statErr = err
+			}
+			continue
+		}
+		files = append(files, f)
 	}
-	cb, err := knownhosts.New(file)
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("known_hosts file %s: %w (create it with the server's key, e.g. ssh-keyscan)", all[0], statErr)
+	}
+	file := files[0] // where a new key would go
+	cb, err := knownhosts.New(files...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read known_hosts %s: %w", file, err)
+		return nil, nil, fmt.Errorf("read known_hosts %s: %w", strings.Join(files, ", "), err)
 	}
 	check := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 		err := cb(hostname, remote, key)
@@ -140,9 +157,11 @@ func (h *SSH) knownAlgorithms(cb ssh.HostKeyCallback) []string {
 // as one public-key method (the SSH client tries each method once).
 func (h *SSH) authMethods() ([]ssh.AuthMethod, func(), error) {
 	var signers []ssh.Signer
-	files := h.spec.IdentityFiles
-	explicit := len(files) > 0
-	if !explicit {
+	files := append(h.spec.IdentityFiles[:len(h.spec.IdentityFiles):len(h.spec.IdentityFiles)], h.configKeys...)
+	// The spec's files must exist; ssh_config's and the usual ones are
+	// skipped when missing (as ssh does).
+	explicit := len(h.spec.IdentityFiles)
+	if len(files) == 0 {
 		if home, err := os.UserHomeDir(); err == nil {
 			for _, n := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
 				files = append(files, filepath.Join(home, ".ssh", n))
@@ -151,14 +170,14 @@ func (h *SSH) authMethods() ([]ssh.AuthMethod, func(), error) {
 	}
 	agentSock := os.Getenv("SSH_AUTH_SOCK")
 	var protected []string
-	for _, f := range files {
+	for i, f := range files {
 		p, err := expandHome(f)
 		if err != nil {
 			return nil, nil, err
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
-			if explicit {
+			if i < explicit {
 				return nil, nil, fmt.Errorf("read identity file: %w", err)
 			}
 			continue

@@ -156,6 +156,13 @@ func (l *loader) readHosts(s *source, v *yaml.Node) {
 		if l.dup(l.hostPos, file, k, "host") {
 			continue
 		}
+		if spec.SSH != "" && !l.bad[val] {
+			// The address, and what ssh_config says for it, are checked
+			// now rather than when a step first connects.
+			if err := hosts.CheckSSH(spec); err != nil {
+				l.c.add(posOf(file, val), "hosts.%s: %v", k.Value, err)
+			}
+		}
 		l.plan.Hosts[k.Value] = spec
 	}
 }

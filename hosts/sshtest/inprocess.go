@@ -29,6 +29,7 @@ type inProcess struct {
 	// disk or a broken server would), each once.
 	corrupt sync.Map
 	execs   atomic.Int64
+	tunnels atomic.Int64
 
 	envMu   sync.Mutex
 	execEnv []string
@@ -131,6 +132,10 @@ func (s *Server) SetExecEnv(kv ...string) {
 // Execs reports how many exec requests the server has run.
 func (s *Server) Execs() int64 { return s.mustInProc().execs.Load() }
 
+// Tunnels reports how many connections the server has forwarded as a
+// jump host.
+func (s *Server) Tunnels() int64 { return s.mustInProc().tunnels.Load() }
+
 // ChangeHostKey makes the server present a new host key (known_hosts is
 // left as it is, so clients must refuse it).
 func (s *Server) ChangeHostKey(t testing.TB) {
@@ -217,6 +222,7 @@ func (ip *inProcess) handleConn(nc net.Conn, cfg *ssh.ServerConfig) {
 	defer wg.Wait()
 	for nch := range chans {
 		if nch.ChannelType() == "direct-tcpip" {
+			ip.tunnels.Add(1)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

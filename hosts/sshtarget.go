@@ -1,0 +1,197 @@
+package hosts
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/planrun/planrun/internal/sshconfig"
+)
+
+// SystemSSHConfig is the system-wide OpenSSH client configuration, read
+// after the user's ~/.ssh/config unless a host names its own file.
+var SystemSSHConfig = "/etc/ssh/ssh_config"
+
+// maxJumps bounds a chain of jump hosts (a ProxyJump loop in ssh_config
+// would otherwise never end).
+const maxJumps = 8
+
+// target is "user@host[:port]" taken apart; user and port are empty when
+// not given.
+type target struct{ user, host, port string }
+
+func splitTarget(s string) (target, error) {
+	if s == "" {
+		return target{}, errors.New("ssh: empty address (want user@host[:port])")
+	}
+	var t target
+	hostport := s
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		t.user, hostport = s[:i], s[i+1:]
+		if t.user == "" {
+			return target{}, fmt.Errorf("ssh %q: empty user name", s)
+		}
+	}
+	t.host = hostport
+	if h, p, err := net.SplitHostPort(hostport); err == nil {
+		t.host, t.port = h, p
+	} else if strings.HasPrefix(hostport, "[") && strings.HasSuffix(hostport, "]") {
+		t.host = hostport[1 : len(hostport)-1]
+	}
+	if t.host == "" || strings.ContainsAny(t.host, " /,") {
+		return target{}, fmt.Errorf("ssh %q: bad host name", s)
+	}
+	if t.port != "" {
+		if n, err := strconv.Atoi(t.port); err != nil || n < 1 || n > 65535 {
+			return target{}, fmt.Errorf("ssh %q: bad port %q", s, t.port)
+		}
+	}
+	return t, nil
+}
+
+// ParseSSHTarget splits "user@host[:port]" (user defaults to the current
+// user, port to 22; IPv6 hosts in brackets: user@[::1]:2222). It reads no
+// ssh_config.
+func ParseSSHTarget(s string) (userName, addr string, err error) {
+	t, err := splitTarget(s)
+	if err != nil {
+		return "", "", err
+	}
+	if t.user == "" {
+		if t.user, err = currentUser(); err != nil {
+			return "", "", fmt.Errorf("ssh %q: %w", s, err)
+		}
+	}
+	return t.user, net.JoinHostPort(t.host, firstSet(t.port, "22")), nil
+}
+
+func currentUser() (string, error) {
+	u, err := user.Current()
+	if err != nil {
+		return "", fmt.Errorf("no user given and the current user is unknown: %w", err)
+	}
+	return u.Username, nil
+}
+
+// firstSet returns the first of its arguments that is not empty.
+func firstSet(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// NewSSH returns an SSH host for spec; it connects on first use. What the
+// spec leaves out (user, port, keys, known_hosts, jump host, connect
+// timeout) comes from the OpenSSH client configuration for the host, as
+// ssh would use it (see Spec.SSHConfig); the spec wins where both say.
+func NewSSH(name string, spec Spec, opts SSHOptions) (*SSH, error) {
+	h, err := newSSH(name, spec, opts, 0)
+	if err != nil {
+		return nil, fmt.Errorf("host %s: %w", name, err)
+	}
+	return h, nil
+}
+
+// CheckSSH reports what NewSSH would refuse in spec (a bad address, an
+// ssh_config that cannot be read or asks for a ProxyCommand), without
+// connecting.
+func CheckSSH(spec Spec) error {
+	_, err := newSSH("", spec, SSHOptions{}, 0)
+	return err
+}
+
+func newSSH(name string, spec Spec, opts SSHOptions, depth int) (*SSH, error) {
+	if depth > maxJumps {
+		return nil, fmt.Errorf("more than %d jump hosts in a row (does a ProxyJump in ssh_config loop?)", maxJumps)
+	}
+	t, err := splitTarget(spec.SSH)
+	if err != nil {
+		return nil, err
+	}
+	files, err := sshConfigFiles(spec.SSHConfig)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := sshconfig.Lookup(files, sshconfig.Query{Host: t.host, User: t.user, Port: t.port})
+	if err != nil {
+		return nil, err
+	}
+	h := &SSH{name: name, spec: spec, opts: opts, depth: depth, timeout: 15 * time.Second,
+		configKeys: cfg.IdentityFiles, sessions: make(chan struct{}, MaxExecSessions)}
+	if h.user = cfg.User; h.user == "" {
+		if h.user, err = currentUser(); err != nil {
+			return nil, err
+		}
+	}
+	h.addr = net.JoinHostPort(firstSet(cfg.HostName, t.host), firstSet(cfg.Port, "22"))
+	switch {
+	case spec.ConnectTimeout != "":
+		d, err := time.ParseDuration(spec.ConnectTimeout)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("connect_timeout %q: want a duration such as 10s", spec.ConnectTimeout)
+		}
+		h.timeout = d
+	case cfg.ConnectTimeout > 0:
+		h.timeout = cfg.ConnectTimeout
+	}
+	if h.knownHosts = cfg.KnownHosts; spec.KnownHosts != "" {
+		p, err := expandHome(spec.KnownHosts)
+		if err != nil {
+			return nil, err
+		}
+		h.knownHosts = []string{p}
+	}
+	if h.jump, h.jumpInventory = spec.Jump, spec.Jump != ""; h.jump == "" {
+		if cfg.ProxyCommand != "" {
+			return nil, fmt.Errorf("ssh config sets a ProxyCommand for %s (%s), which planrun does not run: "+
+				"use ProxyJump there, or jump: in the plan", t.host, cfg.ProxyCommand)
+		}
+		h.jump = strings.ReplaceAll(cfg.ProxyJump, "ssh://", "")
+		_, last := splitJumps(h.jump)
+		if j, err := splitTarget(last); h.jump != "" && err == nil && strings.EqualFold(j.host, t.host) {
+			return nil, fmt.Errorf("ssh config gives %s itself as its ProxyJump; leave it out of the Host pattern that sets ProxyJump (e.g. Host * !%s)", t.host, t.host)
+		}
+	}
+	return h, nil
+}
+
+// splitJumps splits a comma-separated chain of jump hosts into the hops
+// before the last one (still a chain) and the last one, the host this
+// host's connection is tunnelled through.
+func splitJumps(chain string) (before, last string) {
+	if i := strings.LastIndexByte(chain, ','); i >= 0 {
+		return chain[:i], chain[i+1:]
+	}
+	return "", chain
+}
+
+// sshConfigFiles are the ssh_config files Spec.SSHConfig names: by
+// default the user's and the system's (those that exist), "none" for
+// none, or one file (which must exist; the system's is then not read,
+// as with ssh -F).
+func sshConfigFiles(setting string) ([]sshconfig.File, error) {
+	switch setting {
+	case "none":
+		return nil, nil
+	case "":
+		var files []sshconfig.File
+		if home, err := os.UserHomeDir(); err == nil {
+			files = append(files, sshconfig.File{Path: filepath.Join(home, ".ssh", "config")})
+		}
+		return append(files, sshconfig.File{Path: SystemSSHConfig, System: true}), nil
+	}
+	p, err := expandHome(setting)
+	if err != nil {
+		return nil, err
+	}
+	return []sshconfig.File{{Path: p, Required: true}}, nil
+}

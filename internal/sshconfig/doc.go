@@ -1,0 +1,15 @@
+// Package sshconfig reads OpenSSH client configuration files
+// (ssh_config(5)) for the few settings planrun's SSH hosts take from
+// them: HostName, User, Port, IdentityFile, UserKnownHostsFile,
+// ProxyJump, ProxyCommand (refused: planrun runs no proxy commands) and
+// ConnectTimeout.
+//
+// A lookup reads the files the way ssh does for one host: top to bottom,
+// Host and Match lines switch the following lines on or off, Include
+// reads more files in place (conditionally, inside a block), and for each
+// setting the first value obtained wins (IdentityFile accumulates).
+// Match criteria that need a command or the network (exec,
+// localnetwork) are an error when reached, never guessed. Other keywords
+// are ignored: planrun has its own answer for them (host keys, for one,
+// are always checked, whatever StrictHostKeyChecking says).
+package sshconfig

@@ -1,0 +1,102 @@
+package sshconfig
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// expandHostName expands HostName's tokens: %h (the host as given) and %%.
+func expandHostName(v, host string) (string, error) {
+	return expandTokens(v, map[byte]string{'h': host, '%': "%"})
+}
+
+// expandHome replaces a leading "~" or "~/" with the home directory.
+func (l *lookup) expandHome(v, at string) (string, error) {
+	if v != "~" && !strings.HasPrefix(v, "~/") {
+		return v, nil
+	}
+	if l.home == "" {
+		return "", fmt.Errorf("%s: %s: the home directory is unknown", at, v)
+	}
+	return filepath.Join(l.home, v[1:]), nil
+}
+
+// expandPath expands an IdentityFile or UserKnownHostsFile: a leading
+// '~', ${VAR} references and the tokens ssh_config(5) lists for them,
+// with the host, user and port the lookup ended with.
+func (l *lookup) expandPath(r raw) (string, error) {
+	v, err := l.expandHome(r.val, r.at)
+	if err != nil {
+		return "", err
+	}
+	if v, err = expandEnv(v); err != nil {
+		return "", fmt.Errorf("%s: %s: %w", r.at, r.val, err)
+	}
+	port := l.s.Port
+	if port == "" {
+		port = "22"
+	}
+	local, _ := os.Hostname()
+	short, _, _ := strings.Cut(local, ".")
+	v, err = expandTokens(v, map[byte]string{
+		'%': "%", 'd': l.home, 'h': l.currentHost(), 'n': l.q.Host, 'p': port,
+		'r': l.currentUser(), 'u': l.localUser, 'i': strconv.Itoa(os.Getuid()),
+		'L': short, 'l': local,
+	})
+	if err != nil {
+		return "", fmt.Errorf("%s: %s: %w", r.at, r.val, err)
+	}
+	return v, nil
+}
+
+// expandTokens replaces %x with tokens[x]; any other %x is an error.
+func expandTokens(v string, tokens map[byte]string) (string, error) {
+	if !strings.Contains(v, "%") {
+		return v, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] != '%' {
+			b.WriteByte(v[i])
+			continue
+		}
+		if i+1 == len(v) {
+			return "", fmt.Errorf("%% at the end")
+		}
+		i++
+		t, ok := tokens[v[i]]
+		if !ok {
+			return "", fmt.Errorf("token %%%c is not supported here", v[i])
+		}
+		b.WriteString(t)
+	}
+	return b.String(), nil
+}
+
+// expandEnv replaces ${VAR} with the variable's value; an unset variable
+// is an error (as in ssh).
+func expandEnv(v string) (string, error) {
+	var b strings.Builder
+	for {
+		i := strings.Index(v, "${")
+		if i < 0 {
+			b.WriteString(v)
+			return b.String(), nil
+		}
+		j := strings.IndexByte(v[i:], '}')
+		if j < 0 {
+			return "", fmt.Errorf("unterminated ${")
+		}
+		name := v[i+2 : i+j]
+		val, ok := os.LookupEnv(name)
+		if !ok {
+			return "", fmt.Errorf("environment variable %s is not set", name)
+		}
+		b.WriteString(v[:i])
+		b.WriteString(val)
+		v = v[i+j+1:]
+	}
+}

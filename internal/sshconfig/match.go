@@ -1,0 +1,64 @@
+package sshconfig
+
+import (
+	"fmt"
+	"strings"
+)
+
+// match is a Match line's verdict: every criterion holds (each may be
+// negated with '!'). Criteria after one that fails are checked for form
+// only, as in ssh, so a criterion planrun cannot decide (exec,
+// localnetwork) is an error only when it would be decided.
+func (l *lookup) match(args []string, at string) (bool, error) {
+	if len(args) == 0 {
+		return false, fmt.Errorf("%s: Match needs criteria", at)
+	}
+	result := true
+	for i := 0; i < len(args); i++ {
+		c, neg := strings.CutPrefix(strings.ToLower(args[i]), "!")
+		var ok bool
+		switch c {
+		case "all", "final":
+			// final: ssh reads the files again once the host name is
+			// final; planrun reads them once, with the host name final.
+			ok = true
+		case "canonical":
+			ok = false // planrun does not canonicalize host names
+		case "host", "originalhost", "user", "localuser", "tagged", "exec", "localnetwork":
+			if i+1 >= len(args) {
+				return false, fmt.Errorf("%s: Match %s needs an argument", at, c)
+			}
+			i++
+			if !result {
+				continue
+			}
+			var err error
+			if ok, err = l.criterion(c, args[i]); err != nil {
+				return false, fmt.Errorf("%s: %w", at, err)
+			}
+		default:
+			return false, fmt.Errorf("%s: unknown Match criterion %q", at, args[i])
+		}
+		if ok == neg {
+			result = false
+		}
+	}
+	return result, nil
+}
+
+func (l *lookup) criterion(c, arg string) (bool, error) {
+	switch c {
+	case "host":
+		return matchList(arg, l.currentHost(), true), nil
+	case "originalhost":
+		return matchList(arg, l.q.Host, true), nil
+	case "user":
+		return matchList(arg, l.currentUser(), false), nil
+	case "localuser":
+		return matchList(arg, l.localUser, false), nil
+	case "tagged":
+		return false, nil // planrun sets no tag
+	}
+	return false, fmt.Errorf("Match %s is not supported: planrun runs no commands and probes no networks to choose settings "+
+		"(give the host's settings in the plan's hosts:, or set ssh_config: none)", c)
+}

@@ -1,0 +1,275 @@
+package sshconfig
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// File is a configuration file to read.
+type File struct {
+	Path string
+	// System marks the system-wide file: relative Include paths in it are
+	// under /etc/ssh (else under ~/.ssh).
+	System bool
+	// Required makes a missing file an error (else it is skipped).
+	Required bool
+}
+
+// Query is the host a lookup is for, as the user wrote it.
+type Query struct {
+	Host string // an alias or a host name
+	User string // the remote user when given ("" = not given: the files may set it)
+	Port string // the port when given
+}
+
+// Settings are what the files say for one host; empty means not set.
+type Settings struct {
+	HostName string
+	User     string
+	Port     string
+	// IdentityFiles and KnownHosts (UserKnownHostsFile) are paths with
+	// '~', ${VAR} and %-tokens expanded.
+	IdentityFiles []string
+	KnownHosts    []string
+	// ProxyJump is the comma-separated list of jump hosts ("" also when
+	// the files say none).
+	ProxyJump string
+	// ProxyCommand, when the files set one for the host, is where
+	// ("file:line"); planrun does not run it.
+	ProxyCommand   string
+	ConnectTimeout time.Duration
+}
+
+const maxIncludeDepth = 16
+
+// Lookup reads files in order and returns the settings that apply to q.
+// Errors name the file and line.
+func Lookup(files []File, q Query) (Settings, error) {
+	l := &lookup{q: q, got: map[string]bool{}}
+	if home, err := os.UserHomeDir(); err == nil {
+		l.home = home
+	}
+	if u, err := user.Current(); err == nil {
+		l.localUser = u.Username
+	}
+	if q.User != "" {
+		l.s.User, l.got["user"] = q.User, true
+	}
+	if q.Port != "" {
+		l.s.Port, l.got["port"] = q.Port, true
+	}
+	for _, f := range files {
+		if err := l.read(f.Path, f.System, f.Required, 0); err != nil {
+			return Settings{}, err
+		}
+	}
+	return l.finish()
+}
+
+type lookup struct {
+	q               Query
+	s               Settings
+	got             map[string]bool // settings already obtained (the first value wins)
+	idents, known   []raw
+	home, localUser string
+}
+
+// raw is a path setting before its tokens are expanded, with where it was
+// set (for errors).
+type raw struct{ val, at string }
+
+func (l *lookup) read(name string, system, required bool, depth int) error {
+	if depth > maxIncludeDepth {
+		return fmt.Errorf("%s: Include nests more than %d deep", name, maxIncludeDepth)
+	}
+	data, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) && !required {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read ssh config: %w", err)
+	}
+	active := true
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		at := fmt.Sprintf("%s:%d", name, n)
+		key, args, err := splitLine(sc.Text())
+		if err != nil {
+			return fmt.Errorf("%s: %w", at, err)
+		}
+		switch key {
+		case "":
+		case "host":
+			if len(args) == 0 {
+				return fmt.Errorf("%s: Host needs at least one pattern", at)
+			}
+			active = l.hostMatches(args)
+		case "match":
+			if active, err = l.match(args, at); err != nil {
+				return err
+			}
+		case "include":
+			if len(args) == 0 {
+				return fmt.Errorf("%s: Include needs a file name", at)
+			}
+			if !active {
+				continue
+			}
+			for _, a := range args {
+				if err := l.include(a, at, system, depth); err != nil {
+					return err
+				}
+			}
+		default:
+			if active {
+				if err := l.set(key, args, at); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return sc.Err()
+}
+
+// include reads the files pattern names, in lexical order; a pattern that
+// names no file is no error (as in ssh).
+func (l *lookup) include(pattern, at string, system bool, depth int) error {
+	p, err := l.expandHome(pattern, at)
+	if err != nil {
+		return err
+	}
+	if !filepath.IsAbs(p) {
+		base := filepath.Join(l.home, ".ssh")
+		if system {
+			base = "/etc/ssh"
+		}
+		p = filepath.Join(base, p)
+	}
+	names, err := filepath.Glob(p)
+	if err != nil {
+		return fmt.Errorf("%s: Include %s: %w", at, pattern, err)
+	}
+	for _, n := range names {
+		if err := l.read(n, system, false, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hostMatches is a Host line's verdict: no negated pattern matches the
+// host as given, and some other pattern does.
+func (l *lookup) hostMatches(patterns []string) bool {
+	return matchList(strings.Join(patterns, ","), l.q.Host, true)
+}
+
+// set records a setting unless an earlier line already did.
+func (l *lookup) set(key string, args []string, at string) error {
+	switch key {
+	case "hostname", "user", "port", "identityfile", "userknownhostsfile",
+		"proxyjump", "proxycommand", "connecttimeout":
+	default:
+		return nil // not a setting planrun takes from ssh_config
+	}
+	if len(args) == 0 {
+		return fmt.Errorf("%s: %s needs a value", at, key)
+	}
+	if key == "identityfile" {
+		l.idents = append(l.idents, raw{args[0], at})
+		return nil
+	}
+	slot := key
+	if key == "proxycommand" {
+		slot = "proxyjump" // ssh takes the first of the two
+	}
+	if l.got[slot] {
+		return nil
+	}
+	l.got[slot] = true
+	switch key {
+	case "hostname":
+		h, err := expandHostName(args[0], l.q.Host)
+		if err != nil {
+			return fmt.Errorf("%s: HostName: %w", at, err)
+		}
+		l.s.HostName = h
+	case "user":
+		l.s.User = args[0]
+	case "port":
+		if n, err := strconv.Atoi(args[0]); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%s: bad Port %q", at, args[0])
+		}
+		l.s.Port = args[0]
+	case "userknownhostsfile":
+		for _, a := range args {
+			l.known = append(l.known, raw{a, at})
+		}
+	case "proxyjump":
+		if !strings.EqualFold(args[0], "none") {
+			l.s.ProxyJump = args[0]
+		}
+	case "proxycommand":
+		if !strings.EqualFold(args[0], "none") {
+			l.s.ProxyCommand = at
+		}
+	case "connecttimeout":
+		if strings.EqualFold(args[0], "none") {
+			return nil
+		}
+		n, err := strconv.Atoi(args[0])
+		if err != nil || n < 1 {
+			return fmt.Errorf("%s: bad ConnectTimeout %q (want seconds)", at, args[0])
+		}
+		l.s.ConnectTimeout = time.Duration(n) * time.Second
+	}
+	return nil
+}
+
+// currentHost is the host name as far as the lines read so far go (for
+// Match host).
+func (l *lookup) currentHost() string {
+	if l.s.HostName != "" {
+		return l.s.HostName
+	}
+	return l.q.Host
+}
+
+func (l *lookup) currentUser() string {
+	if l.s.User != "" {
+		return l.s.User
+	}
+	return l.localUser
+}
+
+// finish expands the path settings now that host, user and port are known.
+func (l *lookup) finish() (Settings, error) {
+	s := l.s
+	for _, r := range l.idents {
+		p, err := l.expandPath(r)
+		if err != nil {
+			return Settings{}, err
+		}
+		s.IdentityFiles = append(s.IdentityFiles, p)
+	}
+	for _, r := range l.known {
+		if strings.EqualFold(r.val, "none") {
+			continue
+		}
+		p, err := l.expandPath(r)
+		if err != nil {
+			return Settings{}, err
+		}
+		s.KnownHosts = append(s.KnownHosts, p)
+	}
+	return s, nil
+}

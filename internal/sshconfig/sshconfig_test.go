@@ -1,0 +1,250 @@
+package sshconfig_test
+
+import (
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/planrun/planrun/internal/sshconfig"
+)
+
+func TestLookup(t *testing.T) {
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("PLANRUN_TEST_KEYS", "/keys")
+	ssh := filepath.Join(home, ".ssh")
+
+	tests := map[string]struct {
+		files   map[string]string // under ~/.ssh; "config" is the one read
+		q       sshconfig.Query
+		want    sshconfig.Settings
+		wantErr string
+	}{
+		"alias": {
+			files: map[string]string{"config": `
+# a comment
+Host fate-a
+    HostName 10.1.0.5
+    User app
+    Port 2222
+    IdentityFile ~/.ssh/fate_key
+    UserKnownHostsFile ~/.ssh/fate_known
+    ConnectTimeout 7
+Host fate-b
+    HostName 10.2.0.5
+`},
+			q: sshconfig.Query{Host: "fate-a"},
+			want: sshconfig.Settings{HostName: "10.1.0.5", User: "app", Port: "2222",
+				IdentityFiles: []string{ssh + "/fate_key"}, KnownHosts: []string{ssh + "/fate_known"},
+				ConnectTimeout: 7 * time.Second},
+		},
+		"no match": {
+			files: map[string]string{"config": "Host other\n  User x\n"},
+			q:     sshconfig.Query{Host: "fate-a"},
+		},
+		"first value wins, identity files add up": {
+			files: map[string]string{"config": `
+Host fate-*
+  User first
+  IdentityFile /k1
+Host *
+  User second
+  Port 22
+  IdentityFile /k2
+`},
+			q:    sshconfig.Query{Host: "fate-a"},
+			want: sshconfig.Settings{User: "first", Port: "22", IdentityFiles: []string{"/k1", "/k2"}},
+		},
+		"given user and port win": {
+			files: map[string]string{"config": "Host *\n User x\n Port 2\n"},
+			q:     sshconfig.Query{Host: "h", User: "u", Port: "2200"},
+			want:  sshconfig.Settings{User: "u", Port: "2200"},
+		},
+		"negated pattern": {
+			files: map[string]string{"config": "Host * !bastion\n ProxyJump bastion\nHost bastion\n HostName 10.0.0.1\n"},
+			q:     sshconfig.Query{Host: "bastion"},
+			want:  sshconfig.Settings{HostName: "10.0.0.1"},
+		},
+		"patterns: question mark, several, case": {
+			files: map[string]string{"config": "Host web db-? \n User a\n"},
+			q:     sshconfig.Query{Host: "DB-1"},
+			want:  sshconfig.Settings{User: "a"},
+		},
+		"equals sign and quotes": {
+			files: map[string]string{"config": "Host=h\nIdentityFile = \"/my keys/id\"\nUser=\"bob\" # trailing comment\n"},
+			q:     sshconfig.Query{Host: "h"},
+			want:  sshconfig.Settings{User: "bob", IdentityFiles: []string{"/my keys/id"}},
+		},
+		"hostname token": {
+			files: map[string]string{"config": "Host *.fate\n HostName %h.example.com\n"},
+			q:     sshconfig.Query{Host: "a.fate"},
+			want:  sshconfig.Settings{HostName: "a.fate.example.com"},
+		},
+		"path tokens and env": {
+			files: map[string]string{"config": "Host h\n HostName real\n User ru\n Port 2022\n" +
+				"IdentityFile ${PLANRUN_TEST_KEYS}/%r@%h:%p-%n-%u-%%\n UserKnownHostsFile %d/kh1 /kh2\n"},
+			q: sshconfig.Query{Host: "h"},
+			want: sshconfig.Settings{HostName: "real", User: "ru", Port: "2022",
+				IdentityFiles: []string{"/keys/ru@real:2022-h-" + me.Username + "-%"},
+				KnownHosts:    []string{home + "/kh1", "/kh2"}},
+		},
+		"include, relative and glob, conditional": {
+			files: map[string]string{
+				"config":        "Include conf.d/*.conf\nHost other\n Include never.conf\n",
+				"conf.d/a.conf": "Host h\n User from-a\n",
+				"conf.d/b.conf": "Host *\n User from-b\n Port 2\n",
+				"never.conf":    "Host *\n Port 3\n ConnectTimeout x\n",
+			},
+			q:    sshconfig.Query{Host: "h"},
+			want: sshconfig.Settings{User: "from-a", Port: "2"},
+		},
+		"include ends where the file ends": {
+			// The included file's Host line does not carry over into the
+			// including file's block.
+			files: map[string]string{
+				"config": "Host h\n Include x.conf\n User after\n",
+				"x.conf": "Host nothing\n",
+			},
+			q:    sshconfig.Query{Host: "h"},
+			want: sshconfig.Settings{User: "after"},
+		},
+		"match host sees hostname": {
+			files: map[string]string{"config": "Host a\n HostName 10.0.0.9\nMatch host 10.0.0.* !user root\n Port 2201\nMatch originalhost a\n User app\n"},
+			q:     sshconfig.Query{Host: "a", User: "ops"},
+			want:  sshconfig.Settings{HostName: "10.0.0.9", User: "ops", Port: "2201"},
+		},
+		"match negated and all": {
+			files: map[string]string{"config": "Match !host a\n Port 1\nMatch all\n Port 2\n"},
+			q:     sshconfig.Query{Host: "a"},
+			want:  sshconfig.Settings{Port: "2"},
+		},
+		"match exec not reached": {
+			files: map[string]string{"config": "Match host other exec \"test -f /x\"\n Port 1\n"},
+			q:     sshconfig.Query{Host: "a"},
+		},
+		"proxyjump none then later": {
+			files: map[string]string{"config": "Host a\n ProxyJump none\nHost *\n ProxyJump bastion\n"},
+			q:     sshconfig.Query{Host: "a"},
+		},
+		"proxyjump chain": {
+			files: map[string]string{"config": "Host a\n ProxyJump u@j1:2022,j2\n"},
+			q:     sshconfig.Query{Host: "a"},
+			want:  sshconfig.Settings{ProxyJump: "u@j1:2022,j2"},
+		},
+		"proxycommand": {
+			files: map[string]string{"config": "\nHost a\n ProxyCommand nc %h %p\n ProxyJump j\n"},
+			q:     sshconfig.Query{Host: "a"},
+			want:  sshconfig.Settings{ProxyCommand: ssh + "/config:3"},
+		},
+		"ignored keywords": {
+			files: map[string]string{"config": "Host *\n StrictHostKeyChecking no\n ForwardAgent yes\n Compression yes\n"},
+			q:     sshconfig.Query{Host: "a"},
+		},
+		"match exec reached": {
+			files:   map[string]string{"config": "Host *\n User x\nMatch host a exec \"test -f /x\"\n Port 1\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: ssh + "/config:3: Match exec is not supported",
+		},
+		"bad port": {
+			files:   map[string]string{"config": "Port 0x10\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: ssh + `/config:1: bad Port "0x10"`,
+		},
+		"bad port in an included file": {
+			files:   map[string]string{"config": "Include inc\n", "inc": "\n\nPort 99999\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: ssh + `/inc:3: bad Port "99999"`,
+		},
+		"unterminated quote": {
+			files:   map[string]string{"config": "User \"bob\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: ssh + "/config:1: unterminated quote",
+		},
+		"unknown token": {
+			files:   map[string]string{"config": "IdentityFile /k/%C\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: ssh + "/config:1: /k/%C: token %C is not supported here",
+		},
+		"unset env": {
+			files:   map[string]string{"config": "IdentityFile ${PLANRUN_TEST_UNSET}/k\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: "environment variable PLANRUN_TEST_UNSET is not set",
+		},
+		"unknown match criterion": {
+			files:   map[string]string{"config": "Match hostt a\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: ssh + `/config:1: unknown Match criterion "hostt"`,
+		},
+		"host without pattern": {
+			files:   map[string]string{"config": "Host\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: ssh + "/config:1: Host needs at least one pattern",
+		},
+		"include loop": {
+			files:   map[string]string{"config": "Include config\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: "Include nests more than 16 deep",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			os.RemoveAll(ssh)
+			for n, text := range tc.files {
+				p := filepath.Join(ssh, n)
+				if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := sshconfig.Lookup([]sshconfig.File{{Path: filepath.Join(ssh, "config")}}, tc.q)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("settings (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestLookupFiles(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	missing := filepath.Join(dir, "missing")
+	if _, err := sshconfig.Lookup([]sshconfig.File{{Path: missing}}, sshconfig.Query{Host: "a"}); err != nil {
+		t.Errorf("a missing optional file: %v", err)
+	}
+	_, err := sshconfig.Lookup([]sshconfig.File{{Path: missing, Required: true}}, sshconfig.Query{Host: "a"})
+	if err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("a missing required file: err = %v", err)
+	}
+	// The user's file comes first; the system's fills in what it left.
+	user, system := filepath.Join(dir, "user"), filepath.Join(dir, "system")
+	os.WriteFile(user, []byte("Host *\n User u\n"), 0o600)
+	os.WriteFile(system, []byte("Host *\n User s\n Port 2\n"), 0o600)
+	got, err := sshconfig.Lookup([]sshconfig.File{{Path: user}, {Path: system, System: true}}, sshconfig.Query{Host: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.User != "u" || got.Port != "2" {
+		t.Errorf("got user %q port %q, want u and 2", got.User, got.Port)
+	}
+}
