@@ -132,7 +132,8 @@ func newSSH(name string, spec Spec, opts SSHOptions, depth int) (*SSH, error) {
 			return nil, err
 		}
 	}
-	h.addr = net.JoinHostPort(firstSet(cfg.HostName, t.host), firstSet(cfg.Port, "22"))
+	// Host names in lower case, as ssh has them (also for known_hosts).
+	h.addr = net.JoinHostPort(strings.ToLower(firstSet(cfg.HostName, t.host)), firstSet(cfg.Port, "22"))
 	switch {
 	case spec.ConnectTimeout != "":
 		d, err := time.ParseDuration(spec.ConnectTimeout)

@@ -168,9 +168,10 @@ func (l *lookup) include(pattern, at string, system bool, depth int) error {
 }
 
 // hostMatches is a Host line's verdict: no negated pattern matches the
-// host as given, and some other pattern does.
+// host as given, and some other pattern does. Unlike Match host, letter
+// case counts here (as in ssh).
 func (l *lookup) hostMatches(patterns []string) bool {
-	return matchList(strings.Join(patterns, ","), l.q.Host, true)
+	return matchList(strings.Join(patterns, ","), l.q.Host, false)
 }
 
 // set records a setting unless an earlier line already did.
@@ -202,7 +203,7 @@ func (l *lookup) set(key string, args []string, at string) error {
 		if err != nil {
 			return fmt.Errorf("%s: HostName: %w", at, err)
 		}
-		l.s.HostName = h
+		l.s.HostName = strings.ToLower(h) // as ssh does
 	case "user":
 		l.s.User = args[0]
 	case "port":

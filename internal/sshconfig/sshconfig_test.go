@@ -75,10 +75,15 @@ Host *
 			q:     sshconfig.Query{Host: "bastion"},
 			want:  sshconfig.Settings{HostName: "10.0.0.1"},
 		},
-		"patterns: question mark, several, case": {
+		"patterns: question mark, several": {
 			files: map[string]string{"config": "Host web db-? \n User a\n"},
-			q:     sshconfig.Query{Host: "DB-1"},
+			q:     sshconfig.Query{Host: "db-1"},
 			want:  sshconfig.Settings{User: "a"},
+		},
+		"host patterns heed case, match host does not": {
+			files: map[string]string{"config": "Host db-?\n User a\nMatch host db-?\n Port 2\nHost *\n HostName Upper.Example\n"},
+			q:     sshconfig.Query{Host: "DB-1"},
+			want:  sshconfig.Settings{Port: "2", HostName: "upper.example"},
 		},
 		"equals sign and quotes": {
 			files: map[string]string{"config": "Host=h\nIdentityFile = \"/my keys/id\"\nUser=\"bob\" # trailing comment\n"},

@@ -1,0 +1,160 @@
+package sshconfig_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/planrun/planrun/internal/sshconfig"
+)
+
+// TestAgainstOpenSSH looks each case up both here and with OpenSSH's own
+// `ssh -G -F FILE HOST` (which prints the configuration ssh would use,
+// without connecting) and wants the same answer for every setting planrun
+// takes, or an error from both.
+func TestAgainstOpenSSH(t *testing.T) {
+	sshBin, err := exec.LookPath("ssh")
+	if err != nil {
+		t.Skip("SKIP: no ssh client to compare with (apt-get install openssh-client)")
+	}
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	inc := filepath.Join(dir, "inc")
+	os.MkdirAll(inc, 0o700)
+	os.WriteFile(filepath.Join(inc, "10-a.conf"), []byte("Host fate-*\n  User from-include\n  Port 2201\n"), 0o600)
+	os.WriteFile(filepath.Join(inc, "20-b.conf"), []byte("Host *\n  User late\n  ConnectTimeout 4\n"), 0o600)
+
+	tests := map[string]struct {
+		config string
+		host   string
+		user   string // -l
+		port   string // -p
+	}{
+		"empty":              {host: "h"},
+		"alias":              {config: "Host a\n  HostName 10.0.0.5\n  User app\n  Port 2222\n  IdentityFile /k1\n  UserKnownHostsFile /kh\n", host: "a"},
+		"first wins":         {config: "Host a*\n  User u1\n  IdentityFile /k1\nHost *\n  User u2\n  Port 23\n  IdentityFile /k2\n", host: "abc"},
+		"given wins":         {config: "Host *\n  User u\n  Port 23\n", host: "x", user: "given", port: "2200"},
+		"negation":           {config: "Host * !bastion\n  ProxyJump bastion\nHost bastion\n  HostName 10.0.0.1\n", host: "bastion"},
+		"negation other":     {config: "Host * !bastion\n  ProxyJump bastion\n", host: "inner"},
+		"case":               {config: "Host DB-?\n  User a\n", host: "db-1"},
+		"case, given":        {config: "Host db-?\n  User a\nMatch host db-?\n  Port 2\nMatch originalhost DB-*\n  IdentityFile /k\n", host: "DB-1"},
+		"case, hostname":     {config: "Host a\n  HostName MiXed.Example\nMatch host mixed.*\n  User m\n", host: "a"},
+		"equals, quotes":     {config: "Host=h\nIdentityFile = \"/my keys/id\"\nUser=\"bob\" # comment\n", host: "h"},
+		"hostname token":     {config: "Host *.fate\n  HostName %h.example.com\n", host: "a.fate"},
+		"match host":         {config: "Host a\n  HostName 10.0.0.9\nMatch host 10.0.0.* !user root\n  Port 2201\nMatch originalhost a\n  User app\n", host: "a", user: "ops"},
+		"match user":         {config: "Match user root\n  Port 2202\n", host: "a", user: "root"},
+		"match negated":      {config: "Match !host a\n  Port 1\nMatch all\n  Port 2\n", host: "a"},
+		"match localuser":    {config: fmt.Sprintf("Match localuser %s\n  Port 2203\n", me.Username), host: "a"},
+		"match final":        {config: "Match final\n  User fin\n", host: "a"},
+		"include":            {config: "Include " + inc + "/*.conf\n", host: "fate-1"},
+		"include inside":     {config: "Host other\n  Include " + inc + "/*.conf\nHost *\n  Port 99\n", host: "fate-1"},
+		"proxyjump none":     {config: "Host a\n  ProxyJump none\nHost *\n  ProxyJump bastion\n", host: "a"},
+		"proxyjump chain":    {config: "Host a\n  ProxyJump u@j1:2022,j2\n", host: "a"},
+		"known hosts":        {config: "Host *\n  UserKnownHostsFile ~/kh1 /kh2\n", host: "a"},
+		"bad port":           {config: "Port 0x10\n", host: "a"},
+		"big port":           {config: "Host *\n  Port 99999\n", host: "a"},
+		"bad timeout":        {config: "ConnectTimeout soon\n", host: "a"},
+		"bad criterion":      {config: "Match hostt a\n", host: "a"},
+		"no pattern":         {config: "Host\n", host: "a"},
+		"unterminated quote": {config: "User \"bob\n", host: "a"},
+		"no value":           {config: "Host a\n  User\n", host: "a"},
+		"missing include":    {config: "Include /nonexistent/*.conf\nInclude /nonexistent/x\n", host: "a"},
+		"exec not reached":   {config: "Match host other exec \"exit 1\"\n  Port 1\n", host: "a"},
+		"proxycommand first": {config: "Host a\n  ProxyCommand none\n  ProxyJump j\n", host: "a"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := filepath.Join(t.TempDir(), "config")
+			if err := os.WriteFile(cfg, []byte(tc.config), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"-G", "-F", cfg}
+			if tc.user != "" {
+				args = append(args, "-l", tc.user)
+			}
+			if tc.port != "" {
+				args = append(args, "-p", tc.port)
+			}
+			out, sshErr := exec.Command(sshBin, append(args, tc.host)...).Output()
+			s, err := sshconfig.Lookup([]sshconfig.File{{Path: cfg}}, sshconfig.Query{Host: tc.host, User: tc.user, Port: tc.port})
+			if (sshErr != nil) != (err != nil) {
+				t.Fatalf("ssh -G: %v; Lookup: %v; want both to fail or neither", sshErr, err)
+			}
+			if err != nil {
+				return
+			}
+			if d := cmp.Diff(fromSSH(t, string(out)), fromLookup(s, tc.host, me.Username)); d != "" {
+				t.Errorf("(-ssh -G +Lookup):\n%s", d)
+			}
+		})
+	}
+}
+
+// resolved is what both sides agree on, in ssh -G's terms.
+type resolved struct {
+	HostName, User, Port, ProxyJump, ConnectTimeout string
+	IdentityFiles, KnownHosts                       []string
+}
+
+// fromSSH reads ssh -G's output. Its defaults (identity files, known
+// hosts) stand for "not set".
+func fromSSH(t *testing.T, out string) resolved {
+	home, _ := os.UserHomeDir()
+	var r resolved
+	for _, line := range strings.Split(out, "\n") {
+		k, v, _ := strings.Cut(line, " ")
+		switch k {
+		case "hostname":
+			r.HostName = v
+		case "user":
+			r.User = v
+		case "port":
+			r.Port = v
+		case "proxyjump":
+			r.ProxyJump = v
+		case "connecttimeout":
+			if v != "none" {
+				r.ConnectTimeout = v
+			}
+		case "identityfile":
+			if p := strings.Replace(v, "~", home, 1); !strings.HasPrefix(p, home+"/.ssh/id_") {
+				r.IdentityFiles = append(r.IdentityFiles, p)
+			}
+		case "userknownhostsfile":
+			if v != home+"/.ssh/known_hosts "+home+"/.ssh/known_hosts2" {
+				r.KnownHosts = strings.Fields(v)
+			}
+		}
+	}
+	if r.HostName == "" {
+		t.Fatalf("ssh -G printed no hostname:\n%s", out)
+	}
+	return r
+}
+
+func fromLookup(s sshconfig.Settings, host, localUser string) resolved {
+	r := resolved{HostName: strings.ToLower(host), User: localUser, Port: "22", ProxyJump: s.ProxyJump,
+		IdentityFiles: s.IdentityFiles, KnownHosts: s.KnownHosts}
+	if s.HostName != "" {
+		r.HostName = s.HostName
+	}
+	if s.User != "" {
+		r.User = s.User
+	}
+	if s.Port != "" {
+		r.Port = s.Port
+	}
+	if s.ConnectTimeout > 0 {
+		r.ConnectTimeout = fmt.Sprint(int(s.ConnectTimeout.Seconds()))
+	}
+	return r
+}
