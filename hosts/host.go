@@ -71,7 +71,9 @@ type Spec struct {
 	// IdentityFiles are private key files; ssh-agent is used too when
 	// SSH_AUTH_SOCK is set.
 	IdentityFiles []string `yaml:"identity_files" json:"identity_files,omitempty"`
-	// KnownHosts is the known_hosts file (default ~/.ssh/known_hosts).
+	// KnownHosts is the known_hosts file (default, as ssh:
+	// ~/.ssh/known_hosts{,2} then /etc/ssh/ssh_known_hosts{,2}, or the
+	// files ssh_config names).
 	KnownHosts string `yaml:"known_hosts" json:"known_hosts,omitempty"`
 	// Jump is another inventory host (or user@host[:port]) to tunnel through.
 	Jump string `yaml:"jump" json:"jump,omitempty"`

@@ -46,15 +46,17 @@ type SSH struct {
 	user    string
 	addr    string // host:port
 	timeout time.Duration
-	// From the spec, else from ssh_config: known_hosts files, identity
+	// From the spec, else from ssh_config: known_hosts files (the user's
+	// and the system's), identity
 	// files ssh_config adds to the spec's (skipped when missing, as in
 	// ssh), the jump host (a chain "a,b" from a ProxyJump) and whether
 	// it may name an inventory host (only the spec's may).
-	knownHosts    []string
-	configKeys    []string
-	jump          string
-	jumpInventory bool
-	depth         int // how many hosts tunnel through this one
+	knownHosts       []string // nil: ~/.ssh/known_hosts{,2}
+	globalKnownHosts []string
+	configKeys       []string
+	jump             string
+	jumpInventory    bool
+	depth            int // how many hosts tunnel through this one
 
 	mu      sync.Mutex
 	conn    *sshConn

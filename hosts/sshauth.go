@@ -47,17 +47,22 @@ func (e *HostKeyError) Error() string {
 }
 
 // knownHostsFiles are the known_hosts files to check host keys against:
-// the spec's, else ssh_config's UserKnownHostsFile, else
-// ~/.ssh/known_hosts.
-func (h *SSH) knownHostsFiles() ([]string, error) {
-	if len(h.knownHosts) > 0 {
-		return h.knownHosts, nil
+// the spec's, else ssh_config's UserKnownHostsFile and
+// GlobalKnownHostsFile, else ~/.ssh/known_hosts{,2} and the system's.
+func (h *SSH) knownHostsFiles() (user, all []string, err error) {
+	user = h.knownHosts
+	if user == nil {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, nil, fmt.Errorf("find known_hosts: %w", err)
+		}
+		user = []string{filepath.Join(home, ".ssh", "known_hosts"), filepath.Join(home, ".ssh", "known_hosts2")}
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return nil, fmt.Errorf("find known_hosts: %w", err)
+	all = append(user[:len(user):len(user)], h.globalKnownHosts...)
+	if len(all) == 0 {
+		return nil, nil, errors.New("no known_hosts file: ssh config sets UserKnownHostsFile and GlobalKnownHostsFile to none")
 	}
-	return []string{filepath.Join(home, ".ssh", "known_hosts")}, nil
+	return user, all, nil
 }
 
 func expandHome(p string) (string, error) {
@@ -72,12 +77,11 @@ func expandHome(p string) (string, error) {
 }
 
 func (h *SSH) hostKeyCallback() (ssh.HostKeyCallback, []string, error) {
-	all, err := h.knownHostsFiles()
+	user, all, err := h.knownHostsFiles()
 	if err != nil {
 		return nil, nil, err
 	}
-	// Of several files (from ssh_config), those that exist are read, as
-	// ssh does; one must.
+	// Of several files, those that exist are read, as ssh does; one must.
 	var files []string
 	var statErr error
 	for _, f := range all {
@@ -92,7 +96,10 @@ func (h *SSH) hostKeyCallback() (ssh.HostKeyCallback, []string, error) {
 	if len(files) == 0 {
 		return nil, nil, fmt.Errorf("known_hosts file %s: %w (create it with the server's key, e.g. ssh-keyscan)", all[0], statErr)
 	}
-	file := files[0] // where a new key would go
+	file := files[0] // where a new key would go: the user's file
+	if len(user) > 0 {
+		file = user[0]
+	}
 	cb, err := knownhosts.New(files...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read known_hosts %s: %w", strings.Join(files, ", "), err)

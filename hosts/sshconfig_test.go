@@ -61,6 +61,11 @@ func TestSSHConfigAlias(t *testing.T) {
 			spec: hosts.Spec{SSH: fmt.Sprintf("%s@cluster-a:%s", srv.User, port(srv)), KnownHosts: srv.KnownHosts,
 				IdentityFiles: []string{srv.IdentityFile}},
 		},
+		"the key in a global known_hosts file": {
+			config: "Host cluster-a\n  UserKnownHostsFile /nonexistent/known_hosts\n  GlobalKnownHostsFile " +
+				srv.KnownHosts + "\n" + configBlock("*", srv),
+			spec: hosts.Spec{SSH: "cluster-a"},
+		},
 		"a later block fills in": {
 			config: "Host cluster-*\n  HostName 127.0.0.1\n  ConnectTimeout 5\n" + configBlock("*", srv),
 			spec:   hosts.Spec{SSH: "cluster-a"},
@@ -119,6 +124,9 @@ func TestSSHConfigProxyJump(t *testing.T) {
 
 func TestSSHConfigErrors(t *testing.T) {
 	srv := sshtest.StartInProcess(t)
+	dir := t.TempDir()
+	userKnown, globalKnown := filepath.Join(dir, "user_known_hosts"), filepath.Join(dir, "global_known_hosts")
+	os.WriteFile(globalKnown, nil, 0o600)
 	tests := map[string]struct {
 		config string
 		spec   hosts.Spec
@@ -144,6 +152,11 @@ func TestSSHConfigErrors(t *testing.T) {
 		"missing config file": {
 			spec:   hosts.Spec{SSH: "a", SSHConfig: "/nonexistent/ssh_config"},
 			newErr: "/nonexistent/ssh_config: no such file",
+		},
+		"unknown key: add it to the user's file": {
+			config: "Host a\n  UserKnownHostsFile " + userKnown + "\n  GlobalKnownHostsFile " + globalKnown + "\n" +
+				configBlock("a", srv),
+			connErr: "is unknown: the server offers ssh-ed25519 SHA256:",
 		},
 		"no StrictHostKeyChecking=no": {
 			// A config that would have ssh accept any key changes nothing.
@@ -180,10 +193,15 @@ func TestSSHConfigErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Fatalf("exec: err = %v, want it to contain %q", err, want)
 			}
-			if name == "no StrictHostKeyChecking=no" {
-				var ke *hosts.HostKeyError
+			var ke *hosts.HostKeyError
+			switch name {
+			case "no StrictHostKeyChecking=no":
 				if !errors.As(err, &ke) {
 					t.Errorf("err is %T, want a *HostKeyError", err)
+				}
+			case "unknown key: add it to the user's file":
+				if !errors.As(err, &ke) || ke.KnownHosts != userKnown {
+					t.Errorf("err %v: want a *HostKeyError naming %s", err, userKnown)
 				}
 			}
 		})

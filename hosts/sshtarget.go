@@ -18,6 +18,10 @@ import (
 // after the user's ~/.ssh/config unless a host names its own file.
 var SystemSSHConfig = "/etc/ssh/ssh_config"
 
+// GlobalKnownHosts are the system's known_hosts files, checked after the
+// user's (as ssh does) unless a host's entry names its known_hosts file.
+var GlobalKnownHosts = []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}
+
 // maxJumps bounds a chain of jump hosts (a ProxyJump loop in ssh_config
 // would otherwise never end).
 const maxJumps = 8
@@ -144,12 +148,16 @@ func newSSH(name string, spec Spec, opts SSHOptions, depth int) (*SSH, error) {
 	case cfg.ConnectTimeout > 0:
 		h.timeout = cfg.ConnectTimeout
 	}
-	if h.knownHosts = cfg.KnownHosts; spec.KnownHosts != "" {
+	h.knownHosts, h.globalKnownHosts = cfg.KnownHosts, cfg.GlobalKnownHosts
+	if h.globalKnownHosts == nil {
+		h.globalKnownHosts = GlobalKnownHosts
+	}
+	if spec.KnownHosts != "" {
 		p, err := expandHome(spec.KnownHosts)
 		if err != nil {
 			return nil, err
 		}
-		h.knownHosts = []string{p}
+		h.knownHosts, h.globalKnownHosts = []string{p}, nil
 	}
 	if h.jump, h.jumpInventory = spec.Jump, spec.Jump != ""; h.jump == "" {
 		if cfg.ProxyCommand != "" {

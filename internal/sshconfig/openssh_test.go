@@ -60,6 +60,8 @@ func TestAgainstOpenSSH(t *testing.T) {
 		"proxyjump none":     {config: "Host a\n  ProxyJump none\nHost *\n  ProxyJump bastion\n", host: "a"},
 		"proxyjump chain":    {config: "Host a\n  ProxyJump u@j1:2022,j2\n", host: "a"},
 		"known hosts":        {config: "Host *\n  UserKnownHostsFile ~/kh1 /kh2\n", host: "a"},
+		"known hosts none":   {config: "Host *\n  UserKnownHostsFile none\n  GlobalKnownHostsFile /g1 ~/g2\n", host: "a"},
+		"global none":        {config: "Host *\n  GlobalKnownHostsFile none\n", host: "a"},
 		"bad port":           {config: "Port 0x10\n", host: "a"},
 		"big port":           {config: "Host *\n  Port 99999\n", host: "a"},
 		"bad timeout":        {config: "ConnectTimeout soon\n", host: "a"},
@@ -102,7 +104,7 @@ func TestAgainstOpenSSH(t *testing.T) {
 // resolved is what both sides agree on, in ssh -G's terms.
 type resolved struct {
 	HostName, User, Port, ProxyJump, ConnectTimeout string
-	IdentityFiles, KnownHosts                       []string
+	IdentityFiles, KnownHosts, GlobalKnownHosts     []string
 }
 
 // fromSSH reads ssh -G's output. Its defaults (identity files, known
@@ -131,7 +133,11 @@ func fromSSH(t *testing.T, out string) resolved {
 			}
 		case "userknownhostsfile":
 			if v != home+"/.ssh/known_hosts "+home+"/.ssh/known_hosts2" {
-				r.KnownHosts = strings.Fields(v)
+				r.KnownHosts = files(v, home)
+			}
+		case "globalknownhostsfile":
+			if v != "/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2" {
+				r.GlobalKnownHosts = files(v, home)
 			}
 		}
 	}
@@ -141,9 +147,23 @@ func fromSSH(t *testing.T, out string) resolved {
 	return r
 }
 
+// files reads a list of known_hosts files as ssh -G prints it.
+func files(v, home string) []string {
+	out := []string{}
+	for _, f := range strings.Fields(v) {
+		if f == "~" || strings.HasPrefix(f, "~/") {
+			f = home + f[1:]
+		}
+		if f != "none" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func fromLookup(s sshconfig.Settings, host, localUser string) resolved {
 	r := resolved{HostName: strings.ToLower(host), User: localUser, Port: "22", ProxyJump: s.ProxyJump,
-		IdentityFiles: s.IdentityFiles, KnownHosts: s.KnownHosts}
+		IdentityFiles: s.IdentityFiles, KnownHosts: s.KnownHosts, GlobalKnownHosts: s.GlobalKnownHosts}
 	if s.HostName != "" {
 		r.HostName = s.HostName
 	}

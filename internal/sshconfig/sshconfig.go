@@ -36,10 +36,13 @@ type Settings struct {
 	HostName string
 	User     string
 	Port     string
-	// IdentityFiles and KnownHosts (UserKnownHostsFile) are paths with
-	// '~', ${VAR} and %-tokens expanded.
-	IdentityFiles []string
-	KnownHosts    []string
+	// IdentityFiles, KnownHosts (UserKnownHostsFile) and
+	// GlobalKnownHosts (GlobalKnownHostsFile) are paths with '~', ${VAR}
+	// and %-tokens expanded. The known_hosts lists are nil when not set,
+	// empty when set to none.
+	IdentityFiles    []string
+	KnownHosts       []string
+	GlobalKnownHosts []string
 	// ProxyJump is the comma-separated list of jump hosts ("" also when
 	// the files say none).
 	ProxyJump string
@@ -80,6 +83,7 @@ type lookup struct {
 	s               Settings
 	got             map[string]bool // settings already obtained (the first value wins)
 	idents, known   []raw
+	global          []raw
 	home, localUser string
 }
 
@@ -178,7 +182,7 @@ func (l *lookup) hostMatches(patterns []string) bool {
 func (l *lookup) set(key string, args []string, at string) error {
 	switch key {
 	case "hostname", "user", "port", "identityfile", "userknownhostsfile",
-		"proxyjump", "proxycommand", "connecttimeout":
+		"globalknownhostsfile", "proxyjump", "proxycommand", "connecttimeout":
 	default:
 		return nil // not a setting planrun takes from ssh_config
 	}
@@ -214,6 +218,10 @@ func (l *lookup) set(key string, args []string, at string) error {
 	case "userknownhostsfile":
 		for _, a := range args {
 			l.known = append(l.known, raw{a, at})
+		}
+	case "globalknownhostsfile":
+		for _, a := range args {
+			l.global = append(l.global, raw{a, at})
 		}
 	case "proxyjump":
 		if !strings.EqualFold(args[0], "none") {
@@ -262,15 +270,32 @@ func (l *lookup) finish() (Settings, error) {
 		}
 		s.IdentityFiles = append(s.IdentityFiles, p)
 	}
-	for _, r := range l.known {
+	var err error
+	if s.KnownHosts, err = l.expandFiles(l.known); err != nil {
+		return Settings{}, err
+	}
+	if s.GlobalKnownHosts, err = l.expandFiles(l.global); err != nil {
+		return Settings{}, err
+	}
+	return s, nil
+}
+
+// expandFiles expands a list of known_hosts files; "none" stands for no
+// file.
+func (l *lookup) expandFiles(rs []raw) ([]string, error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	out := []string{}
+	for _, r := range rs {
 		if strings.EqualFold(r.val, "none") {
 			continue
 		}
 		p, err := l.expandPath(r)
 		if err != nil {
-			return Settings{}, err
+			return nil, err
 		}
-		s.KnownHosts = append(s.KnownHosts, p)
+		out = append(out, p)
 	}
-	return s, nil
+	return out, nil
 }

@@ -48,6 +48,11 @@ Host fate-b
 				IdentityFiles: []string{ssh + "/fate_key"}, KnownHosts: []string{ssh + "/fate_known"},
 				ConnectTimeout: 7 * time.Second},
 		},
+		"known_hosts files, none": {
+			files: map[string]string{"config": "Host *\n UserKnownHostsFile none\n GlobalKnownHostsFile /etc/kh ~/kh\n UserKnownHostsFile /ignored\n"},
+			q:     sshconfig.Query{Host: "a"},
+			want:  sshconfig.Settings{KnownHosts: []string{}, GlobalKnownHosts: []string{"/etc/kh", home + "/kh"}},
+		},
 		"no match": {
 			files: map[string]string{"config": "Host other\n  User x\n"},
 			q:     sshconfig.Query{Host: "fate-a"},
