@@ -81,8 +81,8 @@ type Spec struct {
 	ConnectTimeout string `yaml:"connect_timeout" json:"connect_timeout,omitempty"`
 	// SSHConfig is the OpenSSH client configuration that fills in what
 	// the fields above leave out for this host (HostName, User, Port,
-	// IdentityFile, UserKnownHostsFile, ProxyJump, ConnectTimeout), as
-	// ssh would: by default ~/.ssh/config then /etc/ssh/ssh_config;
+	// IdentityFile, IdentityAgent, IdentitiesOnly, UserKnownHostsFile,
+	// GlobalKnownHostsFile, ProxyJump, ConnectTimeout), as ssh would: by default ~/.ssh/config then /etc/ssh/ssh_config;
 	// "none" reads none; a path reads only that file (like ssh -F).
 	SSHConfig string `yaml:"ssh_config" json:"ssh_config,omitempty"`
 	// Root, for a local host, is a directory relative paths on that host

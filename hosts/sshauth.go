@@ -176,6 +176,16 @@ func (h *SSH) authMethods() ([]ssh.AuthMethod, func(), error) {
 		}
 	}
 	agentSock := os.Getenv("SSH_AUTH_SOCK")
+	if h.agentSock != "" {
+		agentSock = h.agentSock // IdentityAgent in ssh_config
+	}
+	if agentSock == "none" {
+		agentSock = ""
+	}
+	// The identity files' public keys: with IdentitiesOnly, the agent's
+	// keys are offered only when they are among them (a key that is
+	// passphrase-protected on disk but loaded into the agent is).
+	own := map[string]bool{}
 	var protected []string
 	for i, f := range files {
 		p, err := expandHome(f)
@@ -193,12 +203,16 @@ func (h *SSH) authMethods() ([]ssh.AuthMethod, func(), error) {
 		var pm *ssh.PassphraseMissingError
 		if errors.As(err, &pm) {
 			protected = append(protected, p)
+			if pub := protectedPublicKey(pm, p); pub != nil {
+				own[string(pub.Marshal())] = true
+			}
 			continue
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("identity file %s: %w", p, err)
 		}
 		signers = append(signers, s)
+		own[string(s.PublicKey().Marshal())] = true
 	}
 	cleanup := func() {}
 	var ag agent.ExtendedAgent
@@ -218,12 +232,34 @@ func (h *SSH) authMethods() ([]ssh.AuthMethod, func(), error) {
 		out := append([]ssh.Signer(nil), signers...)
 		if ag != nil {
 			if as, err := ag.Signers(); err == nil {
-				out = append(out, as...)
+				for _, a := range as {
+					if !h.identitiesOnly || own[string(a.PublicKey().Marshal())] {
+						out = append(out, a)
+					}
+				}
 			}
 		}
 		return out, nil
 	}
 	return []ssh.AuthMethod{ssh.PublicKeysCallback(cb)}, cleanup, nil
+}
+
+// protectedPublicKey is the public half of a passphrase-protected key
+// file: from the file itself when its format keeps it in the clear, else
+// from the file next to it with ".pub" added; nil when neither has it.
+func protectedPublicKey(pm *ssh.PassphraseMissingError, path string) ssh.PublicKey {
+	if pm.PublicKey != nil {
+		return pm.PublicKey
+	}
+	b, err := os.ReadFile(path + ".pub")
+	if err != nil {
+		return nil
+	}
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(b)
+	if err != nil {
+		return nil
+	}
+	return pub
 }
 
 func (h *SSH) clientConfig() (*ssh.ClientConfig, func(), error) {

@@ -30,6 +30,7 @@ type inProcess struct {
 	corrupt sync.Map
 	execs   atomic.Int64
 	tunnels atomic.Int64
+	offers  atomic.Int64
 
 	envMu   sync.Mutex
 	execEnv []string
@@ -56,6 +57,7 @@ func StartInProcess(t testing.TB) *Server {
 	authorized := s.UserKey.Public().Marshal()
 	ip.cfg = &ssh.ServerConfig{
 		PublicKeyCallback: func(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+			ip.offers.Add(1)
 			if meta.User() == s.User && bytes.Equal(key.Marshal(), authorized) {
 				return nil, nil
 			}
@@ -135,6 +137,10 @@ func (s *Server) Execs() int64 { return s.mustInProc().execs.Load() }
 // Tunnels reports how many connections the server has forwarded as a
 // jump host.
 func (s *Server) Tunnels() int64 { return s.mustInProc().tunnels.Load() }
+
+// Offers reports how many public keys clients have offered the server
+// (each once per connection).
+func (s *Server) Offers() int64 { return s.mustInProc().offers.Load() }
 
 // ChangeHostKey makes the server present a new host key (known_hosts is
 // left as it is, so clients must refuse it).

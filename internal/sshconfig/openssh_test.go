@@ -62,6 +62,9 @@ func TestAgainstOpenSSH(t *testing.T) {
 		"known hosts":        {config: "Host *\n  UserKnownHostsFile ~/kh1 /kh2\n", host: "a"},
 		"known hosts none":   {config: "Host *\n  UserKnownHostsFile none\n  GlobalKnownHostsFile /g1 ~/g2\n", host: "a"},
 		"global none":        {config: "Host *\n  GlobalKnownHostsFile none\n", host: "a"},
+		"agent":              {config: "Host a\n  IdentityAgent ~/agent/%u.sock\n  IdentitiesOnly yes\nHost *\n  IdentityAgent none\n  IdentitiesOnly no\n", host: "a"},
+		"agent none":         {config: "Host *\n  IdentityAgent none\n  IdentitiesOnly no\n", host: "a"},
+		"bad identitiesonly": {config: "IdentitiesOnly maybe\n", host: "a"},
 		"bad port":           {config: "Port 0x10\n", host: "a"},
 		"big port":           {config: "Host *\n  Port 99999\n", host: "a"},
 		"bad timeout":        {config: "ConnectTimeout soon\n", host: "a"},
@@ -105,6 +108,7 @@ func TestAgainstOpenSSH(t *testing.T) {
 type resolved struct {
 	HostName, User, Port, ProxyJump, ConnectTimeout string
 	IdentityFiles, KnownHosts, GlobalKnownHosts     []string
+	IdentityAgent, IdentitiesOnly                   string
 }
 
 // fromSSH reads ssh -G's output. Its defaults (identity files, known
@@ -135,6 +139,10 @@ func fromSSH(t *testing.T, out string) resolved {
 			if v != home+"/.ssh/known_hosts "+home+"/.ssh/known_hosts2" {
 				r.KnownHosts = files(v, home)
 			}
+		case "identityagent":
+			r.IdentityAgent = v
+		case "identitiesonly":
+			r.IdentitiesOnly = v
 		case "globalknownhostsfile":
 			if v != "/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2" {
 				r.GlobalKnownHosts = files(v, home)
@@ -166,6 +174,10 @@ func fromLookup(s sshconfig.Settings, host, localUser string) resolved {
 		IdentityFiles: s.IdentityFiles, KnownHosts: s.KnownHosts, GlobalKnownHosts: s.GlobalKnownHosts}
 	if s.HostName != "" {
 		r.HostName = s.HostName
+	}
+	r.IdentityAgent, r.IdentitiesOnly = s.IdentityAgent, "no"
+	if s.IdentitiesOnly {
+		r.IdentitiesOnly = "yes"
 	}
 	if s.User != "" {
 		r.User = s.User

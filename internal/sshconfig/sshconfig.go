@@ -50,6 +50,12 @@ type Settings struct {
 	// ("file:line"); planrun does not run it.
 	ProxyCommand   string
 	ConnectTimeout time.Duration
+	// IdentityAgent is the agent's socket or "none"; empty when not set
+	// (or set to SSH_AUTH_SOCK): the socket SSH_AUTH_SOCK names.
+	IdentityAgent string
+	// IdentitiesOnly: offer only keys of the identity files, even when
+	// the agent holds more.
+	IdentitiesOnly bool
 }
 
 const maxIncludeDepth = 16
@@ -84,6 +90,7 @@ type lookup struct {
 	got             map[string]bool // settings already obtained (the first value wins)
 	idents, known   []raw
 	global          []raw
+	agent           *raw
 	home, localUser string
 }
 
@@ -182,7 +189,8 @@ func (l *lookup) hostMatches(patterns []string) bool {
 func (l *lookup) set(key string, args []string, at string) error {
 	switch key {
 	case "hostname", "user", "port", "identityfile", "userknownhostsfile",
-		"globalknownhostsfile", "proxyjump", "proxycommand", "connecttimeout":
+		"globalknownhostsfile", "proxyjump", "proxycommand", "connecttimeout",
+		"identityagent", "identitiesonly":
 	default:
 		return nil // not a setting planrun takes from ssh_config
 	}
@@ -231,6 +239,16 @@ func (l *lookup) set(key string, args []string, at string) error {
 		if !strings.EqualFold(args[0], "none") {
 			l.s.ProxyCommand = at
 		}
+	case "identityagent":
+		l.agent = &raw{args[0], at}
+	case "identitiesonly":
+		switch strings.ToLower(args[0]) {
+		case "yes", "true":
+			l.s.IdentitiesOnly = true
+		case "no", "false":
+		default:
+			return fmt.Errorf("%s: bad IdentitiesOnly %q (want yes or no)", at, args[0])
+		}
 	case "connecttimeout":
 		if strings.EqualFold(args[0], "none") {
 			return nil
@@ -269,6 +287,24 @@ func (l *lookup) finish() (Settings, error) {
 			return Settings{}, err
 		}
 		s.IdentityFiles = append(s.IdentityFiles, p)
+	}
+	if r := l.agent; r != nil {
+		switch {
+		case strings.EqualFold(r.val, "none"):
+			s.IdentityAgent = "none"
+		case r.val == "SSH_AUTH_SOCK":
+		case strings.HasPrefix(r.val, "$") && !strings.HasPrefix(r.val, "${"):
+			// $VAR: the variable holds the socket's path.
+			if s.IdentityAgent = os.Getenv(r.val[1:]); s.IdentityAgent == "" {
+				s.IdentityAgent = "none"
+			}
+		default:
+			p, err := l.expandPath(*r)
+			if err != nil {
+				return Settings{}, err
+			}
+			s.IdentityAgent = p
+		}
 	}
 	var err error
 	if s.KnownHosts, err = l.expandFiles(l.known); err != nil {

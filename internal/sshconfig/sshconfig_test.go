@@ -53,6 +53,25 @@ Host fate-b
 			q:     sshconfig.Query{Host: "a"},
 			want:  sshconfig.Settings{KnownHosts: []string{}, GlobalKnownHosts: []string{"/etc/kh", home + "/kh"}},
 		},
+		"agent": {
+			files: map[string]string{"config": "Host a\n IdentityAgent ${PLANRUN_TEST_KEYS}/agent.sock\n IdentitiesOnly yes\n"},
+			q:     sshconfig.Query{Host: "a"},
+			want:  sshconfig.Settings{IdentityAgent: "/keys/agent.sock", IdentitiesOnly: true},
+		},
+		"agent from SSH_AUTH_SOCK": {
+			files: map[string]string{"config": "Host b\n IdentityAgent SSH_AUTH_SOCK\n"},
+			q:     sshconfig.Query{Host: "b"},
+		},
+		"agent from a variable": {
+			files: map[string]string{"config": "Host c\n IdentityAgent $PLANRUN_TEST_KEYS\n"},
+			q:     sshconfig.Query{Host: "c"},
+			want:  sshconfig.Settings{IdentityAgent: "/keys"},
+		},
+		"agent from an unset variable": {
+			files: map[string]string{"config": "Host d\n IdentityAgent $PLANRUN_TEST_UNSET\n"},
+			q:     sshconfig.Query{Host: "d"},
+			want:  sshconfig.Settings{IdentityAgent: "none"},
+		},
 		"no match": {
 			files: map[string]string{"config": "Host other\n  User x\n"},
 			q:     sshconfig.Query{Host: "fate-a"},

@@ -1,0 +1,120 @@
+package hosts_test
+
+import (
+	"context"
+	"encoding/pem"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/hosts/sshtest"
+)
+
+// startAgent starts OpenSSH's ssh-agent on a socket in a temp dir and
+// loads keys into it, in order, with ssh-add.
+func startAgent(t *testing.T, keys ...*sshtest.Key) string {
+	t.Helper()
+	for _, bin := range []string{"ssh-agent", "ssh-add"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("SKIP: no %s (apt-get install openssh-client)", bin)
+		}
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "agent.sock")
+	cmd := exec.Command("ssh-agent", "-D", "-a", sock)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("ssh-agent did not create its socket")
+		}
+	}
+	for i, k := range keys {
+		f := filepath.Join(dir, "key"+string(rune('a'+i)))
+		k.WriteFile(t, f)
+		add := exec.Command("ssh-add", f)
+		add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
+		if out, err := add.CombinedOutput(); err != nil {
+			t.Fatalf("ssh-add: %v\n%s", err, out)
+		}
+	}
+	return sock
+}
+
+func TestSSHAgent(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	// The agent holds three keys the server does not know, then the one it
+	// does; on disk that key is passphrase-protected.
+	sock := startAgent(t, sshtest.NewKey(t), sshtest.NewKey(t), sshtest.NewKey(t), srv.UserKey)
+	dir := t.TempDir()
+	protected := filepath.Join(dir, "protected")
+	blk, err := ssh.MarshalPrivateKeyWithPassphrase(srv.UserKey.Private, "", []byte("not typed here"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(protected, pem.EncodeToMemory(blk), 0o600)
+	t.Setenv("HOME", t.TempDir()) // no ~/.ssh/id_* keys
+
+	tests := map[string]struct {
+		env     string // SSH_AUTH_SOCK
+		config  string // ssh_config ("" = none)
+		keys    []string
+		offers  int64 // keys offered to the server
+		wantErr string
+	}{
+		"the agent's keys, in order":             {env: sock, offers: 4},
+		"a protected file, its key in the agent": {env: sock, keys: []string{protected}, offers: 4},
+		"IdentitiesOnly offers only the file's key": {
+			env: sock, keys: []string{protected}, config: "Host *\n  IdentitiesOnly yes\n", offers: 1,
+		},
+		"IdentityAgent names the socket": {config: "Host *\n  IdentityAgent " + sock + "\n", offers: 4},
+		"IdentityAgent none": {
+			env: sock, config: "Host *\n  IdentityAgent none\n",
+			wantErr: "no identity file and no ssh-agent",
+		},
+		"a protected file and no agent": {
+			keys:    []string{protected},
+			wantErr: "identity file " + protected + " is passphrase-protected: load it into ssh-agent",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv("SSH_AUTH_SOCK", tc.env)
+			spec := hosts.Spec{SSH: srv.User + "@" + srv.Addr, KnownHosts: srv.KnownHosts,
+				IdentityFiles: tc.keys, SSHConfig: "none"}
+			if tc.config != "" {
+				spec.SSHConfig = writeConfig(t, tc.config)
+			}
+			h, err := hosts.NewSSH("a", spec, hosts.SSHOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			before := srv.Offers()
+			res, err := h.Exec(context.Background(), hosts.Command{Path: "echo", Args: []string{"in"}})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || string(res.Stdout) != "in\n" {
+				t.Fatalf("exec: %q, %v", res.Stdout, err)
+			}
+			if got := srv.Offers() - before; got != tc.offers {
+				t.Errorf("%d keys offered, want %d", got, tc.offers)
+			}
+		})
+	}
+}
