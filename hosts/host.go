@@ -68,8 +68,9 @@ type Resolver interface {
 type Spec struct {
 	// SSH is "user@host[:port]"; empty means the local machine.
 	SSH string `yaml:"ssh" json:"ssh,omitempty"`
-	// IdentityFiles are private key files; ssh-agent is used too when
-	// SSH_AUTH_SOCK is set.
+	// IdentityFiles are private key files (each with its certificate
+	// when KEY-cert.pub exists); ssh-agent is used too when SSH_AUTH_SOCK
+	// is set.
 	IdentityFiles []string `yaml:"identity_files" json:"identity_files,omitempty"`
 	// KnownHosts is the known_hosts file (default, as ssh:
 	// ~/.ssh/known_hosts{,2} then /etc/ssh/ssh_known_hosts{,2}, or the
@@ -81,9 +82,11 @@ type Spec struct {
 	ConnectTimeout string `yaml:"connect_timeout" json:"connect_timeout,omitempty"`
 	// SSHConfig is the OpenSSH client configuration that fills in what
 	// the fields above leave out for this host (HostName, User, Port,
-	// IdentityFile, IdentityAgent, IdentitiesOnly, UserKnownHostsFile,
-	// GlobalKnownHostsFile, ProxyJump, ConnectTimeout), as ssh would: by default ~/.ssh/config then /etc/ssh/ssh_config;
-	// "none" reads none; a path reads only that file (like ssh -F).
+	// IdentityFile, CertificateFile, IdentityAgent, IdentitiesOnly,
+	// UserKnownHostsFile, GlobalKnownHostsFile, ProxyJump,
+	// ConnectTimeout), as ssh would: by default ~/.ssh/config then
+	// /etc/ssh/ssh_config; "none" reads none; a path reads only that file
+	// (like ssh -F).
 	SSHConfig string `yaml:"ssh_config" json:"ssh_config,omitempty"`
 	// Root, for a local host, is a directory relative paths on that host
 	// resolve against (lets one machine stand in for several clusters).

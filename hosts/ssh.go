@@ -54,7 +54,8 @@ type SSH struct {
 	knownHosts       []string // nil: ~/.ssh/known_hosts{,2}
 	globalKnownHosts []string
 	configKeys       []string
-	agentSock        string // IdentityAgent: a socket, "none", or "" for SSH_AUTH_SOCK
+	configCerts      []string // CertificateFile
+	agentSock        string   // IdentityAgent: a socket, "none", or "" for SSH_AUTH_SOCK
 	identitiesOnly   bool
 	jump             string
 	jumpInventory    bool

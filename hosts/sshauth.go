@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
@@ -157,109 +156,6 @@ func (h *SSH) knownAlgorithms(cb ssh.HostKeyCallback) []string {
 		}
 	}
 	return algos
-}
-
-// authMethods: the identity files (or, when none is given, the usual
-// ~/.ssh/id_* keys that exist) and the ssh-agent at SSH_AUTH_SOCK, offered
-// as one public-key method (the SSH client tries each method once).
-func (h *SSH) authMethods() ([]ssh.AuthMethod, func(), error) {
-	var signers []ssh.Signer
-	files := append(h.spec.IdentityFiles[:len(h.spec.IdentityFiles):len(h.spec.IdentityFiles)], h.configKeys...)
-	// The spec's files must exist; ssh_config's and the usual ones are
-	// skipped when missing (as ssh does).
-	explicit := len(h.spec.IdentityFiles)
-	if len(files) == 0 {
-		if home, err := os.UserHomeDir(); err == nil {
-			for _, n := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
-				files = append(files, filepath.Join(home, ".ssh", n))
-			}
-		}
-	}
-	agentSock := os.Getenv("SSH_AUTH_SOCK")
-	if h.agentSock != "" {
-		agentSock = h.agentSock // IdentityAgent in ssh_config
-	}
-	if agentSock == "none" {
-		agentSock = ""
-	}
-	// The identity files' public keys: with IdentitiesOnly, the agent's
-	// keys are offered only when they are among them (a key that is
-	// passphrase-protected on disk but loaded into the agent is).
-	own := map[string]bool{}
-	var protected []string
-	for i, f := range files {
-		p, err := expandHome(f)
-		if err != nil {
-			return nil, nil, err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			if i < explicit {
-				return nil, nil, fmt.Errorf("read identity file: %w", err)
-			}
-			continue
-		}
-		s, err := ssh.ParsePrivateKey(b)
-		var pm *ssh.PassphraseMissingError
-		if errors.As(err, &pm) {
-			protected = append(protected, p)
-			if pub := protectedPublicKey(pm, p); pub != nil {
-				own[string(pub.Marshal())] = true
-			}
-			continue
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("identity file %s: %w", p, err)
-		}
-		signers = append(signers, s)
-		own[string(s.PublicKey().Marshal())] = true
-	}
-	cleanup := func() {}
-	var ag agent.ExtendedAgent
-	if agentSock != "" {
-		if c, err := net.Dial("unix", agentSock); err == nil {
-			ag = agent.NewClient(c)
-			cleanup = func() { c.Close() }
-		}
-	}
-	if len(signers) == 0 && ag == nil {
-		if len(protected) > 0 {
-			return nil, nil, fmt.Errorf("identity file %s is passphrase-protected: load it into ssh-agent (ssh-add) and set SSH_AUTH_SOCK", protected[0])
-		}
-		return nil, nil, errors.New("no identity file and no ssh-agent (set identity_files or SSH_AUTH_SOCK)")
-	}
-	cb := func() ([]ssh.Signer, error) {
-		out := append([]ssh.Signer(nil), signers...)
-		if ag != nil {
-			if as, err := ag.Signers(); err == nil {
-				for _, a := range as {
-					if !h.identitiesOnly || own[string(a.PublicKey().Marshal())] {
-						out = append(out, a)
-					}
-				}
-			}
-		}
-		return out, nil
-	}
-	return []ssh.AuthMethod{ssh.PublicKeysCallback(cb)}, cleanup, nil
-}
-
-// protectedPublicKey is the public half of a passphrase-protected key
-// file: from the file itself when its format keeps it in the clear, else
-// from the file next to it with ".pub" added; nil when neither has it.
-func protectedPublicKey(pm *ssh.PassphraseMissingError, path string) ssh.PublicKey {
-	if pm.PublicKey != nil {
-		return pm.PublicKey
-	}
-	b, err := os.ReadFile(path + ".pub")
-	if err != nil {
-		return nil
-	}
-	pub, _, _, _, err := ssh.ParseAuthorizedKey(b)
-	if err != nil {
-		return nil
-	}
-	return pub
 }
 
 func (h *SSH) clientConfig() (*ssh.ClientConfig, func(), error) {

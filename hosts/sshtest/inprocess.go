@@ -55,9 +55,15 @@ func StartInProcess(t testing.TB) *Server {
 	ip.quota.Store(-1)
 	s.inproc = ip
 	authorized := s.UserKey.Public().Marshal()
+	certs := &ssh.CertChecker{IsUserAuthority: func(auth ssh.PublicKey) bool {
+		return bytes.Equal(auth.Marshal(), s.UserCA.Public().Marshal())
+	}}
 	ip.cfg = &ssh.ServerConfig{
 		PublicKeyCallback: func(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 			ip.offers.Add(1)
+			if _, ok := key.(*ssh.Certificate); ok {
+				return certs.Authenticate(meta, key)
+			}
 			if meta.User() == s.User && bytes.Equal(key.Marshal(), authorized) {
 				return nil, nil
 			}

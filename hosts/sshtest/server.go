@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -26,6 +27,8 @@ type Server struct {
 
 	HostKey *Key
 	UserKey *Key
+	// UserCA signs user certificates the server accepts (for User).
+	UserCA *Key
 
 	inproc *inProcess // nil for sshd
 }
@@ -86,6 +89,7 @@ func newServer(t testing.TB, base string) *Server {
 	s.User = u.Username
 	s.HostKey = NewKey(t)
 	s.UserKey = NewKey(t)
+	s.UserCA = NewKey(t)
 	s.IdentityFile = filepath.Join(base, "id_ed25519")
 	s.UserKey.WriteFile(t, s.IdentityFile)
 	return s
@@ -122,6 +126,29 @@ func (k *Key) WriteFile(t testing.TB, path string) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, pem.EncodeToMemory(blk), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// UserCert returns a user certificate for key, signed by the server's
+// UserCA, valid for an hour for the given principals (user names).
+func (s *Server) UserCert(t testing.TB, key *Key, principals ...string) *ssh.Certificate {
+	t.Helper()
+	now := time.Now()
+	c := &ssh.Certificate{Key: key.Public(), CertType: ssh.UserCert, KeyId: "planrun-test",
+		ValidPrincipals: principals, ValidAfter: uint64(now.Add(-time.Minute).Unix()),
+		ValidBefore: uint64(now.Add(time.Hour).Unix())}
+	if err := c.SignCert(rand.Reader, s.UserCA.Signer); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// WriteCert writes a certificate as ssh-keygen does (one line, as in a
+// -cert.pub file).
+func WriteCert(t testing.TB, path string, c *ssh.Certificate) {
+	t.Helper()
+	if err := os.WriteFile(path, ssh.MarshalAuthorizedKey(c), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -39,6 +39,10 @@ func StartSSHD(t testing.TB) *Server {
 	if err := os.WriteFile(auth, s.UserKey.AuthorizedKey(), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	ca := filepath.Join(base, "user_ca.pub")
+	if err := os.WriteFile(ca, s.UserCA.AuthorizedKey(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var lastErr error
 	for range 3 {
 		s.Addr = freeAddr(t)
@@ -50,6 +54,7 @@ func StartSSHD(t testing.TB) *Server {
 			"HostKey " + hostKey,
 			"PidFile " + filepath.Join(base, "sshd.pid"),
 			"AuthorizedKeysFile " + auth,
+			"TrustedUserCAKeys " + ca,
 			"PubkeyAuthentication yes",
 			"PasswordAuthentication no",
 			"KbdInteractiveAuthentication no",

@@ -1,6 +1,6 @@
 // Package sshconfig reads OpenSSH client configuration files
 // (ssh_config(5)) for the few settings planrun's SSH hosts take from
-// them: HostName, User, Port, IdentityFile, IdentityAgent,
+// them: HostName, User, Port, IdentityFile, CertificateFile, IdentityAgent,
 // IdentitiesOnly, UserKnownHostsFile, GlobalKnownHostsFile, ProxyJump,
 // ProxyCommand (refused: planrun runs no proxy commands) and
 // ConnectTimeout. A test checks each lookup against OpenSSH's ssh -G.

@@ -62,6 +62,7 @@ func TestAgainstOpenSSH(t *testing.T) {
 		"known hosts":        {config: "Host *\n  UserKnownHostsFile ~/kh1 /kh2\n", host: "a"},
 		"known hosts none":   {config: "Host *\n  UserKnownHostsFile none\n  GlobalKnownHostsFile /g1 ~/g2\n", host: "a"},
 		"global none":        {config: "Host *\n  GlobalKnownHostsFile none\n", host: "a"},
+		"certificates":       {config: "Host a\n  CertificateFile ~/c1.pub\nHost *\n  CertificateFile /c2.pub\n", host: "a"},
 		"agent":              {config: "Host a\n  IdentityAgent ~/agent/%u.sock\n  IdentitiesOnly yes\nHost *\n  IdentityAgent none\n  IdentitiesOnly no\n", host: "a"},
 		"agent none":         {config: "Host *\n  IdentityAgent none\n  IdentitiesOnly no\n", host: "a"},
 		"bad identitiesonly": {config: "IdentitiesOnly maybe\n", host: "a"},
@@ -107,7 +108,8 @@ func TestAgainstOpenSSH(t *testing.T) {
 // resolved is what both sides agree on, in ssh -G's terms.
 type resolved struct {
 	HostName, User, Port, ProxyJump, ConnectTimeout string
-	IdentityFiles, KnownHosts, GlobalKnownHosts     []string
+	IdentityFiles, CertificateFiles                 []string
+	KnownHosts, GlobalKnownHosts                    []string
 	IdentityAgent, IdentitiesOnly                   string
 }
 
@@ -139,6 +141,8 @@ func fromSSH(t *testing.T, out string) resolved {
 			if v != home+"/.ssh/known_hosts "+home+"/.ssh/known_hosts2" {
 				r.KnownHosts = files(v, home)
 			}
+		case "certificatefile":
+			r.CertificateFiles = append(r.CertificateFiles, strings.Replace(v, "~", home, 1))
 		case "identityagent":
 			r.IdentityAgent = v
 		case "identitiesonly":
@@ -171,7 +175,7 @@ func files(v, home string) []string {
 
 func fromLookup(s sshconfig.Settings, host, localUser string) resolved {
 	r := resolved{HostName: strings.ToLower(host), User: localUser, Port: "22", ProxyJump: s.ProxyJump,
-		IdentityFiles: s.IdentityFiles, KnownHosts: s.KnownHosts, GlobalKnownHosts: s.GlobalKnownHosts}
+		IdentityFiles: s.IdentityFiles, CertificateFiles: s.CertificateFiles, KnownHosts: s.KnownHosts, GlobalKnownHosts: s.GlobalKnownHosts}
 	if s.HostName != "" {
 		r.HostName = s.HostName
 	}

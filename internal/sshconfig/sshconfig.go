@@ -36,11 +36,12 @@ type Settings struct {
 	HostName string
 	User     string
 	Port     string
-	// IdentityFiles, KnownHosts (UserKnownHostsFile) and
+	// IdentityFiles, CertificateFiles, KnownHosts (UserKnownHostsFile) and
 	// GlobalKnownHosts (GlobalKnownHostsFile) are paths with '~', ${VAR}
 	// and %-tokens expanded. The known_hosts lists are nil when not set,
 	// empty when set to none.
 	IdentityFiles    []string
+	CertificateFiles []string
 	KnownHosts       []string
 	GlobalKnownHosts []string
 	// ProxyJump is the comma-separated list of jump hosts ("" also when
@@ -88,7 +89,8 @@ type lookup struct {
 	q               Query
 	s               Settings
 	got             map[string]bool // settings already obtained (the first value wins)
-	idents, known   []raw
+	idents, certs   []raw
+	known           []raw
 	global          []raw
 	agent           *raw
 	home, localUser string
@@ -190,15 +192,19 @@ func (l *lookup) set(key string, args []string, at string) error {
 	switch key {
 	case "hostname", "user", "port", "identityfile", "userknownhostsfile",
 		"globalknownhostsfile", "proxyjump", "proxycommand", "connecttimeout",
-		"identityagent", "identitiesonly":
+		"identityagent", "identitiesonly", "certificatefile":
 	default:
 		return nil // not a setting planrun takes from ssh_config
 	}
 	if len(args) == 0 {
 		return fmt.Errorf("%s: %s needs a value", at, key)
 	}
-	if key == "identityfile" {
+	switch key {
+	case "identityfile":
 		l.idents = append(l.idents, raw{args[0], at})
+		return nil
+	case "certificatefile":
+		l.certs = append(l.certs, raw{args[0], at})
 		return nil
 	}
 	slot := key
@@ -287,6 +293,13 @@ func (l *lookup) finish() (Settings, error) {
 			return Settings{}, err
 		}
 		s.IdentityFiles = append(s.IdentityFiles, p)
+	}
+	for _, r := range l.certs {
+		p, err := l.expandPath(r)
+		if err != nil {
+			return Settings{}, err
+		}
+		s.CertificateFiles = append(s.CertificateFiles, p)
 	}
 	if r := l.agent; r != nil {
 		switch {

@@ -38,6 +38,7 @@ Host fate-a
     User app
     Port 2222
     IdentityFile ~/.ssh/fate_key
+    CertificateFile ~/.ssh/fate_key-%r.pub
     UserKnownHostsFile ~/.ssh/fate_known
     ConnectTimeout 7
 Host fate-b
@@ -45,7 +46,8 @@ Host fate-b
 `},
 			q: sshconfig.Query{Host: "fate-a"},
 			want: sshconfig.Settings{HostName: "10.1.0.5", User: "app", Port: "2222",
-				IdentityFiles: []string{ssh + "/fate_key"}, KnownHosts: []string{ssh + "/fate_known"},
+				IdentityFiles: []string{ssh + "/fate_key"}, CertificateFiles: []string{ssh + "/fate_key-app.pub"},
+				KnownHosts:     []string{ssh + "/fate_known"},
 				ConnectTimeout: 7 * time.Second},
 		},
 		"known_hosts files, none": {
