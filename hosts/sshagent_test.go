@@ -1,12 +1,10 @@
 package hosts_test
 
 import (
-	"context"
 	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -102,15 +100,8 @@ func TestSSHAgent(t *testing.T) {
 			}
 			defer h.Close()
 			before := srv.Offers()
-			res, err := h.Exec(context.Background(), hosts.Command{Path: "echo", Args: []string{"in"}})
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
-				}
+			if !loginRuns(t, h, tc.wantErr) {
 				return
-			}
-			if err != nil || string(res.Stdout) != "in\n" {
-				t.Fatalf("exec: %q, %v", res.Stdout, err)
 			}
 			if got := srv.Offers() - before; got != tc.offers {
 				t.Errorf("%d keys offered, want %d", got, tc.offers)

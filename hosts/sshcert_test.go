@@ -1,10 +1,8 @@
 package hosts_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
@@ -61,15 +59,8 @@ func TestSSHUserCertificate(t *testing.T) {
 						t.Fatal(err)
 					}
 					defer h.Close()
-					res, err := h.Exec(context.Background(), hosts.Command{Path: "echo", Args: []string{"in"}})
-					if tc.wantErr != "" {
-						if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-							t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
-						}
+					if !loginRuns(t, h, tc.wantErr) {
 						return
-					}
-					if err != nil || string(res.Stdout) != "in\n" {
-						t.Fatalf("exec: %q, %v", res.Stdout, err)
 					}
 				})
 			}

@@ -31,6 +31,23 @@ func writeConfig(t *testing.T, text string) string {
 	return p
 }
 
+// loginRuns runs `echo in` on h and reports whether it did. With wantErr,
+// it must fail with an error containing that.
+func loginRuns(t *testing.T, h hosts.Host, wantErr string) bool {
+	t.Helper()
+	res, err := h.Exec(context.Background(), hosts.Command{Path: "echo", Args: []string{"in"}})
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want it to contain %q", err, wantErr)
+		}
+		return false
+	}
+	if err != nil || string(res.Stdout) != "in\n" {
+		t.Fatalf("exec: %q, %v", res.Stdout, err)
+	}
+	return true
+}
+
 // catHello runs `cat hello` on h, which must print what the test wrote.
 func catHello(t *testing.T, h hosts.Host, want string) {
 	t.Helper()
