@@ -83,7 +83,7 @@ type Spec struct {
 	// SSHConfig is the OpenSSH client configuration that fills in what
 	// the fields above leave out for this host (HostName, User, Port,
 	// IdentityFile, CertificateFile, IdentityAgent, IdentitiesOnly,
-	// UserKnownHostsFile, GlobalKnownHostsFile, ProxyJump,
+	// UserKnownHostsFile, GlobalKnownHostsFile, HostKeyAlias, ProxyJump,
 	// ConnectTimeout), as ssh would: by default ~/.ssh/config then
 	// /etc/ssh/ssh_config; "none" reads none; a path reads only that file
 	// (like ssh -F).

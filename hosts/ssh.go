@@ -55,7 +55,8 @@ type SSH struct {
 	globalKnownHosts []string
 	configKeys       []string
 	configCerts      []string // CertificateFile
-	agentSock        string   // IdentityAgent: a socket, "none", or "" for SSH_AUTH_SOCK
+	hostKeyAlias     string
+	agentSock        string // IdentityAgent: a socket, "none", or "" for SSH_AUTH_SOCK
 	identitiesOnly   bool
 	jump             string
 	jumpInventory    bool

@@ -22,6 +22,9 @@ type HostKeyError struct {
 	KeyType     string
 	Fingerprint string // SHA256:... of the key the server offered
 	KnownHosts  string // the file checked
+	// Alias is the name known_hosts was searched for instead of Addr's
+	// (ssh_config's HostKeyAlias); "" when none.
+	Alias string
 	// Known lists the entries found for the host ("file:line type SHA256:..."),
 	// empty when the host is unknown.
 	Known []string
@@ -29,15 +32,23 @@ type HostKeyError struct {
 
 func (e *HostKeyError) Error() string {
 	host, port, _ := net.SplitHostPort(e.Addr)
-	entry := host
-	if port != "22" {
+	entry, scan := host, fmt.Sprintf("ssh-keyscan -p %s %s >> %s", port, host, e.KnownHosts)
+	switch {
+	case e.Alias != "":
+		entry = e.Alias
+		scan = fmt.Sprintf("ssh-keyscan -p %s %s | sed 's/^[^ ]*/%s/' >> %s", port, host, e.Alias, e.KnownHosts)
+	case port != "22":
 		entry = "[" + host + "]:" + port
 	}
 	if len(e.Known) == 0 {
+		known := ""
+		if e.Alias != "" {
+			known = " under its HostKeyAlias " + e.Alias
+		}
 		return fmt.Sprintf("host key of %s (%s) is unknown: the server offers %s %s; "+
-			"check this fingerprint with the server's administrator, then add the key to %s "+
-			"(for example: ssh-keyscan -p %s %s >> %s)",
-			e.Host, e.Addr, e.KeyType, e.Fingerprint, e.KnownHosts, port, host, e.KnownHosts)
+			"check this fingerprint with the server's administrator, then add the key to %s%s "+
+			"(for example: %s)",
+			e.Host, e.Addr, e.KeyType, e.Fingerprint, e.KnownHosts, known, scan)
 	}
 	return fmt.Sprintf("host key of %s (%s) has CHANGED: the server offers %s %s but known_hosts has %s; "+
 		"this could be an attack. If the server was really re-keyed, remove the old entry "+
@@ -103,12 +114,13 @@ func (h *SSH) hostKeyCallback() (ssh.HostKeyCallback, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read known_hosts %s: %w", strings.Join(files, ", "), err)
 	}
-	check := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		err := cb(hostname, remote, key)
+	name := h.knownHostsName()
+	check := func(_ string, remote net.Addr, key ssh.PublicKey) error {
+		err := cb(name, remote, key)
 		var ke *knownhosts.KeyError
 		if errors.As(err, &ke) {
 			e := &HostKeyError{Host: h.name, Addr: h.addr, KeyType: key.Type(),
-				Fingerprint: ssh.FingerprintSHA256(key), KnownHosts: file}
+				Fingerprint: ssh.FingerprintSHA256(key), KnownHosts: file, Alias: h.hostKeyAlias}
 			for _, k := range ke.Want {
 				e.Known = append(e.Known, fmt.Sprintf("%s:%d %s %s", k.Filename, k.Line, k.Key.Type(), ssh.FingerprintSHA256(k.Key)))
 			}
@@ -120,19 +132,29 @@ func (h *SSH) hostKeyCallback() (ssh.HostKeyCallback, []string, error) {
 		}
 		return err
 	}
-	return check, h.knownAlgorithms(cb), nil
+	return check, h.knownAlgorithms(cb, name), nil
+}
+
+// knownHostsName is the host:port known_hosts is searched for: the
+// address connected to, or ssh_config's HostKeyAlias (which, as in ssh,
+// stands without a port).
+func (h *SSH) knownHostsName() string {
+	if h.hostKeyAlias != "" {
+		return net.JoinHostPort(h.hostKeyAlias, "22")
+	}
+	return h.addr
 }
 
 // knownAlgorithms lists the host key algorithms known_hosts has keys of for
 // this address, so the server is asked for a key we can check (otherwise a
 // server offering, say, RSA first would look "changed" when known_hosts
 // holds its ed25519 key).
-func (h *SSH) knownAlgorithms(cb ssh.HostKeyCallback) []string {
+func (h *SSH) knownAlgorithms(cb ssh.HostKeyCallback, name string) []string {
 	probe := ssh.PublicKey(nil)
 	if pk, err := ssh.NewPublicKey(ed25519.PublicKey(make([]byte, ed25519.PublicKeySize))); err == nil {
 		probe = pk
 	}
-	err := cb(h.addr, &net.TCPAddr{IP: net.IPv4zero}, probe)
+	err := cb(name, &net.TCPAddr{IP: net.IPv4zero}, probe)
 	var ke *knownhosts.KeyError
 	if !errors.As(err, &ke) || len(ke.Want) == 0 {
 		return nil

@@ -61,6 +61,8 @@ func TestSSHConfigAlias(t *testing.T) {
 	srv := sshtest.StartInProcess(t)
 	os.WriteFile(filepath.Join(srv.Dir, "hello"), []byte("by alias"), 0o644)
 	other := sshtest.StartInProcess(t)
+	aliasKnown := filepath.Join(t.TempDir(), "known_hosts")
+	sshtest.WriteKnownHosts(t, aliasKnown, "cluster-a.keys:22", srv.HostKey.Public())
 	tests := map[string]struct {
 		config string
 		spec   hosts.Spec
@@ -82,6 +84,10 @@ func TestSSHConfigAlias(t *testing.T) {
 			config: "Host cluster-a\n  UserKnownHostsFile /nonexistent/known_hosts\n  GlobalKnownHostsFile " +
 				srv.KnownHosts + "\n" + configBlock("*", srv),
 			spec: hosts.Spec{SSH: "cluster-a"},
+		},
+		"the key under a HostKeyAlias": {
+			config: "Host cluster-a\n  HostKeyAlias Cluster-A.Keys\n  UserKnownHostsFile " + aliasKnown + "\n" + configBlock("*", srv),
+			spec:   hosts.Spec{SSH: "cluster-a"},
 		},
 		"a later block fills in": {
 			config: "Host cluster-*\n  HostName 127.0.0.1\n  ConnectTimeout 5\n" + configBlock("*", srv),
@@ -174,6 +180,11 @@ func TestSSHConfigErrors(t *testing.T) {
 			config: "Host a\n  UserKnownHostsFile " + userKnown + "\n  GlobalKnownHostsFile " + globalKnown + "\n" +
 				configBlock("a", srv),
 			connErr: "is unknown: the server offers ssh-ed25519 SHA256:",
+		},
+		"unknown under a HostKeyAlias": {
+			// known_hosts has the key under the address, not the alias.
+			config:  configBlock("a", srv, "  HostKeyAlias keys.a"),
+			connErr: "add the key to " + srv.KnownHosts + " under its HostKeyAlias keys.a (for example: ssh-keyscan -p " + port(srv) + " 127.0.0.1 | sed 's/^[^ ]*/keys.a/' >> " + srv.KnownHosts + ")",
 		},
 		"no StrictHostKeyChecking=no": {
 			// A config that would have ssh accept any key changes nothing.

@@ -130,7 +130,7 @@ func newSSH(name string, spec Spec, opts SSHOptions, depth int) (*SSH, error) {
 		return nil, err
 	}
 	h := &SSH{name: name, spec: spec, opts: opts, depth: depth, timeout: 15 * time.Second,
-		configKeys: cfg.IdentityFiles, configCerts: cfg.CertificateFiles, agentSock: cfg.IdentityAgent, identitiesOnly: cfg.IdentitiesOnly,
+		configKeys: cfg.IdentityFiles, configCerts: cfg.CertificateFiles, hostKeyAlias: cfg.HostKeyAlias, agentSock: cfg.IdentityAgent, identitiesOnly: cfg.IdentitiesOnly,
 		sessions: make(chan struct{}, MaxExecSessions)}
 	if h.user = cfg.User; h.user == "" {
 		if h.user, err = currentUser(); err != nil {

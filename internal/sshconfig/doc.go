@@ -1,9 +1,10 @@
 // Package sshconfig reads OpenSSH client configuration files
 // (ssh_config(5)) for the few settings planrun's SSH hosts take from
-// them: HostName, User, Port, IdentityFile, CertificateFile, IdentityAgent,
-// IdentitiesOnly, UserKnownHostsFile, GlobalKnownHostsFile, ProxyJump,
-// ProxyCommand (refused: planrun runs no proxy commands) and
-// ConnectTimeout. A test checks each lookup against OpenSSH's ssh -G.
+// them: HostName, User, Port, IdentityFile, CertificateFile,
+// IdentityAgent, IdentitiesOnly, UserKnownHostsFile, GlobalKnownHostsFile,
+// HostKeyAlias, ProxyJump, ProxyCommand (refused: planrun runs no proxy
+// commands) and ConnectTimeout. A test checks each lookup against
+// OpenSSH's ssh -G.
 //
 // A lookup reads the files the way ssh does for one host: top to bottom,
 // Host and Match lines switch the following lines on or off, Include

@@ -63,6 +63,7 @@ func TestAgainstOpenSSH(t *testing.T) {
 		"known hosts none":   {config: "Host *\n  UserKnownHostsFile none\n  GlobalKnownHostsFile /g1 ~/g2\n", host: "a"},
 		"global none":        {config: "Host *\n  GlobalKnownHostsFile none\n", host: "a"},
 		"certificates":       {config: "Host a\n  CertificateFile ~/c1.pub\nHost *\n  CertificateFile /c2.pub\n", host: "a"},
+		"host key alias":     {config: "Host a\n  HostKeyAlias MyAlias\nHost *\n  HostKeyAlias other\n", host: "a"},
 		"agent":              {config: "Host a\n  IdentityAgent ~/agent/%u.sock\n  IdentitiesOnly yes\nHost *\n  IdentityAgent none\n  IdentitiesOnly no\n", host: "a"},
 		"agent none":         {config: "Host *\n  IdentityAgent none\n  IdentitiesOnly no\n", host: "a"},
 		"bad identitiesonly": {config: "IdentitiesOnly maybe\n", host: "a"},
@@ -108,6 +109,7 @@ func TestAgainstOpenSSH(t *testing.T) {
 // resolved is what both sides agree on, in ssh -G's terms.
 type resolved struct {
 	HostName, User, Port, ProxyJump, ConnectTimeout string
+	HostKeyAlias                                    string
 	IdentityFiles, CertificateFiles                 []string
 	KnownHosts, GlobalKnownHosts                    []string
 	IdentityAgent, IdentitiesOnly                   string
@@ -143,6 +145,8 @@ func fromSSH(t *testing.T, out string) resolved {
 			}
 		case "certificatefile":
 			r.CertificateFiles = append(r.CertificateFiles, strings.Replace(v, "~", home, 1))
+		case "hostkeyalias":
+			r.HostKeyAlias = v
 		case "identityagent":
 			r.IdentityAgent = v
 		case "identitiesonly":
@@ -175,6 +179,7 @@ func files(v, home string) []string {
 
 func fromLookup(s sshconfig.Settings, host, localUser string) resolved {
 	r := resolved{HostName: strings.ToLower(host), User: localUser, Port: "22", ProxyJump: s.ProxyJump,
+		HostKeyAlias:  s.HostKeyAlias,
 		IdentityFiles: s.IdentityFiles, CertificateFiles: s.CertificateFiles, KnownHosts: s.KnownHosts, GlobalKnownHosts: s.GlobalKnownHosts}
 	if s.HostName != "" {
 		r.HostName = s.HostName

@@ -36,6 +36,9 @@ type Settings struct {
 	HostName string
 	User     string
 	Port     string
+	// HostKeyAlias is the name to look the host key up under in
+	// known_hosts instead of the host name.
+	HostKeyAlias string
 	// IdentityFiles, CertificateFiles, KnownHosts (UserKnownHostsFile) and
 	// GlobalKnownHosts (GlobalKnownHostsFile) are paths with '~', ${VAR}
 	// and %-tokens expanded. The known_hosts lists are nil when not set,
@@ -192,7 +195,7 @@ func (l *lookup) set(key string, args []string, at string) error {
 	switch key {
 	case "hostname", "user", "port", "identityfile", "userknownhostsfile",
 		"globalknownhostsfile", "proxyjump", "proxycommand", "connecttimeout",
-		"identityagent", "identitiesonly", "certificatefile":
+		"identityagent", "identitiesonly", "certificatefile", "hostkeyalias":
 	default:
 		return nil // not a setting planrun takes from ssh_config
 	}
@@ -224,6 +227,8 @@ func (l *lookup) set(key string, args []string, at string) error {
 		l.s.HostName = strings.ToLower(h) // as ssh does
 	case "user":
 		l.s.User = args[0]
+	case "hostkeyalias":
+		l.s.HostKeyAlias = strings.ToLower(args[0]) // as ssh does
 	case "port":
 		if n, err := strconv.Atoi(args[0]); err != nil || n < 1 || n > 65535 {
 			return fmt.Errorf("%s: bad Port %q", at, args[0])
