@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,6 +40,39 @@ func TestMigrationOverSSH(t *testing.T) {
 		t.Skip("SSH story skipped in -short mode")
 	}
 	oldC, newC := startCluster(t), startCluster(t)
+	migrationStory(t, oldC, newC, "  old: "+clusterYAML(oldC)+"\n  new: "+clusterYAML(newC)+"\n")
+}
+
+// TestMigrationThroughSSHConfig is the same story with the inventory
+// written as an operator with an ssh config would: each cluster is an
+// alias there (address, user, key, known_hosts), and the new cluster is
+// reached through a bastion (ProxyJump), itself an alias.
+func TestMigrationThroughSSHConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("SSH story skipped in -short mode")
+	}
+	oldC, newC, bastion := startCluster(t), startCluster(t), sshtest.StartInProcess(t)
+	block := func(alias string, s *sshtest.Server, extra string) string {
+		host, port, _ := net.SplitHostPort(s.Addr)
+		return fmt.Sprintf("Host %s\n  HostName %s\n  Port %s\n  User %s\n  IdentityFile %s\n  UserKnownHostsFile %s\n%s",
+			alias, host, port, s.User, s.IdentityFile, s.KnownHosts, extra)
+	}
+	config := filepath.Join(t.TempDir(), "ssh_config")
+	text := block("fate-old", oldC, "") + block("fate-new", newC, "  ProxyJump jump\n") + block("jump", bastion, "")
+	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hostsYAML := fmt.Sprintf("  old: {ssh: fate-old, ssh_config: %q, root: %q, fate_base: %q}\n", config, oldC.Dir, oldC.Dir) +
+		fmt.Sprintf("  new: {ssh: fate-new, ssh_config: %q, root: %q, fate_base: %q}\n", config, newC.Dir, newC.Dir)
+	migrationStory(t, oldC, newC, hostsYAML)
+	if bastion.Tunnels() == 0 {
+		t.Error("the bastion tunnelled no connection to the new cluster")
+	}
+}
+
+// migrationStory runs the story against two clusters whose inventory
+// entries are hostsYAML (lines under hosts:, for old and new).
+func migrationStory(t *testing.T, oldC, newC *sshtest.Server, hostsYAML string) {
 	res, err := sample.Write(filepath.Join(oldC.Dir, "model_local_cache"), sample.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -53,9 +87,7 @@ func TestMigrationOverSSH(t *testing.T) {
 	planText := `version: 1
 name: over-ssh
 hosts:
-  old: ` + clusterYAML(oldC) + `
-  new: ` + clusterYAML(newC) + `
-vars: {model_id: "` + res.ModelID + `", version: "` + res.Version + `"}
+` + hostsYAML + `vars: {model_id: "` + res.ModelID + `", version: "` + res.Version + `"}
 steps:
   - batch: parties
     for_each:
