@@ -46,18 +46,20 @@ type SSH struct {
 	user    string
 	addr    string // host:port
 	timeout time.Duration
-	// From the spec, else from ssh_config: known_hosts files (the user's
-	// and the system's), identity
-	// files ssh_config adds to the spec's (skipped when missing, as in
-	// ssh), the jump host (a chain "a,b" from a ProxyJump) and whether
-	// it may name an inventory host (only the spec's may).
-	knownHosts       []string // nil: ~/.ssh/known_hosts{,2}
+	// From the spec, else from ssh_config (see newSSH): known_hosts
+	// files, the user's (nil: ~/.ssh/known_hosts{,2}) and the system's;
+	// the identity and certificate files ssh_config adds to the spec's
+	// (skipped when missing, as in ssh); its IdentityAgent (a socket,
+	// "none", or "" for SSH_AUTH_SOCK), IdentitiesOnly and HostKeyAlias;
+	// the jump host (a chain "a,b" from a ProxyJump) and whether it may
+	// name an inventory host (only the spec's may).
+	knownHosts       []string
 	globalKnownHosts []string
 	configKeys       []string
-	configCerts      []string // CertificateFile
-	hostKeyAlias     string
-	agentSock        string // IdentityAgent: a socket, "none", or "" for SSH_AUTH_SOCK
+	configCerts      []string
+	agentSock        string
 	identitiesOnly   bool
+	hostKeyAlias     string
 	jump             string
 	jumpInventory    bool
 	depth            int // how many hosts tunnel through this one

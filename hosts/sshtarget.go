@@ -94,9 +94,10 @@ func firstSet(s ...string) string {
 }
 
 // NewSSH returns an SSH host for spec; it connects on first use. What the
-// spec leaves out (user, port, keys, known_hosts, jump host, connect
-// timeout) comes from the OpenSSH client configuration for the host, as
-// ssh would use it (see Spec.SSHConfig); the spec wins where both say.
+// spec leaves out (user, port, keys, certificates, agent, known_hosts,
+// jump host, connect timeout) comes from the OpenSSH client
+// configuration for the host, as ssh would use it (see Spec.SSHConfig);
+// the spec wins where both say.
 func NewSSH(name string, spec Spec, opts SSHOptions) (*SSH, error) {
 	h, err := newSSH(name, spec, opts, 0)
 	if err != nil {
@@ -130,8 +131,9 @@ func newSSH(name string, spec Spec, opts SSHOptions, depth int) (*SSH, error) {
 		return nil, err
 	}
 	h := &SSH{name: name, spec: spec, opts: opts, depth: depth, timeout: 15 * time.Second,
-		configKeys: cfg.IdentityFiles, configCerts: cfg.CertificateFiles, hostKeyAlias: cfg.HostKeyAlias, agentSock: cfg.IdentityAgent, identitiesOnly: cfg.IdentitiesOnly,
-		sessions: make(chan struct{}, MaxExecSessions)}
+		configKeys: cfg.IdentityFiles, configCerts: cfg.CertificateFiles,
+		agentSock: cfg.IdentityAgent, identitiesOnly: cfg.IdentitiesOnly,
+		hostKeyAlias: cfg.HostKeyAlias, sessions: make(chan struct{}, MaxExecSessions)}
 	if h.user = cfg.User; h.user == "" {
 		if h.user, err = currentUser(); err != nil {
 			return nil, err
