@@ -24,7 +24,8 @@ func (l *lookup) match(args []string, at string) (bool, error) {
 			ok = true
 		case "canonical":
 			ok = false // planrun does not canonicalize host names
-		case "host", "originalhost", "user", "localuser", "tagged", "exec", "localnetwork":
+		case "host", "originalhost", "user", "localuser", "tagged", "exec", "localnetwork",
+			"command", "sessiontype", "version": // the last three: OpenSSH 10
 			if i+1 >= len(args) {
 				return false, fmt.Errorf("%s: Match %s needs an argument", at, c)
 			}
@@ -59,6 +60,6 @@ func (l *lookup) criterion(c, arg string) (bool, error) {
 	case "tagged":
 		return false, nil // planrun sets no tag
 	}
-	return false, fmt.Errorf("Match %s is not supported: planrun runs no commands and probes no networks to choose settings "+
-		"(give the host's settings in the plan's hosts:, or set ssh_config: none)", c)
+	return false, fmt.Errorf("Match %s is not supported: planrun does not run commands, probe networks or "+
+		"compare ssh versions to choose settings (give the host's settings in the plan's hosts:, or set ssh_config: none)", c)
 }

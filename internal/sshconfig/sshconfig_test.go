@@ -186,6 +186,15 @@ Host *
 			q:       sshconfig.Query{Host: "a"},
 			wantErr: ssh + "/config:3: Match exec is not supported",
 		},
+		"a newer criterion, not reached": {
+			files: map[string]string{"config": "Match host other sessiontype subsystem\n Port 1\n"},
+			q:     sshconfig.Query{Host: "a"},
+		},
+		"a newer criterion, reached": {
+			files:   map[string]string{"config": "Match version OpenSSH_10.*\n Port 1\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: ssh + "/config:1: Match version is not supported",
+		},
 		"bad port": {
 			files:   map[string]string{"config": "Port 0x10\n"},
 			q:       sshconfig.Query{Host: "a"},
