@@ -114,6 +114,11 @@ func (l *lookup) read(name string, system, required bool, depth int) error {
 	if err != nil {
 		return fmt.Errorf("read ssh config: %w", err)
 	}
+	if !system {
+		if err := checkOwner(name); err != nil {
+			return err
+		}
+	}
 	active := true
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 1<<20)

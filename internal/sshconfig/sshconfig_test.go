@@ -276,6 +276,18 @@ func TestLookupFiles(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), missing) {
 		t.Errorf("a missing required file: err = %v", err)
 	}
+	// A file others may write is refused, as ssh refuses it; the
+	// system's file is not checked.
+	loose := filepath.Join(dir, "loose")
+	os.WriteFile(loose, []byte("Host *\n User u\n"), 0o600)
+	os.Chmod(loose, 0o664)
+	_, err = sshconfig.Lookup([]sshconfig.File{{Path: loose}}, sshconfig.Query{Host: "a"})
+	if want := loose + ": bad permissions -rw-rw-r--: writable by group or others"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a group-writable file: err = %v, want %q", err, want)
+	}
+	if _, err := sshconfig.Lookup([]sshconfig.File{{Path: loose, System: true}}, sshconfig.Query{Host: "a"}); err != nil {
+		t.Errorf("a group-writable system file: %v", err)
+	}
 	// The user's file comes first; the system's fills in what it left.
 	user, system := filepath.Join(dir, "user"), filepath.Join(dir, "system")
 	os.WriteFile(user, []byte("Host *\n User u\n"), 0o600)
