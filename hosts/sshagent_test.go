@@ -62,6 +62,9 @@ func TestSSHAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(protected, pem.EncodeToMemory(blk), 0o600)
+	loose := filepath.Join(dir, "loose")
+	srv.UserKey.WriteFile(t, loose)
+	os.Chmod(loose, 0o644)
 	t.Setenv("HOME", t.TempDir()) // no ~/.ssh/id_* keys
 
 	tests := map[string]struct {
@@ -80,6 +83,10 @@ func TestSSHAgent(t *testing.T) {
 		"IdentityAgent none": {
 			env: sock, config: "Host *\n  IdentityAgent none\n",
 			wantErr: "no identity file and no ssh-agent",
+		},
+		"a key file others can read": {
+			env: sock, keys: []string{loose},
+			wantErr: "read identity file: permissions 0644 for " + loose + " are too open",
 		},
 		"a protected file and no agent": {
 			keys:    []string{protected},

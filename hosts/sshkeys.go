@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -37,11 +38,14 @@ func (h *SSH) authMethods() ([]ssh.AuthMethod, func(), error) {
 			return nil, nil, err
 		}
 		b, err := os.ReadFile(p)
+		if err == nil {
+			err = keyPermOK(p)
+		}
 		if err != nil {
 			if i < explicit {
 				return nil, nil, fmt.Errorf("read identity file: %w", err)
 			}
-			continue
+			continue // as ssh, which warns and goes on without the key
 		}
 		if err := k.addCert(p+"-cert.pub", false); err != nil {
 			return nil, nil, err
@@ -95,6 +99,23 @@ func (h *SSH) authMethods() ([]ssh.AuthMethod, func(), error) {
 		return k.withCerts(all), nil
 	}
 	return []ssh.AuthMethod{ssh.PublicKeysCallback(cb)}, cleanup, nil
+}
+
+// keyPermOK refuses a private key file of the user's that others may
+// read, as ssh does ("UNPROTECTED PRIVATE KEY FILE").
+func keyPermOK(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
+		return nil // ssh checks only the user's own files
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("permissions %04o for %s are too open: a private key must be readable by its owner only (chmod 600 %s), as ssh requires",
+			perm, path, path)
+	}
+	return nil
 }
 
 // agentSocket is the ssh-agent to ask: ssh_config's IdentityAgent, else
