@@ -63,6 +63,9 @@ type SSH struct {
 	jump             string
 	jumpInventory    bool
 	depth            int // how many hosts tunnel through this one
+	// Keepalives: every alive, and a connection whose keepalive is not
+	// answered within aliveWait counts as dead.
+	alive, aliveWait time.Duration
 
 	mu      sync.Mutex
 	conn    *sshConn
@@ -143,11 +146,12 @@ func (h *SSH) connect(ctx context.Context) (*sshConn, error) {
 }
 
 // watch forgets c when its connection ends, so the next call re-dials, and
-// sends keepalives so that a silently dead peer is noticed.
+// sends keepalives so that a silently dead peer is noticed (every 30 s,
+// or ssh_config's ServerAliveInterval).
 func (h *SSH) watch(c *sshConn) {
 	done := make(chan struct{})
 	go func() {
-		t := time.NewTicker(30 * time.Second)
+		t := time.NewTicker(h.alive)
 		defer t.Stop()
 		for {
 			select {
@@ -161,7 +165,7 @@ func (h *SSH) watch(c *sshConn) {
 					if err != nil {
 						c.client.Close()
 					}
-				case <-time.After(h.timeout + 15*time.Second):
+				case <-time.After(h.aliveWait):
 					c.client.Close()
 				case <-done:
 					return
@@ -295,8 +299,10 @@ func (h *SSH) Close() error {
 	h.mu.Unlock()
 	var err error
 	if c != nil {
-		c.closeSFTP()
+		// The connection first: closing an SFTP session waits for the
+		// server to close it too, which a dead server never does.
 		err = c.client.Close()
+		c.closeSFTP()
 	}
 	if j != nil {
 		j.Close()

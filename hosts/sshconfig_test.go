@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/planrun/planrun/hosts"
 	"github.com/planrun/planrun/hosts/sshtest"
@@ -234,4 +235,77 @@ func TestSSHConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSSHConfigServerAlive: ServerAliveInterval sets how often a
+// connection sends keepalives (else every 30 s).
+func TestSSHConfigServerAlive(t *testing.T) {
+	withAlive, without := sshtest.StartInProcess(t), sshtest.StartInProcess(t)
+	a, err := hosts.NewSSH("a", hosts.Spec{SSH: "a", SSHConfig: writeConfig(t, configBlock("a", withAlive, "  ServerAliveInterval 1"))}, hosts.SSHOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := hosts.NewSSH("b", hosts.Spec{SSH: "b", SSHConfig: writeConfig(t, configBlock("b", without))}, hosts.SSHOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	loginRuns(t, a, "")
+	loginRuns(t, b, "")
+	for deadline := time.Now().Add(10 * time.Second); withAlive.Keepalives() == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no keepalive within 10 s with ServerAliveInterval 1")
+		}
+	}
+	if n := without.Keepalives(); n != 0 {
+		t.Errorf("%d keepalives within seconds without ServerAliveInterval, want none before 30 s", n)
+	}
+	loginRuns(t, a, "") // the connection is still good
+}
+
+// TestSSHDeadPeer: a server that stops answering (a dead network path, no
+// TCP reset) is noticed by the unanswered keepalives, after
+// ServerAliveInterval × ServerAliveCountMax, and the next command connects
+// again instead of hanging.
+func TestSSHDeadPeer(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	config := writeConfig(t, configBlock("a", srv, "  ServerAliveInterval 1", "  ServerAliveCountMax 2"))
+	h, err := hosts.NewSSH("a", hosts.Spec{SSH: "a", SSHConfig: config}, hosts.SSHOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	// A second host on the same server, with the default keepalives
+	// (every 30 s): a command on its frozen connection still ends with
+	// its context, not when the connection is given up.
+	slow, err := hosts.NewSSH("slow", srv.Spec(), hosts.SSHOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	loginRuns(t, h, "")
+	loginRuns(t, slow, "")
+	srv.Freeze()
+	short, stop := context.WithTimeout(context.Background(), time.Second)
+	defer stop()
+	if _, err := slow.Exec(short, hosts.Command{Path: "true"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a command on a frozen connection: err = %v, want the context's deadline", err)
+	}
+	// Without the keepalives, this would wait on the frozen connection
+	// until the deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	for {
+		res, err := h.Exec(ctx, hosts.Command{Path: "echo", Args: []string{"again"}})
+		if err == nil && string(res.Stdout) == "again\n" {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("no command ran within 30 s after the server froze: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("running again %v after the server froze", time.Since(start).Round(100*time.Millisecond))
 }

@@ -91,21 +91,17 @@ func (h *SSH) Exec(ctx context.Context, cmd Command) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	sess, err := c.client.NewSession()
-	if err != nil {
-		if connLost(err) {
-			h.drop(c)
-		}
-		return Result{}, fmt.Errorf("run %s on %s: open session: %w", cmd.Path, h.name, err)
-	}
-	defer sess.Close()
 	var stdout, stderr bytes.Buffer
 	so, se := streams(cmd)
 	pidw := &pidFilter{w: teeTo(&stderr, se), got: make(chan struct{})}
-	sess.Stdout, sess.Stderr = teeTo(&stdout, so), pidw
-	if err := sess.Start(h.commandLine(cmd)); err != nil {
-		return Result{}, fmt.Errorf("run %s on %s: %w", cmd.Path, h.name, err)
+	sess, err := h.startSession(ctx, c, h.commandLine(cmd), func(s *ssh.Session) error {
+		s.Stdout, s.Stderr = teeTo(&stdout, so), pidw
+		return nil
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("run %s on %s: start: %w", cmd.Path, h.name, err)
 	}
+	defer sess.Close()
 	done := make(chan error, 1)
 	go func() { done <- sess.Wait() }()
 	select {
@@ -137,6 +133,47 @@ func (h *SSH) Exec(ctx context.Context, cmd Command) (Result, error) {
 		return res, fmt.Errorf("run %s on %s: %w", cmd.Path, h.name, err)
 	}
 	return res, nil
+}
+
+// startSession opens a session on c, lets prepare set it up (streams)
+// and starts command in it. Both steps wait for the server's answer,
+// which a dead connection never gives: when ctx ends first, the context's
+// error is returned at once and the session is closed whenever it comes.
+func (h *SSH) startSession(ctx context.Context, c *sshConn, command string, prepare func(*ssh.Session) error) (*ssh.Session, error) {
+	type started struct {
+		s   *ssh.Session
+		err error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		s, err := c.client.NewSession()
+		if err != nil {
+			ch <- started{nil, fmt.Errorf("open session: %w", err)}
+			return
+		}
+		if err = prepare(s); err == nil {
+			err = s.Start(command)
+		}
+		if err != nil {
+			s.Close()
+			s = nil
+		}
+		ch <- started{s, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil && connLost(r.err) {
+			h.drop(c)
+		}
+		return r.s, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.s != nil {
+				r.s.Close()
+			}
+		}()
+		return nil, context.Cause(ctx)
+	}
 }
 
 // killGroup kills the remote process group whose leader reported its pid.

@@ -237,29 +237,26 @@ func (h *SSH) startShell(ctx context.Context, c *sshConn) (*hashShell, error) {
 		s.discard()
 		return nil, err
 	}
-	var err error
-	if s.sess, err = c.client.NewSession(); err != nil {
-		if connLost(err) {
-			h.drop(c)
-		}
-		s.sess = nil
-		return fail(err)
-	}
-	if s.in, err = s.sess.StdinPipe(); err != nil {
-		return fail(err)
-	}
-	out, err := s.sess.StdoutPipe()
-	if err != nil {
-		return fail(err)
-	}
-	s.out = bufio.NewReaderSize(out, 64<<10)
-	s.sess.Stderr = io.Discard
 	var b [12]byte
 	rand.Read(b[:])
 	s.marker = "planrun-done-" + hex.EncodeToString(b[:])
-	if err := s.sess.Start("exec /bin/sh"); err != nil {
+	sess, err := h.startSession(ctx, c, "exec /bin/sh", func(ss *ssh.Session) error {
+		var err error
+		if s.in, err = ss.StdinPipe(); err != nil {
+			return err
+		}
+		out, err := ss.StdoutPipe()
+		if err != nil {
+			return err
+		}
+		s.out = bufio.NewReaderSize(out, 64<<10)
+		ss.Stderr = io.Discard
+		return nil
+	})
+	if err != nil {
 		return fail(err)
 	}
+	s.sess = sess
 	// Whatever the login shell printed comes before this answer.
 	ctx, cancel := context.WithTimeout(ctx, shellStartTimeout)
 	defer cancel()

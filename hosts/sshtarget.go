@@ -151,6 +151,16 @@ func newSSH(name string, spec Spec, opts SSHOptions, depth int) (*SSH, error) {
 	case cfg.ConnectTimeout > 0:
 		h.timeout = cfg.ConnectTimeout
 	}
+	// Keepalives: every 30 s, a reply due within the connect timeout and
+	// 15 s; or, as in ssh, every ServerAliveInterval, and dead after
+	// ServerAliveCountMax (default 3) intervals without a reply.
+	h.alive, h.aliveWait = 30*time.Second, h.timeout+15*time.Second
+	if cfg.ServerAliveInterval > 0 {
+		h.alive, h.aliveWait = cfg.ServerAliveInterval, 3*cfg.ServerAliveInterval
+		if cfg.ServerAliveCountMax > 0 {
+			h.aliveWait = time.Duration(cfg.ServerAliveCountMax) * cfg.ServerAliveInterval
+		}
+	}
 	h.knownHosts, h.globalKnownHosts = cfg.KnownHosts, cfg.GlobalKnownHosts
 	if h.globalKnownHosts == nil {
 		h.globalKnownHosts = GlobalKnownHosts

@@ -31,6 +31,8 @@ type inProcess struct {
 	execs   atomic.Int64
 	tunnels atomic.Int64
 	offers  atomic.Int64
+	// keepalives counts the clients' keepalive@openssh.com requests.
+	keepalives atomic.Int64
 
 	envMu   sync.Mutex
 	execEnv []string
@@ -148,6 +150,9 @@ func (s *Server) Tunnels() int64 { return s.mustInProc().tunnels.Load() }
 // (each once per connection).
 func (s *Server) Offers() int64 { return s.mustInProc().offers.Load() }
 
+// Keepalives reports how many keepalive requests clients have sent.
+func (s *Server) Keepalives() int64 { return s.mustInProc().keepalives.Load() }
+
 // ChangeHostKey makes the server present a new host key (known_hosts is
 // left as it is, so clients must refuse it).
 func (s *Server) ChangeHostKey(t testing.TB) {
@@ -167,6 +172,18 @@ func (s *Server) CloseConnections() {
 	defer ip.mu.Unlock()
 	for c := range ip.conns {
 		c.Close()
+	}
+}
+
+// Freeze makes the server stop answering on its open connections (as a
+// peer behind a dead network path): what clients send there is never read.
+// New connections are served normally.
+func (s *Server) Freeze() {
+	ip := s.mustInProc()
+	ip.mu.Lock()
+	defer ip.mu.Unlock()
+	for c := range ip.conns {
+		c.(*faultConn).frozen.Store(true)
 	}
 }
 
@@ -194,7 +211,7 @@ func (ip *inProcess) serve() {
 		if err != nil {
 			return
 		}
-		c := &faultConn{Conn: nc, ip: ip}
+		c := &faultConn{Conn: nc, ip: ip, done: make(chan struct{})}
 		ip.mu.Lock()
 		ip.conns[c] = true
 		cfg := ip.cfg
@@ -208,14 +225,28 @@ func (ip *inProcess) serve() {
 	}
 }
 
-// faultConn counts incoming bytes for DropAfter.
+// faultConn counts incoming bytes for DropAfter, and goes silent after
+// Freeze.
 type faultConn struct {
 	net.Conn
-	ip *inProcess
+	ip     *inProcess
+	frozen atomic.Bool
+	once   sync.Once
+	done   chan struct{} // closed by Close
+}
+
+func (c *faultConn) Close() error {
+	c.once.Do(func() { close(c.done) })
+	return c.Conn.Close()
 }
 
 func (c *faultConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
+	if c.frozen.Load() {
+		// A peer that stopped answering: what it is sent is never read.
+		<-c.done
+		return 0, net.ErrClosed
+	}
 	if c.ip.received(n) {
 		c.Conn.Close()
 		return 0, net.ErrClosed
@@ -229,7 +260,16 @@ func (ip *inProcess) handleConn(nc net.Conn, cfg *ssh.ServerConfig) {
 		return
 	}
 	defer sc.Close()
-	go ssh.DiscardRequests(reqs)
+	go func() {
+		for r := range reqs {
+			if r.Type == "keepalive@openssh.com" {
+				ip.keepalives.Add(1)
+			}
+			if r.WantReply {
+				r.Reply(false, nil) // as sshd answers a keepalive
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for nch := range chans {

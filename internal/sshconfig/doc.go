@@ -3,8 +3,8 @@
 // them: HostName, User, Port, IdentityFile, CertificateFile,
 // IdentityAgent, IdentitiesOnly, UserKnownHostsFile, GlobalKnownHostsFile,
 // HostKeyAlias, ProxyJump, ProxyCommand (refused: planrun runs no proxy
-// commands) and ConnectTimeout. A test checks each lookup against
-// OpenSSH's ssh -G.
+// commands), ConnectTimeout, ServerAliveInterval and ServerAliveCountMax.
+// A test checks each lookup against OpenSSH's ssh -G.
 //
 // A lookup reads the files the way ssh does for one host: top to bottom,
 // Host and Match lines switch the following lines on or off, Include

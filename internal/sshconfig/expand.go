@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // expandHostName expands HostName's tokens: %h (the host as given) and %%.
@@ -99,4 +100,47 @@ func expandEnv(v string) (string, error) {
 		b.WriteString(val)
 		v = v[i+j+1:]
 	}
+}
+
+// parseTime reads an ssh_config time (sshd_config(5) TIME FORMATS): a
+// sequence of numbers, each with an optional unit (s, m, h, d, w; none
+// means seconds), added up: "90", "1m30s", "1h"; "none" is 0.
+func parseTime(v string) (time.Duration, bool) {
+	if strings.EqualFold(v, "none") {
+		return 0, true
+	}
+	if v == "" {
+		return 0, false
+	}
+	var total time.Duration
+	for v != "" {
+		i := 0
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i++
+		}
+		if i == 0 || i > 9 {
+			return 0, false
+		}
+		n, _ := strconv.Atoi(v[:i])
+		unit := time.Second
+		if i < len(v) {
+			switch v[i] {
+			case 's', 'S':
+			case 'm', 'M':
+				unit = time.Minute
+			case 'h', 'H':
+				unit = time.Hour
+			case 'd', 'D':
+				unit = 24 * time.Hour
+			case 'w', 'W':
+				unit = 7 * 24 * time.Hour
+			default:
+				return 0, false
+			}
+			i++
+		}
+		total += time.Duration(n) * unit
+		v = v[i:]
+	}
+	return total, true
 }

@@ -39,44 +39,48 @@ func TestAgainstOpenSSH(t *testing.T) {
 		user   string // -l
 		port   string // -p
 	}{
-		"empty":              {host: "h"},
-		"alias":              {config: "Host a\n  HostName 10.0.0.5\n  User app\n  Port 2222\n  IdentityFile /k1\n  UserKnownHostsFile /kh\n", host: "a"},
-		"first wins":         {config: "Host a*\n  User u1\n  IdentityFile /k1\nHost *\n  User u2\n  Port 23\n  IdentityFile /k2\n", host: "abc"},
-		"given wins":         {config: "Host *\n  User u\n  Port 23\n", host: "x", user: "given", port: "2200"},
-		"negation":           {config: "Host * !bastion\n  ProxyJump bastion\nHost bastion\n  HostName 10.0.0.1\n", host: "bastion"},
-		"negation other":     {config: "Host * !bastion\n  ProxyJump bastion\n", host: "inner"},
-		"case":               {config: "Host DB-?\n  User a\n", host: "db-1"},
-		"case, given":        {config: "Host db-?\n  User a\nMatch host db-?\n  Port 2\nMatch originalhost DB-*\n  IdentityFile /k\n", host: "DB-1"},
-		"case, hostname":     {config: "Host a\n  HostName MiXed.Example\nMatch host mixed.*\n  User m\n", host: "a"},
-		"equals, quotes":     {config: "Host=h\nIdentityFile = \"/my keys/id\"\nUser=\"bob\" # comment\n", host: "h"},
-		"hostname token":     {config: "Host *.fate\n  HostName %h.example.com\n", host: "a.fate"},
-		"match host":         {config: "Host a\n  HostName 10.0.0.9\nMatch host 10.0.0.* !user root\n  Port 2201\nMatch originalhost a\n  User app\n", host: "a", user: "ops"},
-		"match user":         {config: "Match user root\n  Port 2202\n", host: "a", user: "root"},
-		"match negated":      {config: "Match !host a\n  Port 1\nMatch all\n  Port 2\n", host: "a"},
-		"match localuser":    {config: fmt.Sprintf("Match localuser %s\n  Port 2203\n", me.Username), host: "a"},
-		"match final":        {config: "Match final\n  User fin\n", host: "a"},
-		"include":            {config: "Include " + inc + "/*.conf\n", host: "fate-1"},
-		"include inside":     {config: "Host other\n  Include " + inc + "/*.conf\nHost *\n  Port 99\n", host: "fate-1"},
-		"proxyjump none":     {config: "Host a\n  ProxyJump none\nHost *\n  ProxyJump bastion\n", host: "a"},
-		"proxyjump chain":    {config: "Host a\n  ProxyJump u@j1:2022,j2\n", host: "a"},
-		"known hosts":        {config: "Host *\n  UserKnownHostsFile ~/kh1 /kh2\n", host: "a"},
-		"known hosts none":   {config: "Host *\n  UserKnownHostsFile none\n  GlobalKnownHostsFile /g1 ~/g2\n", host: "a"},
-		"global none":        {config: "Host *\n  GlobalKnownHostsFile none\n", host: "a"},
-		"certificates":       {config: "Host a\n  CertificateFile ~/c1.pub\nHost *\n  CertificateFile /c2.pub\n", host: "a"},
-		"host key alias":     {config: "Host a\n  HostKeyAlias MyAlias\nHost *\n  HostKeyAlias other\n", host: "a"},
-		"agent":              {config: "Host a\n  IdentityAgent ~/agent/%u.sock\n  IdentitiesOnly yes\nHost *\n  IdentityAgent none\n  IdentitiesOnly no\n", host: "a"},
-		"agent none":         {config: "Host *\n  IdentityAgent none\n  IdentitiesOnly no\n", host: "a"},
-		"bad identitiesonly": {config: "IdentitiesOnly maybe\n", host: "a"},
-		"bad port":           {config: "Port 0x10\n", host: "a"},
-		"big port":           {config: "Host *\n  Port 99999\n", host: "a"},
-		"bad timeout":        {config: "ConnectTimeout soon\n", host: "a"},
-		"bad criterion":      {config: "Match hostt a\n", host: "a"},
-		"no pattern":         {config: "Host\n", host: "a"},
-		"unterminated quote": {config: "User \"bob\n", host: "a"},
-		"no value":           {config: "Host a\n  User\n", host: "a"},
-		"missing include":    {config: "Include /nonexistent/*.conf\nInclude /nonexistent/x\n", host: "a"},
-		"exec not reached":   {config: "Match host other exec \"exit 1\"\n  Port 1\n", host: "a"},
-		"proxycommand first": {config: "Host a\n  ProxyCommand none\n  ProxyJump j\n", host: "a"},
+		"empty":                   {host: "h"},
+		"alias":                   {config: "Host a\n  HostName 10.0.0.5\n  User app\n  Port 2222\n  IdentityFile /k1\n  UserKnownHostsFile /kh\n", host: "a"},
+		"first wins":              {config: "Host a*\n  User u1\n  IdentityFile /k1\nHost *\n  User u2\n  Port 23\n  IdentityFile /k2\n", host: "abc"},
+		"given wins":              {config: "Host *\n  User u\n  Port 23\n", host: "x", user: "given", port: "2200"},
+		"negation":                {config: "Host * !bastion\n  ProxyJump bastion\nHost bastion\n  HostName 10.0.0.1\n", host: "bastion"},
+		"negation other":          {config: "Host * !bastion\n  ProxyJump bastion\n", host: "inner"},
+		"case":                    {config: "Host DB-?\n  User a\n", host: "db-1"},
+		"case, given":             {config: "Host db-?\n  User a\nMatch host db-?\n  Port 2\nMatch originalhost DB-*\n  IdentityFile /k\n", host: "DB-1"},
+		"case, hostname":          {config: "Host a\n  HostName MiXed.Example\nMatch host mixed.*\n  User m\n", host: "a"},
+		"equals, quotes":          {config: "Host=h\nIdentityFile = \"/my keys/id\"\nUser=\"bob\" # comment\n", host: "h"},
+		"hostname token":          {config: "Host *.fate\n  HostName %h.example.com\n", host: "a.fate"},
+		"match host":              {config: "Host a\n  HostName 10.0.0.9\nMatch host 10.0.0.* !user root\n  Port 2201\nMatch originalhost a\n  User app\n", host: "a", user: "ops"},
+		"match user":              {config: "Match user root\n  Port 2202\n", host: "a", user: "root"},
+		"match negated":           {config: "Match !host a\n  Port 1\nMatch all\n  Port 2\n", host: "a"},
+		"match localuser":         {config: fmt.Sprintf("Match localuser %s\n  Port 2203\n", me.Username), host: "a"},
+		"match final":             {config: "Match final\n  User fin\n", host: "a"},
+		"include":                 {config: "Include " + inc + "/*.conf\n", host: "fate-1"},
+		"include inside":          {config: "Host other\n  Include " + inc + "/*.conf\nHost *\n  Port 99\n", host: "fate-1"},
+		"proxyjump none":          {config: "Host a\n  ProxyJump none\nHost *\n  ProxyJump bastion\n", host: "a"},
+		"proxyjump chain":         {config: "Host a\n  ProxyJump u@j1:2022,j2\n", host: "a"},
+		"known hosts":             {config: "Host *\n  UserKnownHostsFile ~/kh1 /kh2\n", host: "a"},
+		"known hosts none":        {config: "Host *\n  UserKnownHostsFile none\n  GlobalKnownHostsFile /g1 ~/g2\n", host: "a"},
+		"global none":             {config: "Host *\n  GlobalKnownHostsFile none\n", host: "a"},
+		"certificates":            {config: "Host a\n  CertificateFile ~/c1.pub\nHost *\n  CertificateFile /c2.pub\n", host: "a"},
+		"host key alias":          {config: "Host a\n  HostKeyAlias MyAlias\nHost *\n  HostKeyAlias other\n", host: "a"},
+		"times":                   {config: "Host a\n  ConnectTimeout 1m30s\n  ServerAliveInterval 1h\n  ServerAliveCountMax 5\n", host: "a"},
+		"times, seconds and none": {config: "Host a\n  ConnectTimeout 1m1\n  ServerAliveInterval none\n", host: "a"},
+		"bad alive interval":      {config: "ServerAliveInterval 5q\n", host: "a"},
+		"bad alive count":         {config: "ServerAliveCountMax many\n", host: "a"},
+		"agent":                   {config: "Host a\n  IdentityAgent ~/agent/%u.sock\n  IdentitiesOnly yes\nHost *\n  IdentityAgent none\n  IdentitiesOnly no\n", host: "a"},
+		"agent none":              {config: "Host *\n  IdentityAgent none\n  IdentitiesOnly no\n", host: "a"},
+		"bad identitiesonly":      {config: "IdentitiesOnly maybe\n", host: "a"},
+		"bad port":                {config: "Port 0x10\n", host: "a"},
+		"big port":                {config: "Host *\n  Port 99999\n", host: "a"},
+		"bad timeout":             {config: "ConnectTimeout soon\n", host: "a"},
+		"bad criterion":           {config: "Match hostt a\n", host: "a"},
+		"no pattern":              {config: "Host\n", host: "a"},
+		"unterminated quote":      {config: "User \"bob\n", host: "a"},
+		"no value":                {config: "Host a\n  User\n", host: "a"},
+		"missing include":         {config: "Include /nonexistent/*.conf\nInclude /nonexistent/x\n", host: "a"},
+		"exec not reached":        {config: "Match host other exec \"exit 1\"\n  Port 1\n", host: "a"},
+		"proxycommand first":      {config: "Host a\n  ProxyCommand none\n  ProxyJump j\n", host: "a"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -109,7 +113,7 @@ func TestAgainstOpenSSH(t *testing.T) {
 // resolved is what both sides agree on, in ssh -G's terms.
 type resolved struct {
 	HostName, User, Port, ProxyJump, ConnectTimeout string
-	HostKeyAlias                                    string
+	HostKeyAlias, AliveInterval, AliveCountMax      string
 	IdentityFiles, CertificateFiles                 []string
 	KnownHosts, GlobalKnownHosts                    []string
 	IdentityAgent, IdentitiesOnly                   string
@@ -145,6 +149,10 @@ func fromSSH(t *testing.T, out string) resolved {
 			}
 		case "certificatefile":
 			r.CertificateFiles = append(r.CertificateFiles, strings.Replace(v, "~", home, 1))
+		case "serveraliveinterval":
+			r.AliveInterval = v
+		case "serveralivecountmax":
+			r.AliveCountMax = v
 		case "hostkeyalias":
 			r.HostKeyAlias = v
 		case "identityagent":
@@ -183,6 +191,10 @@ func fromLookup(s sshconfig.Settings, host, localUser string) resolved {
 		IdentityFiles: s.IdentityFiles, CertificateFiles: s.CertificateFiles, KnownHosts: s.KnownHosts, GlobalKnownHosts: s.GlobalKnownHosts}
 	if s.HostName != "" {
 		r.HostName = s.HostName
+	}
+	r.AliveInterval, r.AliveCountMax = fmt.Sprint(int(s.ServerAliveInterval.Seconds())), "3"
+	if s.ServerAliveCountMax > 0 {
+		r.AliveCountMax = fmt.Sprint(s.ServerAliveCountMax)
 	}
 	r.IdentityAgent, r.IdentitiesOnly = s.IdentityAgent, "no"
 	if s.IdentitiesOnly {

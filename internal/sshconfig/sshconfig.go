@@ -60,6 +60,11 @@ type Settings struct {
 	// IdentitiesOnly: offer only keys of the identity files, even when
 	// the agent holds more.
 	IdentitiesOnly bool
+	// ServerAliveInterval and ServerAliveCountMax (each 0 when not set
+	// or off): keepalives, and how many may go unanswered before the
+	// connection counts as dead.
+	ServerAliveInterval time.Duration
+	ServerAliveCountMax int
 }
 
 const maxIncludeDepth = 16
@@ -200,7 +205,8 @@ func (l *lookup) set(key string, args []string, at string) error {
 	switch key {
 	case "hostname", "user", "port", "identityfile", "userknownhostsfile",
 		"globalknownhostsfile", "proxyjump", "proxycommand", "connecttimeout",
-		"identityagent", "identitiesonly", "certificatefile", "hostkeyalias":
+		"identityagent", "identitiesonly", "certificatefile", "hostkeyalias",
+		"serveraliveinterval", "serveralivecountmax":
 	default:
 		return nil // not a setting planrun takes from ssh_config
 	}
@@ -265,15 +271,27 @@ func (l *lookup) set(key string, args []string, at string) error {
 		default:
 			return fmt.Errorf("%s: bad IdentitiesOnly %q (want yes or no)", at, args[0])
 		}
+	case "serveraliveinterval":
+		d, ok := parseTime(args[0])
+		if !ok {
+			return fmt.Errorf("%s: bad ServerAliveInterval %q (want a time such as 30 or 1m)", at, args[0])
+		}
+		l.s.ServerAliveInterval = d
+	case "serveralivecountmax":
+		n, err := strconv.Atoi(args[0])
+		if err != nil || n < 0 {
+			return fmt.Errorf("%s: bad ServerAliveCountMax %q (want a number)", at, args[0])
+		}
+		l.s.ServerAliveCountMax = n
 	case "connecttimeout":
 		if strings.EqualFold(args[0], "none") {
 			return nil
 		}
-		n, err := strconv.Atoi(args[0])
-		if err != nil || n < 1 {
-			return fmt.Errorf("%s: bad ConnectTimeout %q (want seconds)", at, args[0])
+		d, ok := parseTime(args[0])
+		if !ok {
+			return fmt.Errorf("%s: bad ConnectTimeout %q (want a time such as 10 or 1m)", at, args[0])
 		}
-		l.s.ConnectTimeout = time.Duration(n) * time.Second
+		l.s.ConnectTimeout = d
 	}
 	return nil
 }
