@@ -1,6 +1,9 @@
 package hosts
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // PacketSize is the SFTP payload size of h's connection (for tests).
 func PacketSize(ctx context.Context, h *SSH) (int, error) {
@@ -18,4 +21,12 @@ func WarmHashShell(ctx context.Context, h *SSH) { h.warmHashShell(ctx) }
 // one command for the batch (for tests).
 func SHA256Many(ctx context.Context, h *SSH, dir string, names []string) ([]string, bool, error) {
 	return h.sha256Many(ctx, dir, names)
+}
+
+// SetDeadGrace sets how long a request may go unanswered after its
+// context ended (for tests); the returned func restores it.
+func SetDeadGrace(d time.Duration) (restore func()) {
+	old := deadGrace
+	deadGrace = d
+	return func() { deadGrace = old }
 }

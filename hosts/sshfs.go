@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"sort"
+	"sync"
 	"syscall"
 	"time"
 
@@ -26,7 +27,7 @@ func (h *SSH) fsOp(ctx context.Context, op, p string, fn func(c *sftp.Client, rp
 	if err != nil {
 		return &fs.PathError{Op: op, Path: h.name + ":" + p, Err: err}
 	}
-	err = fn(c.sftp(), h.resolve(p))
+	err = h.await(ctx, c, func() error { return fn(c.sftp(), h.resolve(p)) })
 	if err == nil {
 		return nil
 	}
@@ -37,7 +38,7 @@ func (h *SSH) fsOp(ctx context.Context, op, p string, fn func(c *sftp.Client, rp
 			if c, err = h.connect(ctx); err != nil {
 				return &fs.PathError{Op: op, Path: h.name + ":" + p, Err: err}
 			}
-			if err = fn(c.sftp(), h.resolve(p)); err == nil {
+			if err = h.await(ctx, c, func() error { return fn(c.sftp(), h.resolve(p)) }); err == nil {
 				return nil
 			}
 			if connLost(err) {
@@ -49,6 +50,70 @@ func (h *SSH) fsOp(ctx context.Context, op, p string, fn func(c *sftp.Client, rp
 		err = context.Cause(ctx)
 	}
 	return &fs.PathError{Op: op, Path: h.name + ":" + p, Err: err}
+}
+
+// deadGrace is how long a request may stay unanswered after its context
+// ended before its connection is taken for dead and closed (a live
+// server answers one request in far less; a dead one never does, and
+// only the keepalives would notice, much later).
+var deadGrace = 5 * time.Second
+
+// await runs fn, a request on c, under a guard: when ctx ends and fn has
+// not returned deadGrace later, c is closed, which makes fn return (the
+// server went silent: a dead network path, no reset).
+func (h *SSH) await(ctx context.Context, c *sshConn, fn func() error) error {
+	stop := h.guard(ctx, c)
+	defer stop()
+	return fn()
+}
+
+// guard closes c (nil: the host's connection at the time of the call,
+// the one a file was just opened on) when ctx has ended and stop has not
+// been called deadGrace later: requests wait for the server's replies,
+// which a dead server never sends.
+func (h *SSH) guard(ctx context.Context, c *sshConn) (stop func()) {
+	if c == nil {
+		h.mu.Lock()
+		c = h.conn
+		h.mu.Unlock()
+	}
+	g := &connGuard{h: h, c: c}
+	g.after = context.AfterFunc(ctx, g.arm)
+	return g.stop
+}
+
+type connGuard struct {
+	h     *SSH
+	c     *sshConn
+	after func() bool
+
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
+}
+
+func (g *connGuard) arm() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.stopped {
+		g.timer = time.AfterFunc(deadGrace, g.fire)
+	}
+}
+
+func (g *connGuard) fire() {
+	if g.c != nil {
+		g.h.drop(g.c)
+	}
+}
+
+func (g *connGuard) stop() {
+	g.after()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.stopped = true
+	if g.timer != nil {
+		g.timer.Stop()
+	}
 }
 
 // readOnlyOps are the requests safe to send again.
@@ -117,7 +182,7 @@ func (h *SSH) Open(ctx context.Context, p string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sshFile{File: f, ctx: ctx}, nil
+	return &sshFile{File: f, ctx: ctx, stop: h.guard(ctx, nil)}, nil
 }
 
 func (h *SSH) Create(ctx context.Context, p string, perm fs.FileMode) (io.WriteCloser, error) {
@@ -140,7 +205,7 @@ func (h *SSH) Create(ctx context.Context, p string, perm fs.FileMode) (io.WriteC
 	if err != nil {
 		return nil, err
 	}
-	return &sshFile{File: f, ctx: ctx}, nil
+	return &sshFile{File: f, ctx: ctx, stop: h.guard(ctx, nil)}, nil
 }
 
 func (h *SSH) MkdirAll(ctx context.Context, p string, perm fs.FileMode) error {
@@ -189,7 +254,14 @@ func (h *SSH) Chtimes(ctx context.Context, p string, atime, mtime time.Time) err
 // pipelined SFTP requests and stop when ctx ends.
 type sshFile struct {
 	*sftp.File
-	ctx context.Context
+	ctx  context.Context
+	stop func() // ends the guard on the connection (SSH.guard)
+}
+
+func (f *sshFile) Close() error {
+	err := f.File.Close()
+	f.stop()
+	return err
 }
 
 func (f *sshFile) Read(b []byte) (int, error) {

@@ -1,0 +1,86 @@
+package hosts_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/hosts/sshtest"
+)
+
+// TestSSHFrozenServer: when the server stops answering (a dead network
+// path: no reset, no replies) every operation still ends with its
+// context, within the grace a live server would need, instead of waiting
+// for the keepalives to give the connection up (about a minute).
+func TestSSHFrozenServer(t *testing.T) {
+	defer hosts.SetDeadGrace(500 * time.Millisecond)()
+	srv := sshtest.StartInProcess(t)
+	h := srv.NewHost(t, "remote")
+	local := hosts.NewLocal("local", "")
+	src := t.TempDir()
+	for _, n := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		if err := os.WriteFile(filepath.Join(src, n), make([]byte, 8<<20), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	if _, err := hosts.Copy(ctx, local, src, h, "tree", hosts.CopyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		op       func(ctx context.Context) error
+		freezeIn time.Duration // after the operation starts; 0 = before
+	}{
+		"stat":    {op: func(ctx context.Context) error { _, err := h.Stat(ctx, "tree"); return err }},
+		"readdir": {op: func(ctx context.Context) error { _, err := h.ReadDir(ctx, "tree"); return err }},
+		"exec":    {op: func(ctx context.Context) error { _, err := h.Exec(ctx, hosts.Command{Path: "true"}); return err }},
+		"read": {op: func(ctx context.Context) error {
+			f, err := h.Open(ctx, "tree/a")
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = io.Copy(io.Discard, f)
+			return err
+		}},
+		"copy up, frozen midway": {freezeIn: 30 * time.Millisecond, op: func(ctx context.Context) error {
+			_, err := hosts.Copy(ctx, local, src, h, "up", hosts.CopyOptions{})
+			return err
+		}},
+		"copy down, frozen midway": {freezeIn: 30 * time.Millisecond, op: func(ctx context.Context) error {
+			_, err := hosts.Copy(ctx, h, "tree", local, filepath.Join(t.TempDir(), "down"), hosts.CopyOptions{})
+			return err
+		}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if _, err := h.Stat(ctx, "."); err != nil { // a live connection to freeze
+				t.Fatal(err)
+			}
+			defer srv.CloseConnections()
+			if tc.freezeIn == 0 {
+				srv.Freeze()
+			} else {
+				defer time.AfterFunc(tc.freezeIn, srv.Freeze).Stop()
+			}
+			opCtx, cancel := context.WithTimeout(ctx, time.Second)
+			defer cancel()
+			start := time.Now()
+			err := tc.op(opCtx)
+			took := time.Since(start)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("err = %v, want the context's deadline", err)
+			}
+			// 1 s of context and 0.5 s of grace; the keepalives alone
+			// would take about a minute.
+			if took > 10*time.Second {
+				t.Errorf("returned after %v", took)
+			}
+		})
+	}
+}
