@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,32 @@ func TestSSHFrozenServer(t *testing.T) {
 				t.Errorf("returned after %v", took)
 			}
 		})
+	}
+}
+
+// TestSSHSilentAfterHandshake: a server that completes the SSH handshake
+// but never answers the SFTP session's start is given up with the connect
+// timeout, and the error says so.
+func TestSSHSilentAfterHandshake(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	srv.SilentSFTP(true)
+	spec := srv.Spec()
+	spec.ConnectTimeout = "1s"
+	h, err := hosts.NewSSH("silent", spec, hosts.SSHOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	start := time.Now()
+	_, err = h.Stat(context.Background(), ".")
+	if want := "start sftp: connect timeout 1s exceeded"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want it to contain %q", err, want)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("returned after %v", took)
+	}
+	srv.SilentSFTP(false)
+	if _, err := h.Stat(context.Background(), "."); err != nil {
+		t.Errorf("once the server answers: %v", err)
 	}
 }

@@ -237,6 +237,10 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 	}
 	client := ssh.NewClient(sc, chans, reqs)
 	c := &sshConn{client: client, shells: newShells()}
+	// Starting the SFTP sessions waits for the server's answers; a server
+	// that stops answering now is given up with the connect timeout.
+	stopSetup := context.AfterFunc(ctx, func() { client.Close() })
+	defer stopSetup()
 	size := SFTPMaxPacket
 	for len(c.sftps) < SFTPSessions {
 		sf, err := sftp.NewClient(client,
@@ -246,8 +250,11 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 			sftp.MaxPacketUnchecked(size),
 		)
 		if err != nil {
-			c.closeSFTP()
 			client.Close()
+			c.closeSFTP()
+			if ctx.Err() != nil {
+				err = context.Cause(ctx)
+			}
 			return nil, fmt.Errorf("start sftp: %w", err)
 		}
 		if _, ok := sf.HasExtension("limits@openssh.com"); ok && size < SFTPOpenSSHPacket {
@@ -260,6 +267,10 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 			continue
 		}
 		c.sftps = append(c.sftps, sf)
+	}
+	if !stopSetup() { // the context ended: the connection is closed
+		c.closeSFTP()
+		return nil, fmt.Errorf("start sftp: %w", context.Cause(ctx))
 	}
 	c.packet = size
 	return c, nil

@@ -33,6 +33,7 @@ type inProcess struct {
 	offers  atomic.Int64
 	// keepalives counts the clients' keepalive@openssh.com requests.
 	keepalives atomic.Int64
+	silentSFTP atomic.Bool
 
 	envMu   sync.Mutex
 	execEnv []string
@@ -149,6 +150,10 @@ func (s *Server) Tunnels() int64 { return s.mustInProc().tunnels.Load() }
 // Offers reports how many public keys clients have offered the server
 // (each once per connection).
 func (s *Server) Offers() int64 { return s.mustInProc().offers.Load() }
+
+// SilentSFTP makes the server leave requests for the SFTP subsystem
+// unanswered (a server that stops answering right after the handshake).
+func (s *Server) SilentSFTP(on bool) { s.mustInProc().silentSFTP.Store(on) }
 
 // Keepalives reports how many keepalive requests clients have sent.
 func (s *Server) Keepalives() int64 { return s.mustInProc().keepalives.Load() }
@@ -352,6 +357,9 @@ func (ip *inProcess) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			if started || ssh.Unmarshal(req.Payload, &p) != nil || p.Name != "sftp" {
 				req.Reply(false, nil)
 				continue
+			}
+			if ip.silentSFTP.Load() {
+				continue // never answers: see SilentSFTP
 			}
 			started = true
 			req.Reply(true, nil)
