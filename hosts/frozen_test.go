@@ -40,6 +40,10 @@ func TestSSHFrozenServer(t *testing.T) {
 		"stat":    {op: func(ctx context.Context) error { _, err := h.Stat(ctx, "tree"); return err }},
 		"readdir": {op: func(ctx context.Context) error { _, err := h.ReadDir(ctx, "tree"); return err }},
 		"exec":    {op: func(ctx context.Context) error { _, err := h.Exec(ctx, hosts.Command{Path: "true"}); return err }},
+		"exec, frozen while it runs": {freezeIn: 200 * time.Millisecond, op: func(ctx context.Context) error {
+			_, err := h.Exec(ctx, hosts.Command{Path: "sleep", Args: []string{"5"}})
+			return err
+		}},
 		"read": {op: func(ctx context.Context) error {
 			f, err := h.Open(ctx, "tree/a")
 			if err != nil {
@@ -77,9 +81,9 @@ func TestSSHFrozenServer(t *testing.T) {
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("err = %v, want the context's deadline", err)
 			}
-			// 1 s of context and 0.5 s of grace; the keepalives alone
-			// would take about a minute.
-			if took > 10*time.Second {
+			// 1 s of context and 0.5 s of grace (5 s to kill a command);
+			// the keepalives alone would take about a minute.
+			if took > 15*time.Second {
 				t.Errorf("returned after %v", took)
 			}
 		})

@@ -186,16 +186,21 @@ func (h *SSH) killGroup(c *sshConn, pw *pidFilter) {
 	if pw.pid <= 1 {
 		return
 	}
-	s, err := c.client.NewSession()
+	// Bounded: on a connection whose server went silent, opening a
+	// session would wait for ever.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := h.startSession(ctx, c, "kill -KILL -- -"+strconv.Itoa(pw.pid)+" 2>/dev/null",
+		func(*ssh.Session) error { return nil })
 	if err != nil {
 		return
 	}
 	defer s.Close()
 	done := make(chan struct{})
-	go func() { s.Run("kill -KILL -- -" + strconv.Itoa(pw.pid) + " 2>/dev/null"); close(done) }()
+	go func() { s.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-ctx.Done():
 	}
 }
 
