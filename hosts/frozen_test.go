@@ -97,7 +97,9 @@ func TestSSHSilentAfterHandshake(t *testing.T) {
 	srv := sshtest.StartInProcess(t)
 	srv.SilentSFTP(true)
 	spec := srv.Spec()
-	spec.ConnectTimeout = "1s"
+	// Long enough for the handshake even in a loaded -race run; the SFTP
+	// start then uses up the rest.
+	spec.ConnectTimeout = "4s"
 	h, err := hosts.NewSSH("silent", spec, hosts.SSHOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +107,7 @@ func TestSSHSilentAfterHandshake(t *testing.T) {
 	defer h.Close()
 	start := time.Now()
 	_, err = h.Stat(context.Background(), ".")
-	if want := "start sftp: connect timeout 1s exceeded"; err == nil || !strings.Contains(err.Error(), want) {
+	if want := "start sftp: connect timeout 4s exceeded"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("err = %v, want it to contain %q", err, want)
 	}
 	if took := time.Since(start); took > 10*time.Second {
