@@ -3,6 +3,7 @@ package hosts_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -116,5 +117,31 @@ func TestSSHSilentAfterHandshake(t *testing.T) {
 	srv.SilentSFTP(false)
 	if _, err := h.Stat(context.Background(), "."); err != nil {
 		t.Errorf("once the server answers: %v", err)
+	}
+}
+
+// TestSSHMaxSessions: a server that allows fewer sessions than planrun
+// opens at once refuses some ("connect failed"); the command waits for a
+// session to close and runs, as it does when a session just closed here
+// still counts there.
+func TestSSHMaxSessions(t *testing.T) {
+	// Three SFTP sessions and one more: concurrent commands must share it.
+	srv := sshtest.StartSSHDWith(t, "MaxSessions 4")
+	h := srv.NewHost(t, "sshd")
+	ctx := context.Background()
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			res, err := h.Exec(ctx, hosts.Command{Path: "sleep", Args: []string{"0.2"}})
+			if err == nil && res.ExitCode != 0 {
+				err = fmt.Errorf("exit %d: %s", res.ExitCode, res.Stderr)
+			}
+			errs <- err
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

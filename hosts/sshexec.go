@@ -146,7 +146,7 @@ func (h *SSH) startSession(ctx context.Context, c *sshConn, command string, prep
 	}
 	ch := make(chan started, 1)
 	go func() {
-		s, err := c.client.NewSession()
+		s, err := openSession(ctx, c)
 		if err != nil {
 			ch <- started{nil, fmt.Errorf("open session: %w", err)}
 			return
@@ -173,6 +173,22 @@ func (h *SSH) startSession(ctx context.Context, c *sshConn, command string, prep
 			}
 		}()
 		return nil, context.Cause(ctx)
+	}
+}
+
+// openSession opens a session channel. A server refuses one with
+// "connect failed" when the connection has MaxSessions open (OpenSSH: 10),
+// and a session just closed here still counts there until the server has
+// seen the close, so a refusal is tried again a few times, for up to
+// about 2 s in all.
+func openSession(ctx context.Context, c *sshConn) (*ssh.Session, error) {
+	for attempt := 1; ; attempt++ {
+		s, err := c.client.NewSession()
+		var oce *ssh.OpenChannelError
+		if err == nil || !errors.As(err, &oce) || oce.Reason != ssh.ConnectionFailed || attempt == 20 || ctx.Err() != nil {
+			return s, err
+		}
+		time.Sleep(time.Duration(attempt) * 10 * time.Millisecond)
 	}
 }
 

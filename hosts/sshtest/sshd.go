@@ -22,6 +22,12 @@ var SSHDPath = "/usr/sbin/sshd"
 // the test ends. It skips the test when sshd is not installed.
 func StartSSHD(t testing.TB) *Server {
 	t.Helper()
+	return StartSSHDWith(t)
+}
+
+// StartSSHDWith is StartSSHD with extra lines in the sshd_config.
+func StartSSHDWith(t testing.TB, extra ...string) *Server {
+	t.Helper()
 	if _, err := os.Stat(SSHDPath); err != nil {
 		t.Skip("sshd not installed: apt-get install openssh-server")
 	}
@@ -63,8 +69,7 @@ func StartSSHD(t testing.TB) *Server {
 			"PermitRootLogin prohibit-password",
 			"Subsystem sftp internal-sftp",
 			"LogLevel ERROR",
-			"",
-		}, "\n")
+		}, "\n") + "\n" + strings.Join(append(extra, ""), "\n")
 		if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
 		}
