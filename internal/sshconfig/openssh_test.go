@@ -124,17 +124,16 @@ type resolved struct {
 func fromSSH(t *testing.T, out string) resolved {
 	home, _ := os.UserHomeDir()
 	var r resolved
+	plain := map[string]*string{"hostname": &r.HostName, "user": &r.User, "port": &r.Port,
+		"proxyjump": &r.ProxyJump, "serveraliveinterval": &r.AliveInterval, "serveralivecountmax": &r.AliveCountMax,
+		"hostkeyalias": &r.HostKeyAlias, "identityagent": &r.IdentityAgent, "identitiesonly": &r.IdentitiesOnly}
 	for _, line := range strings.Split(out, "\n") {
 		k, v, _ := strings.Cut(line, " ")
+		if p, ok := plain[k]; ok {
+			*p = v
+			continue
+		}
 		switch k {
-		case "hostname":
-			r.HostName = v
-		case "user":
-			r.User = v
-		case "port":
-			r.Port = v
-		case "proxyjump":
-			r.ProxyJump = v
 		case "connecttimeout":
 			if v != "none" {
 				r.ConnectTimeout = v
@@ -149,16 +148,6 @@ func fromSSH(t *testing.T, out string) resolved {
 			}
 		case "certificatefile":
 			r.CertificateFiles = append(r.CertificateFiles, strings.Replace(v, "~", home, 1))
-		case "serveraliveinterval":
-			r.AliveInterval = v
-		case "serveralivecountmax":
-			r.AliveCountMax = v
-		case "hostkeyalias":
-			r.HostKeyAlias = v
-		case "identityagent":
-			r.IdentityAgent = v
-		case "identitiesonly":
-			r.IdentitiesOnly = v
 		case "globalknownhostsfile":
 			if v != "/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2" {
 				r.GlobalKnownHosts = files(v, home)
