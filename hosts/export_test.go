@@ -30,3 +30,6 @@ func SetDeadGrace(d time.Duration) (restore func()) {
 	deadGrace = d
 	return func() { deadGrace = old }
 }
+
+// User is the user h logs in as (for tests).
+func User(h *SSH) string { return h.user }

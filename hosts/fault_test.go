@@ -280,7 +280,9 @@ func TestJumpHost(t *testing.T) {
 	}
 }
 
-func TestParseSSHTarget(t *testing.T) {
+// TestSSHTarget: an inventory entry's ssh: address, read with no
+// ssh_config.
+func TestSSHTarget(t *testing.T) {
 	tests := map[string]struct{ in, user, addr, err string }{
 		"user host":      {in: "app@10.1.0.5", user: "app", addr: "10.1.0.5:22"},
 		"user host port": {in: "app@h:2222", user: "app", addr: "h:2222"},
@@ -291,7 +293,11 @@ func TestParseSSHTarget(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			u, a, err := hosts.ParseSSHTarget(tc.in)
+			h, err := hosts.NewSSH("x", hosts.Spec{SSH: tc.in, SSHConfig: "none"}, hosts.SSHOptions{})
+			var u, a string
+			if err == nil {
+				u, a = hosts.User(h), h.Addr()
+			}
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want %q", err, tc.err)

@@ -1,6 +1,7 @@
 package hosts
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -59,38 +60,12 @@ func splitTarget(s string) (target, error) {
 	return t, nil
 }
 
-// ParseSSHTarget splits "user@host[:port]" (user defaults to the current
-// user, port to 22; IPv6 hosts in brackets: user@[::1]:2222). It reads no
-// ssh_config.
-func ParseSSHTarget(s string) (userName, addr string, err error) {
-	t, err := splitTarget(s)
-	if err != nil {
-		return "", "", err
-	}
-	if t.user == "" {
-		if t.user, err = currentUser(); err != nil {
-			return "", "", fmt.Errorf("ssh %q: %w", s, err)
-		}
-	}
-	return t.user, net.JoinHostPort(t.host, firstSet(t.port, "22")), nil
-}
-
 func currentUser() (string, error) {
 	u, err := user.Current()
 	if err != nil {
 		return "", fmt.Errorf("no user given and the current user is unknown: %w", err)
 	}
 	return u.Username, nil
-}
-
-// firstSet returns the first of its arguments that is not empty.
-func firstSet(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // NewSSH returns an SSH host for spec; it connects on first use. What the
@@ -140,7 +115,7 @@ func newSSH(name string, spec Spec, opts SSHOptions, depth int) (*SSH, error) {
 		}
 	}
 	// Host names in lower case, as ssh has them (also for known_hosts).
-	h.addr = net.JoinHostPort(strings.ToLower(firstSet(cfg.HostName, t.host)), firstSet(cfg.Port, "22"))
+	h.addr = net.JoinHostPort(strings.ToLower(cmp.Or(cfg.HostName, t.host)), cmp.Or(cfg.Port, "22"))
 	switch {
 	case spec.ConnectTimeout != "":
 		d, err := time.ParseDuration(spec.ConnectTimeout)
