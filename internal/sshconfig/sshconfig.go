@@ -284,10 +284,7 @@ func (l *lookup) set(key string, args []string, at string) error {
 		}
 		l.s.ServerAliveCountMax = n
 	case "connecttimeout":
-		if strings.EqualFold(args[0], "none") {
-			return nil
-		}
-		d, ok := parseTime(args[0])
+		d, ok := parseTime(args[0]) // "none" is 0: not set
 		if !ok {
 			return fmt.Errorf("%s: bad ConnectTimeout %q (want a time such as 10 or 1m)", at, args[0])
 		}
@@ -315,19 +312,12 @@ func (l *lookup) currentUser() string {
 // finish expands the path settings now that host, user and port are known.
 func (l *lookup) finish() (Settings, error) {
 	s := l.s
-	for _, r := range l.idents {
-		p, err := l.expandPath(r)
-		if err != nil {
-			return Settings{}, err
-		}
-		s.IdentityFiles = append(s.IdentityFiles, p)
+	var err error
+	if s.IdentityFiles, err = l.expandAll(l.idents); err != nil {
+		return Settings{}, err
 	}
-	for _, r := range l.certs {
-		p, err := l.expandPath(r)
-		if err != nil {
-			return Settings{}, err
-		}
-		s.CertificateFiles = append(s.CertificateFiles, p)
+	if s.CertificateFiles, err = l.expandAll(l.certs); err != nil {
+		return Settings{}, err
 	}
 	if r := l.agent; r != nil {
 		switch {
@@ -347,7 +337,6 @@ func (l *lookup) finish() (Settings, error) {
 			s.IdentityAgent = p
 		}
 	}
-	var err error
 	if s.KnownHosts, err = l.expandFiles(l.known); err != nil {
 		return Settings{}, err
 	}
@@ -357,8 +346,21 @@ func (l *lookup) finish() (Settings, error) {
 	return s, nil
 }
 
-// expandFiles expands a list of known_hosts files; "none" stands for no
-// file.
+// expandAll expands each path (see expandPath).
+func (l *lookup) expandAll(rs []raw) ([]string, error) {
+	var out []string
+	for _, r := range rs {
+		p, err := l.expandPath(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// expandFiles expands a list of known_hosts files: nil when not set,
+// empty when set to none ("none" stands for no file).
 func (l *lookup) expandFiles(rs []raw) ([]string, error) {
 	if len(rs) == 0 {
 		return nil, nil
