@@ -3,6 +3,7 @@ package hosts
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -37,10 +38,7 @@ func (h *SSH) authMethods() ([]ssh.AuthMethod, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		b, err := os.ReadFile(p)
-		if err == nil {
-			err = keyPermOK(p)
-		}
+		b, err := readKey(p)
 		if err != nil {
 			if i < explicit {
 				return nil, nil, fmt.Errorf("read identity file: %w", err)
@@ -101,21 +99,26 @@ func (h *SSH) authMethods() ([]ssh.AuthMethod, func(), error) {
 	return []ssh.AuthMethod{ssh.PublicKeysCallback(cb)}, cleanup, nil
 }
 
-// keyPermOK refuses a private key file of the user's that others may
-// read, as ssh does ("UNPROTECTED PRIVATE KEY FILE").
-func keyPermOK(path string) error {
-	fi, err := os.Stat(path)
+// readKey reads a private key file, refusing one of the user's that
+// others may read, as ssh does ("UNPROTECTED PRIVATE KEY FILE"). The
+// check is on the file read, not on its name.
+func readKey(path string) ([]byte, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
-		return nil // ssh checks only the user's own files
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
 	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return fmt.Errorf("permissions %04o for %s are too open: a private key must be readable by its owner only (chmod 600 %s), as ssh requires",
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	mine := !ok || int(st.Uid) == os.Getuid() // ssh checks only the user's own files
+	if perm := fi.Mode().Perm(); mine && perm&0o077 != 0 {
+		return nil, fmt.Errorf("permissions %04o for %s are too open: a private key must be readable by its owner only (chmod 600 %s), as ssh requires",
 			perm, path, path)
 	}
-	return nil
+	return io.ReadAll(f)
 }
 
 // agentSocket is the ssh-agent to ask: ssh_config's IdentityAgent, else

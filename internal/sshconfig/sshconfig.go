@@ -112,17 +112,12 @@ func (l *lookup) read(name string, system, required bool, depth int) error {
 	if depth > maxIncludeDepth {
 		return fmt.Errorf("%s: Include nests more than %d deep", name, maxIncludeDepth)
 	}
-	data, err := os.ReadFile(name)
+	data, err := readConfig(name, !system)
 	if errors.Is(err, fs.ErrNotExist) && !required {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("read ssh config: %w", err)
-	}
-	if !system {
-		if err := checkOwner(name); err != nil {
-			return err
-		}
+		return err
 	}
 	active := true
 	sc := bufio.NewScanner(bytes.NewReader(data))
