@@ -70,7 +70,8 @@ type Spec struct {
 	SSH string `yaml:"ssh" json:"ssh,omitempty"`
 	// IdentityFiles are private key files (each with its certificate
 	// when KEY-cert.pub exists); ssh-agent is used too when SSH_AUTH_SOCK
-	// is set.
+	// is set. Relative names, here and in KnownHosts and SSHConfig, are
+	// relative to the plan's directory (see InDir).
 	IdentityFiles []string `yaml:"identity_files" json:"identity_files,omitempty"`
 	// KnownHosts is the known_hosts file (default, as ssh:
 	// ~/.ssh/known_hosts{,2} then /etc/ssh/ssh_known_hosts{,2}, or the

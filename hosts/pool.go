@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -80,7 +81,7 @@ func (p *Pool) Host(ctx context.Context, name string) (Host, error) {
 		if err := p.checkJumps(name); err != nil {
 			return nil, err
 		}
-		s, err := NewSSH(name, spec, SSHOptions{Jump: p.jumpDialer})
+		s, err := NewSSH(name, spec.InDir(p.opts.BaseDir), SSHOptions{Jump: p.jumpDialer})
 		if err != nil {
 			return nil, err
 		}
@@ -137,6 +138,32 @@ func (p *Pool) localRoot(spec Spec) string {
 		root = filepath.Join(p.opts.BaseDir, root)
 	}
 	return root
+}
+
+// InDir returns s with its relative local file names (identity_files,
+// known_hosts, ssh_config) taken relative to dir, the plan's directory,
+// as a local host's root is, rather than to the working directory: a plan
+// finds its keys whichever directory planrun is started in (resume, CI).
+// Names starting with ~ and ssh_config: none are left alone.
+func (s Spec) InDir(dir string) Spec {
+	if dir == "" {
+		return s
+	}
+	rel := func(p string) string {
+		if p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, "~") {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	s.IdentityFiles = slices.Clone(s.IdentityFiles)
+	for i, f := range s.IdentityFiles {
+		s.IdentityFiles[i] = rel(f)
+	}
+	s.KnownHosts = rel(s.KnownHosts)
+	if s.SSHConfig != "none" {
+		s.SSHConfig = rel(s.SSHConfig)
+	}
+	return s
 }
 
 // Close closes every connected host. The pool cannot be used afterwards.

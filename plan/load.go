@@ -34,6 +34,7 @@ type loader struct {
 	nsteps  int             // raw steps seen, including malformed ones
 	steps   map[*Step]*rawStep
 	lines   map[string][]string // each file's lines, for expression columns
+	dir     string              // the first plan file's directory, as given
 }
 
 // entry is one element of a file's steps: a step or a batch block.
@@ -72,16 +73,14 @@ func Load(files []string, opts Options) (*Plan, error) {
 	var srcs []*source
 	for _, f := range files {
 		if s := l.readSource(f); s != nil {
+			if len(srcs) == 0 { // the first file's directory: hosts' paths need it
+				l.plan.File, l.plan.BaseDir, l.dir = s.name, s.dir, s.dir
+				if abs, err := filepath.Abs(s.dir); err == nil {
+					l.plan.BaseDir = abs
+				}
+			}
 			srcs = append(srcs, s)
 			l.sections(s)
-		}
-	}
-	if len(srcs) > 0 {
-		l.plan.File = srcs[0].name
-		if abs, err := filepath.Abs(srcs[0].dir); err == nil {
-			l.plan.BaseDir = abs
-		} else {
-			l.plan.BaseDir = srcs[0].dir
 		}
 	}
 	for _, s := range srcs {

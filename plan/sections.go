@@ -158,8 +158,9 @@ func (l *loader) readHosts(s *source, v *yaml.Node) {
 		}
 		if spec.SSH != "" && !l.bad[val] {
 			// The address, and what ssh_config says for it, are checked
-			// now rather than when a step first connects.
-			if err := hosts.CheckSSH(spec); err != nil {
+			// now rather than when a step first connects. File names are
+			// shown as the plan's are: relative to where planrun runs.
+			if err := hosts.CheckSSH(spec.InDir(l.dir)); err != nil {
 				l.c.add(posOf(file, val), "hosts.%s: %v", k.Value, err)
 			}
 		}
