@@ -161,6 +161,14 @@ func TestSSHConfigErrors(t *testing.T) {
 			config: "\nHost a\n  ProxyCommand nc %h %p\n",
 			newErr: "host a: ssh config sets a ProxyCommand for a (CONFIG:3), which planrun does not run",
 		},
+		"refused by the config": {
+			config: "Match host a\n  RefuseConnection yes\n" + configBlock("a", srv),
+			newErr: "host a: ssh config refuses connections to a (RefuseConnection at CONFIG:2)",
+		},
+		"a misspelt keyword": {
+			config: configBlock("a", srv, "  ProxyJum bastion"),
+			newErr: `host a: CONFIG:7: unknown keyword "proxyjum", which ssh refuses too`,
+		},
 		"jump through itself": {
 			config: "Host *\n  ProxyJump a\n",
 			newErr: "ssh config gives a itself as its ProxyJump",

@@ -105,6 +105,9 @@ func newSSH(name string, spec Spec, opts SSHOptions, depth int) (*SSH, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.RefuseConnection != "" {
+		return nil, fmt.Errorf("ssh config refuses connections to %s (RefuseConnection at %s)", t.host, cfg.RefuseConnection)
+	}
 	h := &SSH{name: name, spec: spec, opts: opts, depth: depth, timeout: 15 * time.Second,
 		configKeys: cfg.IdentityFiles, configCerts: cfg.CertificateFiles,
 		agentSock: cfg.IdentityAgent, identitiesOnly: cfg.IdentitiesOnly,

@@ -3,7 +3,8 @@
 // them: HostName, User, Port, IdentityFile, CertificateFile,
 // IdentityAgent, IdentitiesOnly, UserKnownHostsFile, GlobalKnownHostsFile,
 // HostKeyAlias, ProxyJump, ProxyCommand (refused: planrun runs no proxy
-// commands), ConnectTimeout, ServerAliveInterval and ServerAliveCountMax.
+// commands), ConnectTimeout, ServerAliveInterval, ServerAliveCountMax and
+// RefuseConnection.
 // A test checks each lookup against OpenSSH's ssh -G.
 //
 // A lookup reads the files the way ssh does for one host: top to bottom,
@@ -12,6 +13,8 @@
 // setting the first value obtained wins (IdentityFile accumulates).
 // Match criteria that need a command or the network (exec,
 // localnetwork) are an error when reached, never guessed. Other keywords
-// are ignored: planrun has its own answer for them (host keys, for one,
-// are always checked, whatever StrictHostKeyChecking says).
+// ssh knows are ignored: planrun has its own answer for them (host keys,
+// for one, are always checked, whatever StrictHostKeyChecking says). A
+// keyword ssh does not know is an error, as in ssh, unless IgnoreUnknown
+// names it.
 package sshconfig

@@ -144,3 +144,14 @@ func parseTime(v string) (time.Duration, bool) {
 	}
 	return total, true
 }
+
+// parseYesNo reads a flag as ssh does: yes/true or no/false, in any case.
+func parseYesNo(s string) (on, ok bool) {
+	switch strings.ToLower(s) {
+	case "yes", "true":
+		return true, true
+	case "no", "false":
+		return false, true
+	}
+	return false, false
+}

@@ -81,6 +81,15 @@ func TestAgainstOpenSSH(t *testing.T) {
 		"missing include":         {config: "Include /nonexistent/*.conf\nInclude /nonexistent/x\n", host: "a"},
 		"exec not reached":        {config: "Match host other exec \"exit 1\"\n  Port 1\n", host: "a"},
 		"proxycommand first":      {config: "Host a\n  ProxyCommand none\n  ProxyJump j\n", host: "a"},
+		"unknown keyword":         {config: "Host a\n  Hostnmae 10.0.0.1\n", host: "a"},
+		"unknown, other block":    {config: "Host other\n  Bogus 1\n", host: "a"},
+		"ignore unknown":          {config: "IgnoreUnknown bogus*,UseKeychain\nHost *\n  BogusThing 1\n  UseKeychain yes\n  User u\n", host: "a"},
+		"ignore unknown, negated": {config: "IgnoreUnknown *,!bogus\nBogus 1\n", host: "a"},
+		"ignore unknown, first":   {config: "IgnoreUnknown foo\nIgnoreUnknown bar\nBar 1\n", host: "a"},
+		"ignore unknown, later":   {config: "Foo 1\nIgnoreUnknown foo\n", host: "a"},
+		"ignore unknown, off":     {config: "Host other\n  IgnoreUnknown foo\nHost *\n  Foo 1\n", host: "a"},
+		"old keywords":            {config: "Host *\n  Protocol 2\n  UseRoaming no\n  IdentityFile2 /k2\n  KeepAlive yes\n  PubkeyAcceptedKeyTypes +ssh-rsa\n  GSSAPIAuthentication no\n  RSAAuthentication no\n", host: "a"},
+		"distribution keywords":   {config: "Host *\n  GSSAPIKeyExchange no\n  GSSAPITrustDNS no\n", host: "a"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

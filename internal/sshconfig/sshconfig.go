@@ -60,6 +60,9 @@ type Settings struct {
 	// IdentitiesOnly: offer only keys of the identity files, even when
 	// the agent holds more.
 	IdentitiesOnly bool
+	// RefuseConnection, when the files tell ssh to refuse connecting to
+	// the host, is where ("file:line").
+	RefuseConnection string
 	// ServerAliveInterval and ServerAliveCountMax (each 0 when not set
 	// or off): keepalives, and how many may go unanswered before the
 	// connection counts as dead.
@@ -102,6 +105,7 @@ type lookup struct {
 	global          []raw
 	agent           *raw
 	home, localUser string
+	ignoreUnknown   string // IgnoreUnknown's pattern list
 }
 
 // raw is a path setting before its tokens are expanded, with where it was
@@ -151,7 +155,20 @@ func (l *lookup) read(name string, system, required bool, depth int) error {
 					return err
 				}
 			}
+		case "ignoreunknown":
+			if len(args) == 0 {
+				return fmt.Errorf("%s: IgnoreUnknown needs a pattern list", at)
+			}
+			if active && !l.got[key] {
+				l.ignoreUnknown, l.got[key] = args[0], true
+			}
 		default:
+			if !keywords[key] {
+				if l.got["ignoreunknown"] && matchList(l.ignoreUnknown, key, true) {
+					continue
+				}
+				return fmt.Errorf("%s: unknown keyword %q, which ssh refuses too (IgnoreUnknown %s before it would make both skip it)", at, key, key)
+			}
 			if active {
 				if err := l.set(key, args, at); err != nil {
 					return err
@@ -197,11 +214,14 @@ func (l *lookup) hostMatches(patterns []string) bool {
 
 // set records a setting unless an earlier line already did.
 func (l *lookup) set(key string, args []string, at string) error {
+	if key == "identityfile2" {
+		key = "identityfile" // its old name, still accepted by ssh
+	}
 	switch key {
 	case "hostname", "user", "port", "identityfile", "userknownhostsfile",
 		"globalknownhostsfile", "proxyjump", "proxycommand", "connecttimeout",
 		"identityagent", "identitiesonly", "certificatefile", "hostkeyalias",
-		"serveraliveinterval", "serveralivecountmax":
+		"serveraliveinterval", "serveralivecountmax", "refuseconnection":
 	default:
 		return nil // not a setting planrun takes from ssh_config
 	}
@@ -258,13 +278,16 @@ func (l *lookup) set(key string, args []string, at string) error {
 		}
 	case "identityagent":
 		l.agent = &raw{args[0], at}
-	case "identitiesonly":
-		switch strings.ToLower(args[0]) {
-		case "yes", "true":
-			l.s.IdentitiesOnly = true
-		case "no", "false":
-		default:
-			return fmt.Errorf("%s: bad IdentitiesOnly %q (want yes or no)", at, args[0])
+	case "identitiesonly", "refuseconnection":
+		on, ok := parseYesNo(args[0])
+		if !ok {
+			name := map[string]string{"identitiesonly": "IdentitiesOnly", "refuseconnection": "RefuseConnection"}[key]
+			return fmt.Errorf("%s: bad %s %q (want yes or no)", at, name, args[0])
+		}
+		if key == "identitiesonly" {
+			l.s.IdentitiesOnly = on
+		} else if on {
+			l.s.RefuseConnection = at
 		}
 	case "serveraliveinterval":
 		d, ok := parseTime(args[0])

@@ -230,6 +230,30 @@ Host *
 			q:       sshconfig.Query{Host: "a"},
 			wantErr: ssh + "/config:1: Host needs at least one pattern",
 		},
+		"misspelt keyword": {
+			files:   map[string]string{"config": "Host other\n HostName x\nHost a\n  IdentitesOnly yes\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: ssh + `/config:4: unknown keyword "identitesonly", which ssh refuses too (IgnoreUnknown identitesonly before it would make both skip it)`,
+		},
+		"IgnoreUnknown, and the old names ssh still takes": {
+			files: map[string]string{"config": "IgnoreUnknown UseFoo,bar*\nHost a\n UseFoo yes\n Bar_baz 1\n IdentityFile2 /k2\n UseKeychain yes\n Protocol 2\n"},
+			q:     sshconfig.Query{Host: "a"},
+			want:  sshconfig.Settings{IdentityFiles: []string{"/k2"}},
+		},
+		"RefuseConnection": {
+			files: map[string]string{"config": "Host other\n RefuseConnection yes\nMatch host a\n RefuseConnection TRUE\n"},
+			q:     sshconfig.Query{Host: "a"},
+			want:  sshconfig.Settings{RefuseConnection: ssh + "/config:4"},
+		},
+		"RefuseConnection no": {
+			files: map[string]string{"config": "Host a\n RefuseConnection no\nHost *\n RefuseConnection yes\n"},
+			q:     sshconfig.Query{Host: "a"},
+		},
+		"bad RefuseConnection": {
+			files:   map[string]string{"config": "RefuseConnection sometimes\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: ssh + `/config:1: bad RefuseConnection "sometimes" (want yes or no)`,
+		},
 		"include loop": {
 			files:   map[string]string{"config": "Include config\n"},
 			q:       sshconfig.Query{Host: "a"},
