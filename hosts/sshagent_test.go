@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,13 +42,74 @@ func startAgent(t *testing.T, keys ...*sshtest.Key) string {
 	for i, k := range keys {
 		f := filepath.Join(dir, "key"+string(rune('a'+i)))
 		k.WriteFile(t, f)
-		add := exec.Command("ssh-add", f)
-		add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
-		if out, err := add.CombinedOutput(); err != nil {
-			t.Fatalf("ssh-add: %v\n%s", err, out)
-		}
+		sshAdd(t, sock, f)
 	}
 	return sock
+}
+
+// sshAdd loads the key file into the agent at sock.
+func sshAdd(t *testing.T, sock, file string) {
+	t.Helper()
+	add := exec.Command("ssh-add", file)
+	add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("ssh-add: %v\n%s", err, out)
+	}
+}
+
+// sshKeygen runs ssh-keygen with args.
+func sshKeygen(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("ssh-keygen", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen %v: %v\n%s", args, err, out)
+	}
+}
+
+// A passphrase-protected key in the legacy PEM format keeps no public key
+// in the clear: under IdentitiesOnly its agent copy is matched through the
+// KEY.pub beside it, as ssh does.
+func TestSSHAgentLegacyPEM(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	sock := startAgent(t, sshtest.NewKey(t))
+	dir := t.TempDir()
+	plain, protected := filepath.Join(dir, "plain"), filepath.Join(dir, "protected")
+	sshKeygen(t, "-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "", "-f", plain)
+	b, _ := os.ReadFile(plain)
+	os.WriteFile(protected, b, 0o600)
+	sshKeygen(t, "-q", "-p", "-m", "PEM", "-P", "", "-N", "not typed here", "-f", protected)
+	if b, _ := os.ReadFile(protected); !strings.Contains(string(b), "Proc-Type: 4,ENCRYPTED") {
+		t.Fatalf("not a legacy PEM protected key:\n%s", b)
+	}
+	pubText, _ := os.ReadFile(plain + ".pub")
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(pubText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Authorize(pub)
+	sshAdd(t, sock, plain) // the agent now holds a key the server refuses, then this one
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	t.Setenv("HOME", t.TempDir())
+	login := func(t *testing.T, wantErr string) {
+		spec := hosts.Spec{SSH: srv.User + "@" + srv.Addr, KnownHosts: srv.KnownHosts,
+			IdentityFiles: []string{protected}, SSHConfig: writeConfig(t, "Host *\n  IdentitiesOnly yes\n")}
+		h, err := hosts.NewSSH("a", spec, hosts.SSHOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		before := srv.Offers()
+		if loginRuns(t, h, wantErr) && srv.Offers()-before != 1 {
+			t.Errorf("%d keys offered, want 1 (the file's, from the agent)", srv.Offers()-before)
+		}
+	}
+	t.Run("with KEY.pub", func(t *testing.T) {
+		os.WriteFile(protected+".pub", pubText, 0o644)
+		login(t, "")
+	})
+	t.Run("without KEY.pub no agent key is the file's", func(t *testing.T) {
+		os.Remove(protected + ".pub")
+		login(t, "unable to authenticate")
+	})
 }
 
 func TestSSHAgent(t *testing.T) {

@@ -34,6 +34,8 @@ type inProcess struct {
 	// keepalives counts the clients' keepalive@openssh.com requests.
 	keepalives atomic.Int64
 	silentSFTP atomic.Bool
+	// more: further authorized public keys (marshalled), for User.
+	more sync.Map
 
 	envMu   sync.Mutex
 	execEnv []string
@@ -67,7 +69,7 @@ func StartInProcess(t testing.TB) *Server {
 			if _, ok := key.(*ssh.Certificate); ok {
 				return certs.Authenticate(meta, key)
 			}
-			if meta.User() == s.User && bytes.Equal(key.Marshal(), authorized) {
+			if _, ok := ip.more.Load(string(key.Marshal())); meta.User() == s.User && (ok || bytes.Equal(key.Marshal(), authorized)) {
 				return nil, nil
 			}
 			return nil, errors.New("unknown public key")
@@ -87,6 +89,9 @@ func StartInProcess(t testing.TB) *Server {
 	t.Cleanup(ip.close)
 	return s
 }
+
+// Authorize makes the server accept key for User too.
+func (s *Server) Authorize(key ssh.PublicKey) { s.mustInProc().more.Store(string(key.Marshal()), true) }
 
 // DropAfter makes the server cut the connection that receives the next n
 // bytes (counted across connections) — once; then it serves normally.
