@@ -359,8 +359,9 @@ func (g *planGen) build() (*yaml.Node, error) {
 		"steps", body)
 	doc := mapping(top...)
 	doc.HeadComment = fmt.Sprintf("Written by planrun init (engine %s, federated_mode %s) for %d target parties.\n"+
-		"Check it with `planrun plan FILE`, run it with `planrun apply FILE`, and after a failure\n"+
-		"continue with `planrun resume`: finished steps are not redone.", g.engine, orNone(g.mode()), len(ts))
+		"Check it with `planrun plan FILE` and `planrun validate --connect FILE` (which logs in to\n"+
+		"every host), run it with `planrun apply FILE`, and after a failure continue with\n"+
+		"`planrun resume`: finished steps are not redone.", g.engine, orNone(g.mode()), len(ts))
 	return &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{doc}}, nil
 }
 

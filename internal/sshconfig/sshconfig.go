@@ -278,15 +278,18 @@ func (l *lookup) set(key string, args []string, at string) error {
 		}
 	case "identityagent":
 		l.agent = &raw{args[0], at}
-	case "identitiesonly", "refuseconnection":
+	case "identitiesonly":
 		on, ok := parseYesNo(args[0])
 		if !ok {
-			name := map[string]string{"identitiesonly": "IdentitiesOnly", "refuseconnection": "RefuseConnection"}[key]
-			return fmt.Errorf("%s: bad %s %q (want yes or no)", at, name, args[0])
+			return fmt.Errorf("%s: bad IdentitiesOnly %q (want yes or no)", at, args[0])
 		}
-		if key == "identitiesonly" {
-			l.s.IdentitiesOnly = on
-		} else if on {
+		l.s.IdentitiesOnly = on
+	case "refuseconnection":
+		on, ok := parseYesNo(args[0])
+		if !ok {
+			return fmt.Errorf("%s: bad RefuseConnection %q (want yes or no)", at, args[0])
+		}
+		if on {
 			l.s.RefuseConnection = at
 		}
 	case "serveraliveinterval":

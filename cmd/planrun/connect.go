@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/plan"
+)
+
+// connectTimeout bounds the whole of one host's check (its connection has
+// its own connect timeout, 15 s unless the plan or ssh_config says).
+const connectTimeout = 2 * time.Minute
+
+// hostCheck is one inventory host's preflight result.
+type hostCheck struct {
+	name, addr string
+	note       string        // said of a host that is ok
+	took       time.Duration // SSH hosts: to connect and check
+	err        error
+}
+
+// checkHosts reaches every host of p's inventory that is more than this
+// machine as it is: each SSH host is connected to (host key verified,
+// logged in), its root listed over SFTP and a command run through its
+// shell; a local host with a root must have that directory. All at once.
+func checkHosts(p *plan.Plan) []hostCheck {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	pool := hosts.NewPool(p.Hosts, hosts.PoolOptions{BaseDir: p.BaseDir})
+	defer pool.Close()
+	var names []string
+	for name, spec := range p.Hosts {
+		if spec.SSH != "" || spec.Root != "" {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	out := make([]hostCheck, len(names))
+	var g errgroup.Group
+	g.SetLimit(16)
+	for i, name := range names {
+		g.Go(func() error {
+			c, cancel := context.WithTimeout(ctx, connectTimeout)
+			defer cancel()
+			start := time.Now()
+			out[i] = hostCheck{name: name}
+			out[i].addr, out[i].note, out[i].err = checkHost(c, pool, name)
+			if spec, _ := pool.Spec(name); spec.SSH != "" {
+				out[i].took = time.Since(start)
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	return out
+}
+
+// checkHost checks one host and returns its address (SSH hosts) or root,
+// and a note for a root that does not exist yet (steps create it).
+func checkHost(ctx context.Context, pool *hosts.Pool, name string) (addr, note string, err error) {
+	h, err := pool.Host(ctx, name)
+	if err != nil {
+		return "", "", err
+	}
+	s, isSSH := h.(*hosts.SSH)
+	if isSSH {
+		addr = s.Addr()
+		// In /: the root is checked below, and may not exist yet.
+		res, err := h.Exec(ctx, hosts.Command{Path: "true", Dir: "/"})
+		if err != nil {
+			return addr, "", err
+		}
+		if res.ExitCode != 0 {
+			msg, _, _ := strings.Cut(strings.TrimSpace(string(res.Stderr)), "\n")
+			return addr, "", fmt.Errorf("the login shell ran `true` with exit status %d: %s", res.ExitCode, msg)
+		}
+	} else if l, ok := h.(*hosts.Local); ok {
+		addr = l.Root()
+	}
+	fi, err := h.Stat(ctx, ".")
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return addr, "its root does not exist yet", nil
+	case err == nil && !fi.IsDir():
+		err = errors.New("not a directory")
+	}
+	if err != nil {
+		where := "root"
+		if spec, _ := pool.Spec(name); isSSH && spec.Root == "" {
+			where = "login directory"
+		}
+		return addr, "", fmt.Errorf("%s: %w", where, err)
+	}
+	return addr, "", nil
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/planrun/planrun/hosts/sshtest"
+)
+
+// TestValidateConnect: validate --connect reaches every host of the
+// inventory as a run would (OpenSSH's sshd when installed), and says for
+// each whether it could.
+func TestValidateConnect(t *testing.T) {
+	srv := startCluster(t)
+	dir := t.TempDir()
+	emptyKnown := filepath.Join(dir, "empty_known_hosts")
+	os.WriteFile(emptyKnown, nil, 0o600)
+	otherKey := filepath.Join(dir, "other_key")
+	sshtest.NewKey(t).WriteFile(t, otherKey)
+	aFile := filepath.Join(srv.Dir, "a-file")
+	os.WriteFile(aFile, nil, 0o644)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	entry := func(addr, key, known, root string) string {
+		return fmt.Sprintf("{ssh: %q, identity_files: [%q], known_hosts: %q, root: %q, ssh_config: none, connect_timeout: 5s}",
+			srv.User+"@"+addr, key, known, root)
+	}
+	planText := "version: 1\nhosts:\n" +
+		"  good: " + entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, srv.Dir) + "\n" +
+		"  later: " + entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, filepath.Join(srv.Dir, "made-by-a-step")) + "\n" +
+		"  unknown-key: " + entry(srv.Addr, srv.IdentityFile, emptyKnown, srv.Dir) + "\n" +
+		"  wrong-key: " + entry(srv.Addr, otherKey, srv.KnownHosts, srv.Dir) + "\n" +
+		"  down: " + entry(closed, srv.IdentityFile, srv.KnownHosts, srv.Dir) + "\n" +
+		"  file-root: " + entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, aFile) + "\n" +
+		"  site: {root: site}\n" +
+		"steps:\n  - {id: hi, kind: exec, with: {host: good, command: \"echo hi\"}}\n"
+	plan := filepath.Join(dir, "plan.yaml")
+	os.WriteFile(plan, []byte(planText), 0o644)
+
+	var out, errb bytes.Buffer
+	if code := run([]string{"validate", plan}, nil, &out, &errb); code != exitOK || strings.Contains(out.String(), "host ") {
+		t.Fatalf("validate without --connect: exit %d, it reached hosts or failed:\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"validate", "--connect", plan}, nil, &out, &errb); code != exitStepFailed {
+		t.Errorf("exit %d, want %d", code, exitStepFailed)
+	}
+	wantOut := []string{
+		"^" + regexp.QuoteMeta(plan) + `: ok \(1 step\)$`,
+		`^host good \(` + regexp.QuoteMeta(srv.Addr) + `\): ok in \d+(\.\d+)?m?s$`,
+		`^host later \(` + regexp.QuoteMeta(srv.Addr) + `\): ok in \d+(\.\d+)?m?s; its root does not exist yet$`,
+		`^host site \(` + regexp.QuoteMeta(filepath.Join(dir, "site")) + `\): ok; its root does not exist yet$`,
+	}
+	wantErr := []string{
+		`^host down \(` + regexp.QuoteMeta(closed) + `\): .*connection refused$`,
+		`^host file-root \(` + regexp.QuoteMeta(srv.Addr) + `\): root: not a directory$`,
+		`^host unknown-key \(` + regexp.QuoteMeta(srv.Addr) + `\): .*host key of unknown-key \(` + regexp.QuoteMeta(srv.Addr) + `\) is unknown`,
+		`^host wrong-key \(` + regexp.QuoteMeta(srv.Addr) + `\): .*unable to authenticate`,
+		`^planrun: 4 of 7 hosts could not be reached$`,
+	}
+	check := func(what, got string, want []string) {
+		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+		if len(lines) != len(want) {
+			t.Errorf("%s: %d lines, want %d:\n%s", what, len(lines), len(want), got)
+			return
+		}
+		for i, re := range want {
+			if !regexp.MustCompile(re).MatchString(lines[i]) {
+				t.Errorf("%s line %d = %q, want it to match %q", what, i+1, lines[i], re)
+			}
+		}
+	}
+	check("stdout", out.String(), wantOut)
+	check("stderr", errb.String(), wantErr)
+	if _, err := os.Stat(filepath.Join(srv.Dir, "made-by-a-step")); err == nil {
+		t.Error("--connect created a host's root")
+	}
+}
