@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/planrun/planrun/fate/flow"
 	"github.com/planrun/planrun/hosts"
 	"github.com/planrun/planrun/plan"
 )
@@ -32,8 +33,9 @@ type hostCheck struct {
 
 // checkHosts reaches every host of p's inventory that is more than this
 // machine as it is: each SSH host is connected to (host key verified,
-// logged in), its root listed over SFTP and a command run through its
-// shell; a local host with a root must have that directory. All at once.
+// logged in), its root statted over SFTP and a command run through its
+// shell; a local host's root must be a directory if it exists; a FATE
+// Flow must answer a read-only request. All hosts at once.
 func checkHosts(p *plan.Plan) []hostCheck {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -41,7 +43,7 @@ func checkHosts(p *plan.Plan) []hostCheck {
 	defer pool.Close()
 	var names []string
 	for name, spec := range p.Hosts {
-		if spec.SSH != "" || spec.Root != "" {
+		if spec.SSH != "" || spec.Root != "" || spec.Flow != "" {
 			names = append(names, name)
 		}
 	}
@@ -56,7 +58,7 @@ func checkHosts(p *plan.Plan) []hostCheck {
 			start := time.Now()
 			out[i] = hostCheck{name: name}
 			out[i].addr, out[i].note, out[i].err = checkHost(c, pool, name)
-			if spec, _ := pool.Spec(name); spec.SSH != "" {
+			if spec, _ := pool.Spec(name); spec.SSH != "" || spec.Flow != "" {
 				out[i].took = time.Since(start)
 			}
 			return nil
@@ -66,9 +68,29 @@ func checkHosts(p *plan.Plan) []hostCheck {
 	return out
 }
 
-// checkHost checks one host and returns its address (SSH hosts) or root,
-// and a note for a root that does not exist yet (steps create it).
-func checkHost(ctx context.Context, pool *hosts.Pool, name string) (addr, note string, err error) {
+// checkHost checks one host and returns where it is (an SSH host's
+// address or a local host's root, and its FATE Flow URL), and a note for
+// a root that does not exist yet (steps create it).
+func checkHost(ctx context.Context, pool *hosts.Pool, name string) (where, note string, err error) {
+	spec, _ := pool.Spec(name)
+	var at []string
+	if spec.SSH != "" || spec.Root != "" {
+		var addr string
+		addr, note, err = checkFiles(ctx, pool, name, spec)
+		at = append(at, addr)
+		if err != nil {
+			return strings.Join(at, ", "), "", err
+		}
+	}
+	if spec.Flow != "" {
+		at = append(at, "flow "+spec.Flow)
+		err = checkFlow(ctx, name, spec)
+	}
+	return strings.Join(at, ", "), note, err
+}
+
+// checkFiles reaches a host's files and commands.
+func checkFiles(ctx context.Context, pool *hosts.Pool, name string, spec hosts.Spec) (addr, note string, err error) {
 	h, err := pool.Host(ctx, name)
 	if err != nil {
 		return "", "", err
@@ -97,10 +119,26 @@ func checkHost(ctx context.Context, pool *hosts.Pool, name string) (addr, note s
 	}
 	if err != nil {
 		where := "root"
-		if spec, _ := pool.Spec(name); isSSH && spec.Root == "" {
+		if isSSH && spec.Root == "" {
 			where = "login directory"
 		}
 		return addr, "", fmt.Errorf("%s: %w", where, err)
 	}
 	return addr, "", nil
+}
+
+// flowProbe is a model no cluster holds: asking FATE Flow to export it
+// reads nothing and changes nothing, and its "does not exist" answer
+// shows the URL reaches a FATE Flow that accepts planrun's requests
+// (signed when the host has flow_app_key).
+var flowProbe = flow.ModelRef{Role: "guest", PartyID: 0, ModelID: "planrun-connect-check", ModelVersion: "0"}
+
+// checkFlow asks a host's FATE Flow about flowProbe.
+func checkFlow(ctx context.Context, name string, spec hosts.Spec) error {
+	c, err := flow.ForHost(name, spec, os.LookupEnv, flow.Options{Timeout: 30 * time.Second, Retries: -1})
+	if err != nil {
+		return err
+	}
+	_, err = c.Exists(ctx, flowProbe) // its errors name the host and the request
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/planrun/planrun/fate/flow/flowtest"
 	"github.com/planrun/planrun/hosts/sshtest"
 )
 
@@ -35,8 +36,15 @@ func TestValidateConnect(t *testing.T) {
 		return fmt.Sprintf("{ssh: %q, identity_files: [%q], known_hosts: %q, root: %q, ssh_config: none, connect_timeout: 5s}",
 			srv.User+"@"+addr, key, known, root)
 	}
+	fl, old := flowtest.New(t, flowtest.Options{}), flowtest.New(t, flowtest.Options{Generation: flowtest.Gen15})
+	signed := flowtest.New(t, flowtest.Options{AppKey: "planrun", Secret: "right"})
+	t.Setenv("PLANRUN_TEST_FLOW_SECRET", "wrong")
+	good := strings.TrimSuffix(entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, srv.Dir), "}") + ", flow: " + fl.URL + "}"
 	planText := "version: 1\nhosts:\n" +
-		"  good: " + entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, srv.Dir) + "\n" +
+		"  good: " + good + "\n" +
+		"  flow-old: {flow: " + old.URL + "}\n" +
+		"  flow-down: {flow: http://" + closed + "}\n" +
+		"  flow-signed: {flow: " + signed.URL + ", flow_app_key: planrun, flow_secret_env: PLANRUN_TEST_FLOW_SECRET}\n" +
 		"  later: " + entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, filepath.Join(srv.Dir, "made-by-a-step")) + "\n" +
 		"  unknown-key: " + entry(srv.Addr, srv.IdentityFile, emptyKnown, srv.Dir) + "\n" +
 		"  wrong-key: " + entry(srv.Addr, otherKey, srv.KnownHosts, srv.Dir) + "\n" +
@@ -58,16 +66,19 @@ func TestValidateConnect(t *testing.T) {
 	}
 	wantOut := []string{
 		"^" + regexp.QuoteMeta(plan) + `: ok \(1 step\)$`,
-		`^host good \(` + regexp.QuoteMeta(srv.Addr) + `\): ok in \d+(\.\d+)?m?s$`,
+		`^host flow-old \(flow ` + regexp.QuoteMeta(old.URL) + `\): ok in \d+(\.\d+)?m?s$`,
+		`^host good \(` + regexp.QuoteMeta(srv.Addr+", flow "+fl.URL) + `\): ok in \d+(\.\d+)?m?s$`,
 		`^host later \(` + regexp.QuoteMeta(srv.Addr) + `\): ok in \d+(\.\d+)?m?s; its root does not exist yet$`,
 		`^host site \(` + regexp.QuoteMeta(filepath.Join(dir, "site")) + `\): ok; its root does not exist yet$`,
 	}
 	wantErr := []string{
 		`^host down \(` + regexp.QuoteMeta(closed) + `\): .*connection refused$`,
 		`^host file-root \(` + regexp.QuoteMeta(srv.Addr) + `\): root: not a directory$`,
+		`^host flow-down \(flow http://` + regexp.QuoteMeta(closed) + `\): flow export for guest:0 on flow-down: .*connection refused$`,
+		`^host flow-signed \(flow ` + regexp.QuoteMeta(signed.URL) + `\): flow export .* retcode 109, "signature authentication failed"$`,
 		`^host unknown-key \(` + regexp.QuoteMeta(srv.Addr) + `\): .*host key of unknown-key \(` + regexp.QuoteMeta(srv.Addr) + `\) is unknown`,
 		`^host wrong-key \(` + regexp.QuoteMeta(srv.Addr) + `\): .*unable to authenticate`,
-		`^planrun: 4 of 7 hosts could not be reached$`,
+		`^planrun: 6 of 10 hosts could not be reached$`,
 	}
 	check := func(what, got string, want []string) {
 		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")

@@ -33,15 +33,17 @@ With --connect, a valid plan's hosts are then reached, all at once, as a
 run would reach them: each SSH host is connected to (host key checked,
 keys tried, jump hosts crossed), its root (or login directory) listed
 over SFTP and a command run through its login shell; a local host's root
-must be a directory if it exists (steps create missing roots). One line
-per host; exits 1 if any cannot be reached. Nothing is written anywhere.`,
+must be a directory if it exists (steps create missing roots); a host's
+FATE Flow must answer a read-only request (the export of a model no
+cluster holds), signed when flow_app_key is set. One line per host; exits
+1 if any cannot be reached. Nothing is written anywhere.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.files = args
 			return runValidate(s, a)
 		},
 	}
-	cmd.Flags().BoolVar(&a.connect, "connect", false, "also reach every host of the inventory (SSH login, SFTP, a command)")
+	cmd.Flags().BoolVar(&a.connect, "connect", false, "also reach every host of the inventory (SSH login, SFTP, a command, FATE Flow)")
 	return cmd
 }
 
