@@ -12,8 +12,10 @@
 // delayed ACKs cost 40 ms when a session opened), and what the SSH layer
 // writes goes out through a flusher that joins packets written meanwhile
 // into one write (see batchConn). Host keys are checked against
-// known_hosts: an unknown or changed key is a *HostKeyError showing the
-// SHA256 fingerprint and what to do, never accepted. Keys come from
+// known_hosts, read as ssh reads it (internal/sshconfig: hashed names,
+// @cert-authority host certificates, @revoked): an unknown or changed key
+// is a *HostKeyError showing the SHA256 fingerprint and what to do, never
+// accepted. Keys come from
 // identity files and ssh-agent; a jump host (another inventory host or
 // user@host:port) is supported. What a Spec leaves out comes from the
 // OpenSSH client config, as ssh would take it (internal/sshconfig):

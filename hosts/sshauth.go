@@ -1,7 +1,6 @@
 package hosts
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net"
@@ -10,7 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/planrun/planrun/internal/sshconfig"
 )
 
 // HostKeyError is a host key that known_hosts does not vouch for: unknown
@@ -28,9 +28,19 @@ type HostKeyError struct {
 	// Known lists the entries found for the host ("file:line type SHA256:..."),
 	// empty when the host is unknown.
 	Known []string
+	// Cert says why the host certificate the server also offered was not
+	// accepted; "" when it offered none.
+	Cert string
 }
 
 func (e *HostKeyError) Error() string {
+	if e.Cert == "" {
+		return e.keyError()
+	}
+	return e.keyError() + " (" + e.Cert + ")"
+}
+
+func (e *HostKeyError) keyError() string {
 	host, port, _ := net.SplitHostPort(e.Addr)
 	entry, scan := host, fmt.Sprintf("ssh-keyscan -p %s %s >> %s", port, host, e.KnownHosts)
 	switch {
@@ -110,74 +120,38 @@ func (h *SSH) hostKeyCallback() (ssh.HostKeyCallback, []string, error) {
 	if len(user) > 0 {
 		file = user[0]
 	}
-	cb, err := knownhosts.New(files...)
+	db, err := sshconfig.ReadKnownHosts(files...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read known_hosts %s: %w", strings.Join(files, ", "), err)
+		return nil, nil, err
 	}
-	name := h.knownHostsName()
-	check := func(_ string, remote net.Addr, key ssh.PublicKey) error {
-		err := cb(name, remote, key)
-		var ke *knownhosts.KeyError
-		if errors.As(err, &ke) {
+	host, port, _ := net.SplitHostPort(h.addr)
+	target := sshconfig.Target{Host: host, Port: port, Alias: h.hostKeyAlias}
+	check := func(_ string, _ net.Addr, key ssh.PublicKey) error {
+		err := db.CheckHostKey(target, key)
+		var unknown *sshconfig.HostKeyUnknown
+		var revoked *sshconfig.RevokedError
+		switch {
+		case errors.As(err, &unknown):
+			cert, isCert := key.(*ssh.Certificate)
+			if isCert {
+				key = cert.Key // the fingerprint to check is the plain key's
+			}
 			e := &HostKeyError{Host: h.name, Addr: h.addr, KeyType: key.Type(),
 				Fingerprint: ssh.FingerprintSHA256(key), KnownHosts: file, Alias: h.hostKeyAlias}
-			for _, k := range ke.Want {
-				e.Known = append(e.Known, fmt.Sprintf("%s:%d %s %s", k.Filename, k.Line, k.Key.Type(), ssh.FingerprintSHA256(k.Key)))
+			for _, k := range unknown.Known {
+				e.Known = append(e.Known, k.String())
+			}
+			if isCert && unknown.CertErr != nil {
+				e.Cert = fmt.Sprintf("its host certificate (signed by %s %s) was not accepted: %v",
+					cert.SignatureKey.Type(), ssh.FingerprintSHA256(cert.SignatureKey), unknown.CertErr)
 			}
 			return e
-		}
-		var re *knownhosts.RevokedError
-		if errors.As(err, &re) {
-			return fmt.Errorf("host key of %s (%s) is revoked in %s:%d", h.name, h.addr, re.Revoked.Filename, re.Revoked.Line)
+		case errors.As(err, &revoked):
+			return fmt.Errorf("host key of %s (%s) is revoked in %s:%d", h.name, h.addr, revoked.Revoked.File, revoked.Revoked.Line)
 		}
 		return err
 	}
-	return check, h.knownAlgorithms(cb, name), nil
-}
-
-// knownHostsName is the host:port known_hosts is searched for: the
-// address connected to, or ssh_config's HostKeyAlias (which, as in ssh,
-// stands without a port).
-func (h *SSH) knownHostsName() string {
-	if h.hostKeyAlias != "" {
-		return net.JoinHostPort(h.hostKeyAlias, "22")
-	}
-	return h.addr
-}
-
-// knownAlgorithms lists the host key algorithms known_hosts has keys of for
-// this address, so the server is asked for a key we can check (otherwise a
-// server offering, say, RSA first would look "changed" when known_hosts
-// holds its ed25519 key).
-func (h *SSH) knownAlgorithms(cb ssh.HostKeyCallback, name string) []string {
-	probe := ssh.PublicKey(nil)
-	if pk, err := ssh.NewPublicKey(ed25519.PublicKey(make([]byte, ed25519.PublicKeySize))); err == nil {
-		probe = pk
-	}
-	err := cb(name, &net.TCPAddr{IP: net.IPv4zero}, probe)
-	var ke *knownhosts.KeyError
-	if !errors.As(err, &ke) || len(ke.Want) == 0 {
-		return nil
-	}
-	var algos []string
-	seen := map[string]bool{}
-	add := func(a ...string) {
-		for _, x := range a {
-			if !seen[x] {
-				seen[x] = true
-				algos = append(algos, x)
-			}
-		}
-	}
-	for _, k := range ke.Want {
-		switch t := k.Key.Type(); t {
-		case ssh.KeyAlgoRSA:
-			add(ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA)
-		default:
-			add(t)
-		}
-	}
-	return algos
+	return check, db.HostKeyAlgorithms(target), nil
 }
 
 func (h *SSH) clientConfig() (*ssh.ClientConfig, func(), error) {

@@ -75,7 +75,9 @@ func StartInProcess(t testing.TB) *Server {
 			return nil, errors.New("unknown public key")
 		},
 	}
-	ip.cfg.AddHostKey(s.HostKey.Signer)
+	for _, k := range s.hostSigners(t) {
+		ip.cfg.AddHostKey(k)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +171,9 @@ func (s *Server) ChangeHostKey(t testing.TB) {
 	ip := s.mustInProc()
 	s.HostKey = NewKey(t)
 	cfg := *ip.cfg
-	cfg.AddHostKey(s.HostKey.Signer)
+	for _, k := range s.hostSigners(t) {
+		cfg.AddHostKey(k)
+	}
 	ip.mu.Lock()
 	ip.cfg = &cfg
 	ip.mu.Unlock()

@@ -29,6 +29,10 @@ type Server struct {
 	UserKey *Key
 	// UserCA signs user certificates the server accepts (for User).
 	UserCA *Key
+	// HostCA signed the host certificate the server presents to clients
+	// that ask for one (principal 127.0.0.1, valid for a day), as well as
+	// its plain HostKey.
+	HostCA *Key
 
 	inproc *inProcess // nil for sshd
 }
@@ -90,6 +94,7 @@ func newServer(t testing.TB, base string) *Server {
 	s.HostKey = NewKey(t)
 	s.UserKey = NewKey(t)
 	s.UserCA = NewKey(t)
+	s.HostCA = NewKey(t)
 	s.IdentityFile = filepath.Join(base, "id_ed25519")
 	s.UserKey.WriteFile(t, s.IdentityFile)
 	return s
@@ -142,6 +147,30 @@ func (s *Server) UserCert(t testing.TB, key *Key, principals ...string) *ssh.Cer
 		t.Fatal(err)
 	}
 	return c
+}
+
+// HostCert returns a host certificate for key signed by ca, valid for a
+// day for the given principals (host names).
+func HostCert(t testing.TB, key, ca *Key, principals ...string) *ssh.Certificate {
+	t.Helper()
+	now := time.Now()
+	c := &ssh.Certificate{Key: key.Public(), CertType: ssh.HostCert, KeyId: "planrun-test-host",
+		ValidPrincipals: principals, ValidAfter: uint64(now.Add(-time.Minute).Unix()),
+		ValidBefore: uint64(now.Add(24 * time.Hour).Unix())}
+	if err := c.SignCert(rand.Reader, ca.Signer); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// hostSigners are what a server presents: its plain key, and its
+// certificate (signed by HostCA) to clients that ask for certificates.
+func (s *Server) hostSigners(t testing.TB) []ssh.Signer {
+	cs, err := ssh.NewCertSigner(HostCert(t, s.HostKey, s.HostCA, "127.0.0.1"), s.HostKey.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []ssh.Signer{s.HostKey.Signer, cs}
 }
 
 // WriteCert writes a certificate as ssh-keygen does (one line, as in a

@@ -41,6 +41,7 @@ func StartSSHDWith(t testing.TB, extra ...string) *Server {
 	s := newServer(t, base)
 	hostKey := filepath.Join(base, "ssh_host_ed25519_key")
 	s.HostKey.WriteFile(t, hostKey)
+	WriteCert(t, hostKey+"-cert.pub", HostCert(t, s.HostKey, s.HostCA, "127.0.0.1"))
 	auth := filepath.Join(base, "authorized_keys")
 	if err := os.WriteFile(auth, s.UserKey.AuthorizedKey(), 0o600); err != nil {
 		t.Fatal(err)
@@ -58,6 +59,7 @@ func StartSSHDWith(t testing.TB, extra ...string) *Server {
 			"Port " + port,
 			"ListenAddress 127.0.0.1",
 			"HostKey " + hostKey,
+			"HostCertificate " + hostKey + "-cert.pub",
 			"PidFile " + filepath.Join(base, "sshd.pid"),
 			"AuthorizedKeysFile " + auth,
 			"TrustedUserCAKeys " + ca,

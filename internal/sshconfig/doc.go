@@ -17,4 +17,10 @@
 // for one, are always checked, whatever StrictHostKeyChecking says). A
 // keyword ssh does not know is an error, as in ssh, unless IgnoreUnknown
 // names it.
+//
+// It also reads known_hosts files as ssh does (KnownHosts): host patterns
+// and hashed names, @cert-authority and @revoked lines, host
+// certificates, the bare host name for a server on another port, and the
+// host key algorithms to ask for. TestKnownHostsAgainstOpenSSH (package
+// hosts) checks the verdicts against OpenSSH's ssh client.
 package sshconfig
