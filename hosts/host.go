@@ -85,7 +85,7 @@ type Spec struct {
 	// the fields above leave out for this host (HostName, User, Port,
 	// IdentityFile, CertificateFile, IdentityAgent, IdentitiesOnly,
 	// UserKnownHostsFile, GlobalKnownHostsFile, HostKeyAlias, ProxyJump,
-	// ConnectTimeout, ServerAliveInterval, ServerAliveCountMax), as ssh would: by default ~/.ssh/config then
+	// ConnectTimeout, ServerAliveInterval, ServerAliveCountMax, CanonicalizeHostname), as ssh would: by default ~/.ssh/config then
 	// /etc/ssh/ssh_config; "none" reads none; a path reads only that file
 	// (like ssh -F).
 	SSHConfig string `yaml:"ssh_config" json:"ssh_config,omitempty"`

@@ -3,14 +3,18 @@
 // them: HostName, User, Port, IdentityFile, CertificateFile,
 // IdentityAgent, IdentitiesOnly, UserKnownHostsFile, GlobalKnownHostsFile,
 // HostKeyAlias, ProxyJump, ProxyCommand (refused: planrun runs no proxy
-// commands), ConnectTimeout, ServerAliveInterval, ServerAliveCountMax and
-// RefuseConnection.
+// commands), ConnectTimeout, ServerAliveInterval, ServerAliveCountMax,
+// RefuseConnection and CanonicalizeHostname (with CanonicalDomains,
+// CanonicalizeMaxDots and CanonicalizeFallbackLocal).
 // A test checks each lookup against OpenSSH's ssh -G.
 //
 // A lookup reads the files the way ssh does for one host: top to bottom,
 // Host and Match lines switch the following lines on or off, Include
 // reads more files in place (conditionally, inside a block), and for each
-// setting the first value obtained wins (IdentityFile accumulates).
+// setting the first value obtained wins (IdentityFile accumulates). As in
+// ssh, the files are read a second time when a Match final asks for it or
+// host names are canonicalized: with the host name final, Host lines
+// match it and Match final and Match canonical hold.
 // Match criteria that need a command or the network (exec,
 // localnetwork) are an error when reached, never guessed. Other keywords
 // ssh knows are ignored: planrun has its own answer for them (host keys,

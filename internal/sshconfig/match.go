@@ -18,12 +18,13 @@ func (l *lookup) match(args []string, at string) (bool, error) {
 		c, neg := strings.CutPrefix(strings.ToLower(args[i]), "!")
 		var ok bool
 		switch c {
-		case "all", "final":
-			// final: ssh reads the files again once the host name is
-			// final; planrun reads them once, with the host name final.
+		case "all":
 			ok = true
-		case "canonical":
-			ok = false // planrun does not canonicalize host names
+		case "final", "canonical":
+			// True in the second reading of the files (see finalPass),
+			// which a Match final asks for.
+			ok = l.final
+			l.wantFinal = l.wantFinal || c == "final" && !neg
 		case "host", "originalhost", "user", "localuser", "tagged", "exec", "localnetwork",
 			"command", "sessiontype", "version": // the last three: OpenSSH 10
 			if i+1 >= len(args) {

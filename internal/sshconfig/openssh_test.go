@@ -89,6 +89,15 @@ func TestAgainstOpenSSH(t *testing.T) {
 		"ignore unknown, later":   {config: "Foo 1\nIgnoreUnknown foo\n", host: "a"},
 		"ignore unknown, off":     {config: "Host other\n  IgnoreUnknown foo\nHost *\n  Foo 1\n", host: "a"},
 		"old keywords":            {config: "Host *\n  Protocol 2\n  UseRoaming no\n  IdentityFile2 /k2\n  KeepAlive yes\n  PubkeyAcceptedKeyTypes +ssh-rsa\n  GSSAPIAuthentication no\n  RSAAuthentication no\n", host: "a"},
+		"final pass, first wins":  {config: "Match final\n  User a\nHost *\n  User b\n", host: "a"},
+		"final pass, HostName":    {config: "Host fate-a\n  HostName 10.1.0.5\nMatch final\nHost 10.1.*\n  User x\nHost fate-a\n  Port 7\n", host: "fate-a"},
+		"files named twice":       {config: "Match final\nHost *\n  IdentityFile /k\n  CertificateFile /c\nHost a\n  IdentityFile /k\n  IdentityFile /k2\n  CertificateFile /c\n", host: "a"},
+		"canonical, dots":         {config: "CanonicalizeHostname yes\nCanonicalizeMaxDots 0\nCanonicalDomains example.invalid\nCanonicalizeFallbackLocal no\nMatch canonical\n  User c\n", host: "a.b"},
+		"canonical, jump host":    {config: "CanonicalizeHostname yes\nCanonicalDomains example.invalid\nCanonicalizeFallbackLocal no\nProxyJump j\nMatch canonical host h\n  Port 2\n", host: "h"},
+		"canonical, address":      {config: "CanonicalizeHostname yes\nCanonicalDomains example.invalid\nCanonicalizeFallbackLocal no\nMatch canonical\n  Port 3\n", host: "10.0.0.1"},
+		"canonical, unresolved":   {config: "CanonicalizeHostname yes\nCanonicalDomains example.invalid\nCanonicalizeFallbackLocal no\n", host: "h"},
+		"canonical, fallback":     {config: "CanonicalizeHostname yes\nCanonicalDomains example.invalid\nMatch canonical host h\n  User fb\n", host: "H"},
+		"canonical, HostName":     {config: "Host a\n  HostName B.internal\nCanonicalizeHostname yes\nCanonicalizeMaxDots 0\nHost b.internal\n  User bi\n", host: "a"},
 		"distribution keywords":   {config: "Host *\n  GSSAPIKeyExchange no\n  GSSAPITrustDNS no\n", host: "a"},
 	}
 	for name, tc := range tests {

@@ -88,12 +88,22 @@ func Lookup(files []File, q Query) (Settings, error) {
 	if q.Port != "" {
 		l.s.Port, l.got["port"] = q.Port, true
 	}
-	for _, f := range files {
-		if err := l.read(f.Path, f.System, f.Required, 0); err != nil {
-			return Settings{}, err
-		}
+	if err := l.readAll(files); err != nil {
+		return Settings{}, err
+	}
+	if err := l.finalPass(files); err != nil {
+		return Settings{}, err
 	}
 	return l.finish()
+}
+
+func (l *lookup) readAll(files []File) error {
+	for _, f := range files {
+		if err := l.read(f.Path, f.System, f.Required, 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type lookup struct {
@@ -106,6 +116,11 @@ type lookup struct {
 	agent           *raw
 	home, localUser string
 	ignoreUnknown   string // IgnoreUnknown's pattern list
+	// final is set for the second reading of the files (see finalPass),
+	// whose Host lines match finalHost; wantFinal when one is due.
+	final, wantFinal bool
+	finalHost        string
+	canon            canonSettings
 }
 
 // raw is a path setting before its tokens are expanded, with where it was
@@ -209,7 +224,11 @@ func (l *lookup) include(pattern, at string, system bool, depth int) error {
 // host as given, and some other pattern does. Unlike Match host, letter
 // case counts here (as in ssh).
 func (l *lookup) hostMatches(patterns []string) bool {
-	return matchList(strings.Join(patterns, ","), l.q.Host, false)
+	host := l.q.Host
+	if l.final {
+		host = l.finalHost
+	}
+	return matchList(strings.Join(patterns, ","), host, false)
 }
 
 // set records a setting unless an earlier line already did.
@@ -221,7 +240,8 @@ func (l *lookup) set(key string, args []string, at string) error {
 	case "hostname", "user", "port", "identityfile", "userknownhostsfile",
 		"globalknownhostsfile", "proxyjump", "proxycommand", "connecttimeout",
 		"identityagent", "identitiesonly", "certificatefile", "hostkeyalias",
-		"serveraliveinterval", "serveralivecountmax", "refuseconnection":
+		"serveraliveinterval", "serveralivecountmax", "refuseconnection",
+		"canonicalizehostname", "canonicaldomains", "canonicalizemaxdots", "canonicalizefallbacklocal":
 	default:
 		return nil // not a setting planrun takes from ssh_config
 	}
@@ -230,11 +250,13 @@ func (l *lookup) set(key string, args []string, at string) error {
 	}
 	switch key {
 	case "identityfile":
-		l.idents = append(l.idents, raw{args[0], at})
+		l.idents = addRaw(l.idents, raw{args[0], at})
 		return nil
 	case "certificatefile":
-		l.certs = append(l.certs, raw{args[0], at})
+		l.certs = addRaw(l.certs, raw{args[0], at})
 		return nil
+	case "canonicalizehostname", "canonicaldomains", "canonicalizemaxdots", "canonicalizefallbacklocal":
+		return l.setCanon(key, args, at)
 	}
 	slot := key
 	if key == "proxycommand" {
@@ -312,6 +334,17 @@ func (l *lookup) set(key string, args []string, at string) error {
 		l.s.ConnectTimeout = d
 	}
 	return nil
+}
+
+// addRaw appends r unless rs has its value already (ssh ignores a key or
+// certificate file named twice).
+func addRaw(rs []raw, r raw) []raw {
+	for _, x := range rs {
+		if x.val == r.val {
+			return rs
+		}
+	}
+	return append(rs, r)
 }
 
 // currentHost is the host name as far as the lines read so far go (for
