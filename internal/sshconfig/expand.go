@@ -1,7 +1,11 @@
 package sshconfig
 
 import (
+	"cmp"
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -42,15 +46,35 @@ func (l *lookup) expandPath(r raw) (string, error) {
 	}
 	local, _ := os.Hostname()
 	short, _, _ := strings.Cut(local, ".")
+	jump := l.jumpHost()
+	conn := sha1.Sum([]byte(local + l.currentHost() + port + l.currentUser() + jump))
 	v, err = expandTokens(v, map[byte]string{
 		'%': "%", 'd': l.home, 'h': l.currentHost(), 'n': l.q.Host, 'p': port,
 		'r': l.currentUser(), 'u': l.localUser, 'i': strconv.Itoa(os.Getuid()),
-		'L': short, 'l': local,
+		'L': short, 'l': local, 'k': cmp.Or(l.s.HostKeyAlias, l.q.Host), 'j': jump,
+		'C': hex.EncodeToString(conn[:]),
 	})
 	if err != nil {
 		return "", fmt.Errorf("%s: %s: %w", r.at, r.val, err)
 	}
 	return v, nil
+}
+
+// jumpHost is the host name of ProxyJump's last hop ("" when none), ssh's
+// %j.
+func (l *lookup) jumpHost() string {
+	j := l.s.ProxyJump
+	if i := strings.LastIndexByte(j, ','); i >= 0 {
+		j = j[i+1:]
+	}
+	j = strings.TrimPrefix(j, "ssh://")
+	if i := strings.LastIndexByte(j, '@'); i >= 0 {
+		j = j[i+1:]
+	}
+	if h, _, err := net.SplitHostPort(j); err == nil {
+		return h
+	}
+	return j
 }
 
 // expandTokens replaces %x with tokens[x]; any other %x is an error.

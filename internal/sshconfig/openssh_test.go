@@ -98,6 +98,8 @@ func TestAgainstOpenSSH(t *testing.T) {
 		"canonical, unresolved":   {config: "CanonicalizeHostname yes\nCanonicalDomains example.invalid\nCanonicalizeFallbackLocal no\n", host: "h"},
 		"canonical, fallback":     {config: "CanonicalizeHostname yes\nCanonicalDomains example.invalid\nMatch canonical host h\n  User fb\n", host: "H"},
 		"canonical, HostName":     {config: "Host a\n  HostName B.internal\nCanonicalizeHostname yes\nCanonicalizeMaxDots 0\nHost b.internal\n  User bi\n", host: "a"},
+		"tokens k and C":          {config: "Host a\n  HostName H.example\n  UserKnownHostsFile /kh/%k /c/%C\n", host: "a", user: "u"},
+		"token k, alias":          {config: "Host a\n  HostKeyAlias Alias1\n  UserKnownHostsFile /kh/%k-%n\n", host: "a"},
 		"distribution keywords":   {config: "Host *\n  GSSAPIKeyExchange no\n  GSSAPITrustDNS no\n", host: "a"},
 	}
 	for name, tc := range tests {

@@ -211,9 +211,14 @@ Host *
 			wantErr: ssh + "/config:1: unterminated quote",
 		},
 		"unknown token": {
-			files:   map[string]string{"config": "IdentityFile /k/%C\n"},
+			files:   map[string]string{"config": "IdentityFile /k/%T\n"},
 			q:       sshconfig.Query{Host: "a"},
-			wantErr: ssh + "/config:1: /k/%C: token %C is not supported here",
+			wantErr: ssh + "/config:1: /k/%T: token %T is not supported here",
+		},
+		"token j: ProxyJump's last hop": {
+			files: map[string]string{"config": "Host a\n ProxyJump u@j1:2022,ssh://ops@J2.example:2200\n IdentityFile /k/%j\n"},
+			q:     sshconfig.Query{Host: "a"},
+			want:  sshconfig.Settings{ProxyJump: "u@j1:2022,ssh://ops@J2.example:2200", IdentityFiles: []string{"/k/J2.example"}},
 		},
 		"unset env": {
 			files:   map[string]string{"config": "IdentityFile ${PLANRUN_TEST_UNSET}/k\n"},
