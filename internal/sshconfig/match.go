@@ -2,6 +2,7 @@ package sshconfig
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -13,12 +14,24 @@ func (l *lookup) match(args []string, at string) (bool, error) {
 	if len(args) == 0 {
 		return false, fmt.Errorf("%s: Match needs criteria", at)
 	}
-	result := true
+	result, attrs := true, 0
 	for i := 0; i < len(args); i++ {
 		c, neg := strings.CutPrefix(strings.ToLower(args[i]), "!")
+		// OpenSSH 10 also takes "host=PATTERN" for "host PATTERN".
+		if k, _, ok := strings.Cut(c, "="); ok && eqCriteria[k] {
+			_, v, _ := strings.Cut(args[i], "=")
+			c, args = k, slices.Insert(slices.Clone(args), i+1, v)
+		}
+		if c != "all" {
+			attrs++
+		}
 		var ok bool
 		switch c {
 		case "all":
+			// As in ssh: all stands alone (or last, after one other).
+			if attrs > 1 || i+1 < len(args) {
+				return false, fmt.Errorf("%s: Match all cannot be combined with other criteria", at)
+			}
 			ok = true
 		case "final", "canonical":
 			// True in the second reading of the files (see finalPass),
@@ -47,6 +60,9 @@ func (l *lookup) match(args []string, at string) (bool, error) {
 	}
 	return result, nil
 }
+
+// eqCriteria are the Match criteria OpenSSH 10 also takes as name=value.
+var eqCriteria = setOf("host", "originalhost", "user", "localuser", "localnetwork", "version", "tagged", "command", "exec")
 
 func (l *lookup) criterion(c, arg string) (bool, error) {
 	switch c {

@@ -100,6 +100,10 @@ func TestAgainstOpenSSH(t *testing.T) {
 		"canonical, HostName":     {config: "Host a\n  HostName B.internal\nCanonicalizeHostname yes\nCanonicalizeMaxDots 0\nHost b.internal\n  User bi\n", host: "a"},
 		"tokens k and C":          {config: "Host a\n  HostName H.example\n  UserKnownHostsFile /kh/%k /c/%C\n", host: "a", user: "u"},
 		"token k, alias":          {config: "Host a\n  HostKeyAlias Alias1\n  UserKnownHostsFile /kh/%k-%n\n", host: "a"},
+		"match all, alone":        {config: "Match all host a\n  User x\n", host: "a"},
+		"match all, last":         {config: "Match host a all\n  User x\n", host: "a"},
+		"match all, after two":    {config: "Match host a user root all\n  User x\n", host: "a", user: "root"},
+		"match not all":           {config: "Match !all\n  User y\n", host: "a"},
 		"distribution keywords":   {config: "Host *\n  GSSAPIKeyExchange no\n  GSSAPITrustDNS no\n", host: "a"},
 	}
 	for name, tc := range tests {

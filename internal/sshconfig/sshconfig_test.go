@@ -220,6 +220,11 @@ Host *
 			q:     sshconfig.Query{Host: "a"},
 			want:  sshconfig.Settings{ProxyJump: "u@j1:2022,ssh://ops@J2.example:2200", IdentityFiles: []string{"/k/J2.example"}},
 		},
+		"Match name=value (OpenSSH 10)": {
+			files: map[string]string{"config": "Match host=A* !user=root\n Port 2\nMatch Host=b\n Port 3\n"},
+			q:     sshconfig.Query{Host: "a1", User: "app"},
+			want:  sshconfig.Settings{User: "app", Port: "2"},
+		},
 		"unset env": {
 			files:   map[string]string{"config": "IdentityFile ${PLANRUN_TEST_UNSET}/k\n"},
 			q:       sshconfig.Query{Host: "a"},
