@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -26,41 +25,6 @@ var Resolve = func(name string) bool {
 	defer cancel()
 	addrs, err := net.DefaultResolver.LookupHost(ctx, name)
 	return err == nil && len(addrs) > 0
-}
-
-func (l *lookup) setCanon(key string, args []string, at string) error {
-	if l.got[key] {
-		return nil
-	}
-	l.got[key] = true
-	switch key {
-	case "canonicalizehostname":
-		switch v := strings.ToLower(args[0]); v {
-		case "yes", "true":
-			l.canon.mode = "yes"
-		case "always":
-			l.canon.mode = "always"
-		case "no", "false":
-			l.canon.mode = "no"
-		default:
-			return fmt.Errorf("%s: bad CanonicalizeHostname %q (want yes, no or always)", at, args[0])
-		}
-	case "canonicaldomains":
-		l.canon.domains = args
-	case "canonicalizemaxdots":
-		n, err := strconv.Atoi(args[0])
-		if err != nil || n < 0 {
-			return fmt.Errorf("%s: bad CanonicalizeMaxDots %q (want a number)", at, args[0])
-		}
-		l.canon.maxDots = n
-	case "canonicalizefallbacklocal":
-		on, ok := parseYesNo(args[0])
-		if !ok {
-			return fmt.Errorf("%s: bad CanonicalizeFallbackLocal %q (want yes or no)", at, args[0])
-		}
-		l.canon.noFallback = !on
-	}
-	return nil
 }
 
 // finalPass reads the files a second time, as ssh does, when a Match

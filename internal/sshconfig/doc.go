@@ -6,12 +6,15 @@
 // commands), ConnectTimeout, ServerAliveInterval, ServerAliveCountMax,
 // RefuseConnection and CanonicalizeHostname (with CanonicalDomains,
 // CanonicalizeMaxDots and CanonicalizeFallbackLocal).
-// A test checks each lookup against OpenSSH's ssh -G.
+// Tests check lookups against OpenSSH's ssh -G: a table of cases, and
+// configs drawn at random from the forms planrun reads.
 //
 // A lookup reads the files the way ssh does for one host: top to bottom,
 // Host and Match lines switch the following lines on or off, Include
-// reads more files in place (conditionally, inside a block), and for each
-// setting the first value obtained wins (IdentityFile accumulates). As in
+// reads more files in place (inside a block that does not apply, for
+// their form only), every line's value is checked whether it applies or
+// not, and for each setting the first value obtained wins (IdentityFile
+// accumulates). As in
 // ssh, the files are read a second time when a Match final asks for it or
 // host names are canonicalized: with the host name final, Host lines
 // match it and Match final and Match canonical hold.

@@ -47,9 +47,10 @@ func (l *lookup) expandPath(r raw) (string, error) {
 	local, _ := os.Hostname()
 	short, _, _ := strings.Cut(local, ".")
 	jump := l.jumpHost()
-	conn := sha1.Sum([]byte(local + l.currentHost() + port + l.currentUser() + jump))
+	host := strings.ToLower(l.currentHost()) // as ssh has it
+	conn := sha1.Sum([]byte(local + host + port + l.currentUser() + jump))
 	v, err = expandTokens(v, map[byte]string{
-		'%': "%", 'd': l.home, 'h': l.currentHost(), 'n': l.q.Host, 'p': port,
+		'%': "%", 'd': l.home, 'h': host, 'n': l.q.Host, 'p': port,
 		'r': l.currentUser(), 'u': l.localUser, 'i': strconv.Itoa(os.Getuid()),
 		'L': short, 'l': local, 'k': cmp.Or(l.s.HostKeyAlias, l.q.Host), 'j': jump,
 		'C': hex.EncodeToString(conn[:]),

@@ -10,11 +10,14 @@ import (
 // negated with '!'). Criteria after one that fails are checked for form
 // only, as in ssh, so a criterion planrun cannot decide (exec,
 // localnetwork) is an error only when it would be decided.
-func (l *lookup) match(args []string, at string) (bool, error) {
+//
+// With never (a file included where it does not apply), no criterion is
+// decided: the line is read for its form and for a Match final.
+func (l *lookup) match(args []string, at string, never bool) (bool, error) {
 	if len(args) == 0 {
 		return false, fmt.Errorf("%s: Match needs criteria", at)
 	}
-	result, attrs := true, 0
+	result, attrs := !never, 0
 	for i := 0; i < len(args); i++ {
 		c, neg := strings.CutPrefix(strings.ToLower(args[i]), "!")
 		// OpenSSH 10 also takes "host=PATTERN" for "host PATTERN".

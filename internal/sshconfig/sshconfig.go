@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -99,7 +98,7 @@ func Lookup(files []File, q Query) (Settings, error) {
 
 func (l *lookup) readAll(files []File) error {
 	for _, f := range files {
-		if err := l.read(f.Path, f.System, f.Required, 0); err != nil {
+		if err := l.read(f.Path, f.System, f.Required, 0, false); err != nil {
 			return err
 		}
 	}
@@ -127,18 +126,21 @@ type lookup struct {
 // set (for errors).
 type raw struct{ val, at string }
 
-func (l *lookup) read(name string, system, required bool, depth int) error {
+// read reads one file. never is set for a file included from a block
+// that does not apply: as ssh does, it is read for its form (and for a
+// Match final), but none of its lines apply.
+func (l *lookup) read(name string, system, required bool, depth int, never bool) error {
 	if depth > maxIncludeDepth {
 		return fmt.Errorf("%s: Include nests more than %d deep", name, maxIncludeDepth)
 	}
-	data, err := readConfig(name, !system)
+	data, err := readConfig(name, !system || depth > 0) // ssh checks every included file
 	if errors.Is(err, fs.ErrNotExist) && !required {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	active := true
+	active := !never
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 1<<20)
 	for n := 1; sc.Scan(); n++ {
@@ -153,20 +155,17 @@ func (l *lookup) read(name string, system, required bool, depth int) error {
 			if len(args) == 0 {
 				return fmt.Errorf("%s: Host needs at least one pattern", at)
 			}
-			active = l.hostMatches(args)
+			active = !never && l.hostMatches(args)
 		case "match":
-			if active, err = l.match(args, at); err != nil {
+			if active, err = l.match(args, at, never); err != nil {
 				return err
 			}
 		case "include":
 			if len(args) == 0 {
 				return fmt.Errorf("%s: Include needs a file name", at)
 			}
-			if !active {
-				continue
-			}
 			for _, a := range args {
-				if err := l.include(a, at, system, depth); err != nil {
+				if err := l.include(a, at, system, depth, !active); err != nil {
 					return err
 				}
 			}
@@ -184,10 +183,13 @@ func (l *lookup) read(name string, system, required bool, depth int) error {
 				}
 				return fmt.Errorf("%s: unknown keyword %q, which ssh refuses too (IgnoreUnknown %s before it would make both skip it)", at, key, key)
 			}
-			if active {
-				if err := l.set(key, args, at); err != nil {
-					return err
-				}
+			if len(args) == 0 {
+				return fmt.Errorf("%s: no argument after keyword %q", at, key)
+			}
+			// Values are checked on every line, as ssh checks them, but
+			// only taken from the lines that apply.
+			if err := l.set(key, args, at, active); err != nil {
+				return err
 			}
 		}
 	}
@@ -196,7 +198,7 @@ func (l *lookup) read(name string, system, required bool, depth int) error {
 
 // include reads the files pattern names, in lexical order; a pattern that
 // names no file is no error (as in ssh).
-func (l *lookup) include(pattern, at string, system bool, depth int) error {
+func (l *lookup) include(pattern, at string, system bool, depth int, never bool) error {
 	p, err := l.expandHome(pattern, at)
 	if err != nil {
 		return err
@@ -213,7 +215,7 @@ func (l *lookup) include(pattern, at string, system bool, depth int) error {
 		return fmt.Errorf("%s: Include %s: %w", at, pattern, err)
 	}
 	for _, n := range names {
-		if err := l.read(n, system, false, depth+1); err != nil {
+		if err := l.read(n, system, false, depth+1, never); err != nil {
 			return err
 		}
 	}
@@ -228,112 +230,19 @@ func (l *lookup) hostMatches(patterns []string) bool {
 	if l.final {
 		host = l.finalHost
 	}
-	return matchList(strings.Join(patterns, ","), host, false)
-}
-
-// set records a setting unless an earlier line already did.
-func (l *lookup) set(key string, args []string, at string) error {
-	if key == "identityfile2" {
-		key = "identityfile" // its old name, still accepted by ssh
+	found := false
+	for _, p := range patterns {
+		// Each word is one pattern: unlike Match's lists, a comma here
+		// is no separator.
+		if neg, ok := strings.CutPrefix(p, "!"); ok {
+			if match(neg, host) {
+				return false
+			}
+		} else if match(p, host) {
+			found = true
+		}
 	}
-	switch key {
-	case "hostname", "user", "port", "identityfile", "userknownhostsfile",
-		"globalknownhostsfile", "proxyjump", "proxycommand", "connecttimeout",
-		"identityagent", "identitiesonly", "certificatefile", "hostkeyalias",
-		"serveraliveinterval", "serveralivecountmax", "refuseconnection",
-		"canonicalizehostname", "canonicaldomains", "canonicalizemaxdots", "canonicalizefallbacklocal":
-	default:
-		return nil // not a setting planrun takes from ssh_config
-	}
-	if len(args) == 0 {
-		return fmt.Errorf("%s: %s needs a value", at, key)
-	}
-	switch key {
-	case "identityfile":
-		l.idents = addRaw(l.idents, raw{args[0], at})
-		return nil
-	case "certificatefile":
-		l.certs = addRaw(l.certs, raw{args[0], at})
-		return nil
-	case "canonicalizehostname", "canonicaldomains", "canonicalizemaxdots", "canonicalizefallbacklocal":
-		return l.setCanon(key, args, at)
-	}
-	slot := key
-	if key == "proxycommand" {
-		slot = "proxyjump" // ssh takes the first of the two
-	}
-	if l.got[slot] {
-		return nil
-	}
-	l.got[slot] = true
-	switch key {
-	case "hostname":
-		h, err := expandHostName(args[0], l.q.Host)
-		if err != nil {
-			return fmt.Errorf("%s: HostName: %w", at, err)
-		}
-		l.s.HostName = strings.ToLower(h) // as ssh does
-	case "user":
-		l.s.User = args[0]
-	case "hostkeyalias":
-		l.s.HostKeyAlias = strings.ToLower(args[0]) // as ssh does
-	case "port":
-		if n, err := strconv.Atoi(args[0]); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("%s: bad Port %q", at, args[0])
-		}
-		l.s.Port = args[0]
-	case "userknownhostsfile":
-		for _, a := range args {
-			l.known = append(l.known, raw{a, at})
-		}
-	case "globalknownhostsfile":
-		for _, a := range args {
-			l.global = append(l.global, raw{a, at})
-		}
-	case "proxyjump":
-		if !strings.EqualFold(args[0], "none") {
-			l.s.ProxyJump = args[0]
-		}
-	case "proxycommand":
-		if !strings.EqualFold(args[0], "none") {
-			l.s.ProxyCommand = at
-		}
-	case "identityagent":
-		l.agent = &raw{args[0], at}
-	case "identitiesonly":
-		on, ok := parseYesNo(args[0])
-		if !ok {
-			return fmt.Errorf("%s: bad IdentitiesOnly %q (want yes or no)", at, args[0])
-		}
-		l.s.IdentitiesOnly = on
-	case "refuseconnection":
-		on, ok := parseYesNo(args[0])
-		if !ok {
-			return fmt.Errorf("%s: bad RefuseConnection %q (want yes or no)", at, args[0])
-		}
-		if on {
-			l.s.RefuseConnection = at
-		}
-	case "serveraliveinterval":
-		d, ok := parseTime(args[0])
-		if !ok {
-			return fmt.Errorf("%s: bad ServerAliveInterval %q (want a time such as 30 or 1m)", at, args[0])
-		}
-		l.s.ServerAliveInterval = d
-	case "serveralivecountmax":
-		n, err := strconv.Atoi(args[0])
-		if err != nil || n < 0 {
-			return fmt.Errorf("%s: bad ServerAliveCountMax %q (want a number)", at, args[0])
-		}
-		l.s.ServerAliveCountMax = n
-	case "connecttimeout":
-		d, ok := parseTime(args[0]) // "none" is 0: not set
-		if !ok {
-			return fmt.Errorf("%s: bad ConnectTimeout %q (want a time such as 10 or 1m)", at, args[0])
-		}
-		l.s.ConnectTimeout = d
-	}
-	return nil
+	return found
 }
 
 // addRaw appends r unless rs has its value already (ssh ignores a key or

@@ -134,10 +134,16 @@ Host *
 				"config":        "Include conf.d/*.conf\nHost other\n Include never.conf\n",
 				"conf.d/a.conf": "Host h\n User from-a\n",
 				"conf.d/b.conf": "Host *\n User from-b\n Port 2\n",
-				"never.conf":    "Host *\n Port 3\n ConnectTimeout x\n",
+				"never.conf":    "Host *\n Port 3\n",
 			},
 			q:    sshconfig.Query{Host: "h"},
 			want: sshconfig.Settings{User: "from-a", Port: "2"},
+		},
+		"a file included where it does not apply is still checked": {
+			// As ssh does (it reads such a file "parse only").
+			files:   map[string]string{"config": "Host other\n Include never.conf\n", "never.conf": "Host *\n Port 3\n ConnectTimeout x\n"},
+			q:       sshconfig.Query{Host: "h"},
+			wantErr: ssh + `/never.conf:3: bad ConnectTimeout "x"`,
 		},
 		"include ends where the file ends": {
 			// The included file's Host line does not carry over into the
