@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path"
 	"sort"
 	"strings"
 	"syscall"
@@ -43,7 +44,7 @@ func checkHosts(p *plan.Plan) []hostCheck {
 	defer pool.Close()
 	var names []string
 	for name, spec := range p.Hosts {
-		if spec.SSH != "" || spec.Root != "" || spec.Flow != "" {
+		if spec.SSH != "" || spec.Root != "" || spec.Flow != "" || spec.FateBase != "" {
 			names = append(names, name)
 		}
 	}
@@ -74,7 +75,7 @@ func checkHosts(p *plan.Plan) []hostCheck {
 func checkHost(ctx context.Context, pool *hosts.Pool, name string) (where, note string, err error) {
 	spec, _ := pool.Spec(name)
 	var at []string
-	if spec.SSH != "" || spec.Root != "" {
+	if spec.SSH != "" || spec.Root != "" || spec.FateBase != "" {
 		var addr string
 		addr, note, err = checkFiles(ctx, pool, name, spec)
 		at = append(at, addr)
@@ -110,10 +111,11 @@ func checkFiles(ctx context.Context, pool *hosts.Pool, name string, spec hosts.S
 	} else if l, ok := h.(*hosts.Local); ok {
 		addr = l.Root()
 	}
+	var notes []string
 	fi, err := h.Stat(ctx, ".")
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return addr, "its root does not exist yet", nil
+		notes, err = append(notes, "its root does not exist yet"), nil
 	case err == nil && !fi.IsDir():
 		err = errors.New("not a directory")
 	}
@@ -124,7 +126,41 @@ func checkFiles(ctx context.Context, pool *hosts.Pool, name string, spec hosts.S
 		}
 		return addr, "", fmt.Errorf("%s: %w", where, err)
 	}
-	return addr, "", nil
+	if spec.FateBase != "" {
+		note, err := checkFateBase(ctx, h, spec.FateBase)
+		if err != nil {
+			return addr, "", err
+		}
+		if note != "" {
+			notes = append(notes, note)
+		}
+	}
+	return addr, strings.Join(notes, "; "), nil
+}
+
+// checkFateBase checks that a host's fate_base is a directory; a missing
+// model_local_cache in it is only noted (FATE makes it with the first
+// model, and a native import makes it too).
+func checkFateBase(ctx context.Context, h hosts.Host, base string) (string, error) {
+	fi, err := h.Stat(ctx, base)
+	if err == nil && !fi.IsDir() {
+		err = errors.New("not a directory")
+	}
+	if err != nil {
+		return "", fmt.Errorf("fate_base %s: %w", base, err)
+	}
+	cache := path.Join(base, "model_local_cache")
+	fi, err = h.Stat(ctx, cache)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no model_local_cache in fate_base yet", nil
+	case err == nil && !fi.IsDir():
+		err = errors.New("not a directory")
+	}
+	if err != nil {
+		return "", fmt.Errorf("fate_base: %s: %w", cache, err)
+	}
+	return "", nil
 }
 
 // flowProbe is a model no cluster holds: asking FATE Flow to export it

@@ -39,7 +39,9 @@ func TestValidateConnect(t *testing.T) {
 	fl, old := flowtest.New(t, flowtest.Options{}), flowtest.New(t, flowtest.Options{Generation: flowtest.Gen15})
 	signed := flowtest.New(t, flowtest.Options{AppKey: "planrun", Secret: "right"})
 	t.Setenv("PLANRUN_TEST_FLOW_SECRET", "wrong")
-	good := strings.TrimSuffix(entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, srv.Dir), "}") + ", flow: " + fl.URL + "}"
+	good := strings.TrimSuffix(entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, srv.Dir), "}") + ", flow: " + fl.URL + ", fate_base: fate}"
+	os.MkdirAll(filepath.Join(srv.Dir, "fate", "model_local_cache"), 0o755)
+	noBase := strings.TrimSuffix(entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, srv.Dir), "}") + ", fate_base: /nonexistent/fate}"
 	planText := "version: 1\nhosts:\n" +
 		"  good: " + good + "\n" +
 		"  flow-old: {flow: " + old.URL + "}\n" +
@@ -50,7 +52,8 @@ func TestValidateConnect(t *testing.T) {
 		"  wrong-key: " + entry(srv.Addr, otherKey, srv.KnownHosts, srv.Dir) + "\n" +
 		"  down: " + entry(closed, srv.IdentityFile, srv.KnownHosts, srv.Dir) + "\n" +
 		"  file-root: " + entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, aFile) + "\n" +
-		"  site: {root: site}\n" +
+		"  site: {root: site, fate_base: " + srv.Dir + "}\n" +
+		"  no-base: " + noBase + "\n" +
 		"steps:\n  - {id: hi, kind: exec, with: {host: good, command: \"echo hi\"}}\n"
 	plan := filepath.Join(dir, "plan.yaml")
 	os.WriteFile(plan, []byte(planText), 0o644)
@@ -69,16 +72,17 @@ func TestValidateConnect(t *testing.T) {
 		`^host flow-old \(flow ` + regexp.QuoteMeta(old.URL) + `\): ok in \d+(\.\d+)?m?s$`,
 		`^host good \(` + regexp.QuoteMeta(srv.Addr+", flow "+fl.URL) + `\): ok in \d+(\.\d+)?m?s$`,
 		`^host later \(` + regexp.QuoteMeta(srv.Addr) + `\): ok in \d+(\.\d+)?m?s; its root does not exist yet$`,
-		`^host site \(` + regexp.QuoteMeta(filepath.Join(dir, "site")) + `\): ok; its root does not exist yet$`,
+		`^host site \(` + regexp.QuoteMeta(filepath.Join(dir, "site")) + `\): ok; its root does not exist yet; no model_local_cache in fate_base yet$`,
 	}
 	wantErr := []string{
 		`^host down \(` + regexp.QuoteMeta(closed) + `\): .*connection refused$`,
 		`^host file-root \(` + regexp.QuoteMeta(srv.Addr) + `\): root: not a directory$`,
 		`^host flow-down \(flow http://` + regexp.QuoteMeta(closed) + `\): flow export for guest:0 on flow-down: .*connection refused$`,
 		`^host flow-signed \(flow ` + regexp.QuoteMeta(signed.URL) + `\): flow export .* retcode 109, "signature authentication failed"$`,
+		`^host no-base \(` + regexp.QuoteMeta(srv.Addr) + `\): fate_base /nonexistent/fate: .*(not exist|no such file)`,
 		`^host unknown-key \(` + regexp.QuoteMeta(srv.Addr) + `\): .*host key of unknown-key \(` + regexp.QuoteMeta(srv.Addr) + `\) is unknown`,
 		`^host wrong-key \(` + regexp.QuoteMeta(srv.Addr) + `\): .*unable to authenticate`,
-		`^planrun: 6 of 10 hosts could not be reached$`,
+		`^planrun: 7 of 11 hosts could not be reached$`,
 	}
 	check := func(what, got string, want []string) {
 		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")

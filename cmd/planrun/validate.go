@@ -34,7 +34,8 @@ run would reach them: each SSH host is connected to (host key checked,
 keys tried, jump hosts crossed), its root (or login directory) listed
 over SFTP and a command run through its login shell; a local host's root
 must be a directory if it exists (steps create missing roots); a host's
-FATE Flow must answer a read-only request (the export of a model no
+fate_base must be a directory (a model_local_cache not there yet is
+noted); a host's FATE Flow must answer a read-only request (the export of a model no
 cluster holds), signed when flow_app_key is set. One line per host; exits
 1 if any cannot be reached. Nothing is written anywhere.`,
 		Args: cobra.MinimumNArgs(1),
