@@ -126,7 +126,7 @@ func checkFiles(ctx context.Context, pool *hosts.Pool, name string, spec hosts.S
 		}
 		return addr, "", fmt.Errorf("%s: %w", where, err)
 	}
-	if spec.FateBase != "" {
+	if spec.FateBase != "" && len(notes) == 0 { // not under a root that is still to be made
 		note, err := checkFateBase(ctx, h, spec.FateBase)
 		if err != nil {
 			return addr, "", err

@@ -54,6 +54,7 @@ func TestValidateConnect(t *testing.T) {
 		"  file-root: " + entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, aFile) + "\n" +
 		"  site: {root: site, fate_base: " + srv.Dir + "}\n" +
 		"  no-base: " + noBase + "\n" +
+		"  site-b: {root: " + srv.Dir + ", fate_base: .}\n" +
 		"steps:\n  - {id: hi, kind: exec, with: {host: good, command: \"echo hi\"}}\n"
 	plan := filepath.Join(dir, "plan.yaml")
 	os.WriteFile(plan, []byte(planText), 0o644)
@@ -72,7 +73,8 @@ func TestValidateConnect(t *testing.T) {
 		`^host flow-old \(flow ` + regexp.QuoteMeta(old.URL) + `\): ok in \d+(\.\d+)?m?s$`,
 		`^host good \(` + regexp.QuoteMeta(srv.Addr+", flow "+fl.URL) + `\): ok in \d+(\.\d+)?m?s$`,
 		`^host later \(` + regexp.QuoteMeta(srv.Addr) + `\): ok in \d+(\.\d+)?m?s; its root does not exist yet$`,
-		`^host site \(` + regexp.QuoteMeta(filepath.Join(dir, "site")) + `\): ok; its root does not exist yet; no model_local_cache in fate_base yet$`,
+		`^host site \(` + regexp.QuoteMeta(filepath.Join(dir, "site")) + `\): ok; its root does not exist yet$`,
+		`^host site-b \(` + regexp.QuoteMeta(srv.Dir) + `\): ok; no model_local_cache in fate_base yet$`,
 	}
 	wantErr := []string{
 		`^host down \(` + regexp.QuoteMeta(closed) + `\): .*connection refused$`,
@@ -82,7 +84,7 @@ func TestValidateConnect(t *testing.T) {
 		`^host no-base \(` + regexp.QuoteMeta(srv.Addr) + `\): fate_base /nonexistent/fate: .*(not exist|no such file)`,
 		`^host unknown-key \(` + regexp.QuoteMeta(srv.Addr) + `\): .*host key of unknown-key \(` + regexp.QuoteMeta(srv.Addr) + `\) is unknown`,
 		`^host wrong-key \(` + regexp.QuoteMeta(srv.Addr) + `\): .*unable to authenticate`,
-		`^planrun: 7 of 11 hosts could not be reached$`,
+		`^planrun: 7 of 12 hosts could not be reached$`,
 	}
 	check := func(what, got string, want []string) {
 		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
