@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // examplesDir is the repository's examples/ directory.
@@ -83,8 +82,9 @@ func copyTree(t *testing.T, src, dst string) {
 }
 
 // TestQuickstart runs the README's first command on a copy of the
-// quickstart: every step succeeds, every imported model scans clean with
-// `planrun model verify`, and a second apply runs nothing, fast.
+// quickstart, after its preflight (validate --connect): every step
+// succeeds, every imported model scans clean with `planrun model verify`,
+// and a second apply runs nothing (how fast: bench/, not here).
 func TestQuickstart(t *testing.T) {
 	dir := t.TempDir()
 	copyTree(t, filepath.Join(examplesDir, "quickstart"), dir)
@@ -92,6 +92,12 @@ func TestQuickstart(t *testing.T) {
 	state := filepath.Join(dir, ".planrun")
 
 	var out, errb bytes.Buffer
+	// The preflight passes before the run has made the new clusters.
+	if code := run([]string{"validate", "--connect", plan}, nil, &out, &errb); code != exitOK ||
+		strings.Count(out.String(), ": ok") != 4 {
+		t.Fatalf("validate --connect: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
 	if code := run([]string{"apply", plan, "--state", state}, nil, &out, &errb); code != exitOK {
 		t.Fatalf("apply: exit %d\n%s%s", code, out.String(), errb.String())
 	}
@@ -124,16 +130,11 @@ func TestQuickstart(t *testing.T) {
 
 	out.Reset()
 	errb.Reset()
-	start := time.Now()
 	code := run([]string{"apply", plan, "--state", state}, nil, &out, &errb)
-	took := time.Since(start)
 	if code != exitOK {
 		t.Fatalf("second apply: exit %d\n%s%s", code, out.String(), errb.String())
 	}
 	if !strings.Contains(out.String()+errb.String(), "18 step(s) already done") {
 		t.Errorf("second apply did not skip every step:\n%s%s", out.String(), errb.String())
-	}
-	if took > time.Second {
-		t.Errorf("second apply took %v, want under 1s", took)
 	}
 }
