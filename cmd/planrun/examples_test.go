@@ -56,7 +56,7 @@ func TestExamplesValidate(t *testing.T) {
 
 // copyTree copies the example into a fresh directory, leaving out what a
 // run writes.
-func copyTree(t *testing.T, src, dst string) {
+func copyTree(t testing.TB, src, dst string) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -136,5 +136,26 @@ func TestQuickstart(t *testing.T) {
 	}
 	if !strings.Contains(out.String()+errb.String(), "18 step(s) already done") {
 		t.Errorf("second apply did not skip every step:\n%s%s", out.String(), errb.String())
+	}
+}
+
+// BenchmarkQuickstartReapply times an apply of the finished quickstart:
+// every step already done, nothing run (the figure TestQuickstart no
+// longer asserts).
+func BenchmarkQuickstartReapply(b *testing.B) {
+	dir := b.TempDir()
+	copyTree(b, filepath.Join(examplesDir, "quickstart"), dir)
+	plan, state := filepath.Join(dir, "plan.yaml"), filepath.Join(dir, ".planrun")
+	var out, errb bytes.Buffer
+	if code := run([]string{"apply", plan, "--state", state}, nil, &out, &errb); code != exitOK {
+		b.Fatalf("apply: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	for b.Loop() {
+		out.Reset()
+		errb.Reset()
+		if code := run([]string{"apply", plan, "--state", state}, nil, &out, &errb); code != exitOK ||
+			!strings.Contains(out.String()+errb.String(), "18 step(s) already done") {
+			b.Fatalf("apply again: exit %d\n%s%s", code, out.String(), errb.String())
+		}
 	}
 }
