@@ -2,9 +2,11 @@ package hosts_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -129,28 +131,83 @@ func TestKnownHostsAgainstOpenSSH(t *testing.T) {
 					t.Fatalf("ssh-keygen -H: %v\n%s", err, out)
 				}
 			}
-			args := []string{"-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-				"-o", "UserKnownHostsFile=" + known, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "UpdateHostKeys=no",
-				"-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-i", srv.IdentityFile, "-p", p}
-			spec := hosts.Spec{SSH: srv.User + "@" + srv.Addr, IdentityFiles: []string{srv.IdentityFile},
-				KnownHosts: known, SSHConfig: "none"}
-			if tc.alias != "" {
-				args = append(args, "-o", "HostKeyAlias="+tc.alias)
-				spec.SSHConfig = writeConfig(t, "Host *\n  HostKeyAlias "+tc.alias+"\n")
+			ok, out := sshLogin(t, srv, known, tc.alias)
+			if ok != tc.ok {
+				t.Fatalf("ssh: ok=%v, want %v\n%s", ok, tc.ok, out)
 			}
-			out, sshErr := exec.Command("ssh", append(args, srv.User+"@127.0.0.1", "true")...).CombinedOutput()
-			if (sshErr == nil) != tc.ok {
-				t.Fatalf("ssh: %v (want ok=%v)\n%s", sshErr, tc.ok, out)
-			}
-			h, err := hosts.NewSSH("a", spec, hosts.SSHOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer h.Close()
-			_, err = h.Exec(context.Background(), hosts.Command{Path: "true"})
-			if (err == nil) != tc.ok {
-				t.Fatalf("planrun: %v; ssh: ok=%v", err, tc.ok)
+			if planrunLogin(t, srv, known, tc.alias) != tc.ok {
+				t.Fatalf("planrun: ok=%v; ssh: ok=%v", !tc.ok, tc.ok)
 			}
 		})
 	}
+}
+
+// TestKnownHostsAgainstOpenSSHRandom is TestKnownHostsAgainstOpenSSH on
+// known_hosts files drawn at random (fixed seed) from names, patterns,
+// markers and keys (the host's, its CA's, another), with a HostKeyAlias
+// at times: planrun and ssh must both log in or both refuse. 20 files by
+// default; PLANRUN_KNOWNHOSTS_LOGINS=N for more (550 agree).
+func TestKnownHostsAgainstOpenSSHRandom(t *testing.T) {
+	if _, err := exec.LookPath("ssh"); err != nil {
+		t.Skip("SKIP: no ssh client to compare with (apt-get install openssh-client)")
+	}
+	n := 20
+	if v, err := strconv.Atoi(os.Getenv("PLANRUN_KNOWNHOSTS_LOGINS")); err == nil {
+		n = v
+	}
+	srv := sshtest.StartSSHD(t)
+	p := port(srv)
+	keys := map[string]ssh.PublicKey{"plain": srv.HostKey.Public(), "ca": srv.HostCA.Public(), "other": sshtest.NewKey(t).Public()}
+	rnd := rand.New(rand.NewPCG(3, uint64(n)))
+	pick := func(xs ...string) string { return xs[rnd.IntN(len(xs))] }
+	for i := range n {
+		var lines []string
+		for range 1 + rnd.IntN(4) {
+			marker := pick("", "", "@cert-authority ", "@revoked ")
+			names := pick("[127.0.0.1]:"+p, "127.0.0.1", "*", "[127.0.0.*]:"+p, "cluster-a", "!127.0.0.1,*", "other")
+			k := keys[pick("plain", "ca", "other")]
+			lines = append(lines, strings.TrimSpace(marker+names+" "+string(ssh.MarshalAuthorizedKey(k))))
+		}
+		alias := pick("", "", "", "cluster-a")
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			known := filepath.Join(t.TempDir(), "known_hosts")
+			os.WriteFile(known, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+			if ok, out := sshLogin(t, srv, known, alias); ok != planrunLogin(t, srv, known, alias) {
+				t.Errorf("alias %q, known_hosts:\n%s\nssh ok=%v (%s), planrun the other way", alias, strings.Join(lines, "\n"), ok, out)
+			}
+		})
+	}
+}
+
+// sshLogin runs `true` on srv with OpenSSH's ssh client, checking host keys
+// against known (and HostKeyAlias alias, if set) only.
+func sshLogin(t *testing.T, srv *sshtest.Server, known, alias string) (bool, string) {
+	t.Helper()
+	args := []string{"-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+		"-o", "UserKnownHostsFile=" + known, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "UpdateHostKeys=no",
+		"-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-i", srv.IdentityFile, "-p", port(srv)}
+	if alias != "" {
+		args = append(args, "-o", "HostKeyAlias="+alias)
+	}
+	out, err := exec.Command("ssh", append(args, srv.User+"@127.0.0.1", "true")...).CombinedOutput()
+	return err == nil, string(out)
+}
+
+// planrunLogin is sshLogin through planrun.
+func planrunLogin(t *testing.T, srv *sshtest.Server, known, alias string) bool {
+	t.Helper()
+	spec := hosts.Spec{SSH: srv.User + "@" + srv.Addr, IdentityFiles: []string{srv.IdentityFile}, KnownHosts: known, SSHConfig: "none"}
+	if alias != "" {
+		spec.SSHConfig = writeConfig(t, "Host *\n  HostKeyAlias "+alias+"\n")
+	}
+	h, err := hosts.NewSSH("a", spec, hosts.SSHOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	_, err = h.Exec(context.Background(), hosts.Command{Path: "true"})
+	if err != nil {
+		t.Log("planrun:", err)
+	}
+	return err == nil
 }
