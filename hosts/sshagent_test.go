@@ -117,6 +117,13 @@ func TestSSHAgent(t *testing.T) {
 	// The agent holds three keys the server does not know, then the one it
 	// does; on disk that key is passphrase-protected.
 	sock := startAgent(t, sshtest.NewKey(t), sshtest.NewKey(t), sshtest.NewKey(t), srv.UserKey)
+	// An agent with more keys ahead of the server's than the server lets
+	// a client try (MaxAuthTries, 6).
+	crowd := []*sshtest.Key{}
+	for range 7 {
+		crowd = append(crowd, sshtest.NewKey(t))
+	}
+	crowded := startAgent(t, append(crowd, srv.UserKey)...)
 	dir := t.TempDir()
 	protected := filepath.Join(dir, "protected")
 	blk, err := ssh.MarshalPrivateKeyWithPassphrase(srv.UserKey.Private, "", []byte("not typed here"))
@@ -136,8 +143,11 @@ func TestSSHAgent(t *testing.T) {
 		offers  int64 // keys offered to the server
 		wantErr string
 	}{
-		"the agent's keys, in order":             {env: sock, offers: 4},
-		"a protected file, its key in the agent": {env: sock, keys: []string{protected}, offers: 4},
+		"the agent's keys, in order": {env: sock, offers: 4},
+		// The agent's copy of an identity file's key goes first, as in ssh.
+		"a protected file, its key in the agent": {env: sock, keys: []string{protected}, offers: 1},
+		"a crowded agent: the file's key first":  {env: crowded, keys: []string{protected}, offers: 1},
+
 		"IdentitiesOnly offers only the file's key": {
 			env: sock, keys: []string{protected}, config: "Host *\n  IdentitiesOnly yes\n", offers: 1,
 		},
@@ -175,6 +185,43 @@ func TestSSHAgent(t *testing.T) {
 			if got := srv.Offers() - before; got != tc.offers {
 				t.Errorf("%d keys offered, want %d", got, tc.offers)
 			}
+		})
+	}
+}
+
+// TestSSHAgentCrowded: OpenSSH's sshd ends a login after MaxAuthTries (6)
+// refused keys. An agent holding 7 other keys ahead of the right one
+// still logs in when an identity file names the right key (passphrase-
+// protected, so only the agent can sign with it): that key is offered
+// first, as ssh offers it.
+func TestSSHAgentCrowded(t *testing.T) {
+	srv := sshtest.StartSSHD(t)
+	var keys []*sshtest.Key
+	for range 7 {
+		keys = append(keys, sshtest.NewKey(t))
+	}
+	t.Setenv("SSH_AUTH_SOCK", startAgent(t, append(keys, srv.UserKey)...))
+	t.Setenv("HOME", t.TempDir())
+	protected := filepath.Join(t.TempDir(), "protected")
+	blk, err := ssh.MarshalPrivateKeyWithPassphrase(srv.UserKey.Private, "", []byte("not typed here"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(protected, pem.EncodeToMemory(blk), 0o600)
+	for name, files := range map[string][]string{"named by a file": {protected}, "not named": nil} {
+		t.Run(name, func(t *testing.T) {
+			h, err := hosts.NewSSH("a", hosts.Spec{SSH: srv.User + "@" + srv.Addr, KnownHosts: srv.KnownHosts,
+				IdentityFiles: files, SSHConfig: "none"}, hosts.SSHOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			if files == nil {
+				// As with ssh: the server gives up before the right key.
+				loginRuns(t, h, "Too many authentication failures")
+				return
+			}
+			loginRuns(t, h, "")
 		})
 	}
 }

@@ -85,13 +85,7 @@ func (h *SSH) authMethods() ([]ssh.AuthMethod, func(), error) {
 		all := append([]ssh.Signer(nil), k.signers...)
 		if ag != nil {
 			if as, err := ag.Signers(); err == nil {
-				for _, a := range as {
-					// With IdentitiesOnly, only the agent's keys that the
-					// identity files (or certificates) name are offered.
-					if !h.identitiesOnly || k.owned[string(a.PublicKey().Marshal())] {
-						all = append(all, a)
-					}
-				}
+				all = append(all, k.agentOrder(as, h.identitiesOnly)...)
 			}
 		}
 		return k.withCerts(all), nil
@@ -148,6 +142,24 @@ func (k *keyring) own(pub ssh.PublicKey) {
 		k.owned = map[string]bool{}
 	}
 	k.owned[string(pub.Marshal())] = true
+}
+
+// agentOrder is the order the agent's keys are offered in, after the
+// identity files' own: first those the identity files (or certificates)
+// name, as ssh offers them, then the others (none with IdentitiesOnly).
+// So a passphrase-protected identity file loaded into an agent that holds
+// many keys is offered before the server's MaxAuthTries (6 for OpenSSH)
+// is spent on the others.
+func (k *keyring) agentOrder(agent []ssh.Signer, identitiesOnly bool) []ssh.Signer {
+	var named, others []ssh.Signer
+	for _, a := range agent {
+		if k.owned[string(a.PublicKey().Marshal())] {
+			named = append(named, a)
+		} else if !identitiesOnly {
+			others = append(others, a)
+		}
+	}
+	return append(named, others...)
 }
 
 // addCert reads a user certificate. A missing file is skipped, as ssh
