@@ -46,16 +46,32 @@ func TestMigrationOverSSH(t *testing.T) {
 // TestMigrationThroughSSHConfig is the same story with the inventory
 // written as an operator with an ssh config would: each cluster is an
 // alias there (address, user, key, known_hosts), and the new cluster is
-// reached through a bastion (ProxyJump), itself an alias.
+// reached through a bastion (ProxyJump), itself an alias. The clusters'
+// host keys are trusted through their host certificates: known_hosts
+// holds only @cert-authority lines for them. validate --connect passes
+// first.
 func TestMigrationThroughSSHConfig(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SSH story skipped in -short mode")
 	}
 	oldC, newC, bastion := startCluster(t), startCluster(t), sshtest.StartInProcess(t)
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	var lines []string
+	for _, c := range []*sshtest.Server{oldC, newC} {
+		_, port, _ := net.SplitHostPort(c.Addr)
+		lines = append(lines, "@cert-authority [127.0.0.1]:"+port+" "+string(c.HostCA.AuthorizedKey()))
+	}
+	if err := os.WriteFile(known, []byte(strings.Join(lines, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	block := func(alias string, s *sshtest.Server, extra string) string {
 		host, port, _ := net.SplitHostPort(s.Addr)
+		kh := s.KnownHosts
+		if s != bastion {
+			kh = known
+		}
 		return fmt.Sprintf("Host %s\n  HostName %s\n  Port %s\n  User %s\n  IdentityFile %s\n  UserKnownHostsFile %s\n%s",
-			alias, host, port, s.User, s.IdentityFile, s.KnownHosts, extra)
+			alias, host, port, s.User, s.IdentityFile, kh, extra)
 	}
 	config := filepath.Join(t.TempDir(), "ssh_config")
 	text := block("fate-old", oldC, "") + block("fate-new", newC, "  ProxyJump jump\n") + block("jump", bastion, "")
@@ -122,6 +138,10 @@ steps:
 	}
 	plan, state := filepath.Join(dir, "plan.yaml"), filepath.Join(dir, ".planrun")
 	var out, errb bytes.Buffer
+	if code := run([]string{"validate", "--connect", plan}, nil, &out, &errb); code != exitOK || strings.Count(out.String(), ": ok") != 3 {
+		t.Fatalf("validate --connect: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
 	if code := run([]string{"apply", plan, "--state", state}, nil, &out, &errb); code != exitOK {
 		t.Fatalf("apply: exit %d\n%s%s", code, out.String(), errb.String())
 	}
