@@ -18,8 +18,10 @@
 // ssh, the files are read a second time when a Match final asks for it or
 // host names are canonicalized: with the host name final, Host lines
 // match it and Match final and Match canonical hold.
-// Match criteria that need a command or the network (exec,
-// localnetwork) are an error when reached, never guessed. Other keywords
+// Match localnetwork looks at this machine's interfaces, and Match tagged
+// at the Tag lines. Match criteria planrun cannot decide for a
+// connection shared by many commands (exec, command, sessiontype,
+// version) are an error when reached, never guessed. Other keywords
 // ssh knows are ignored: planrun has its own answer for them (host keys,
 // for one, are always checked, whatever StrictHostKeyChecking says). A
 // keyword ssh does not know is an error, as in ssh, unless IgnoreUnknown

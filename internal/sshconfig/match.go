@@ -2,14 +2,15 @@ package sshconfig
 
 import (
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 )
 
 // match is a Match line's verdict: every criterion holds (each may be
 // negated with '!'). Criteria after one that fails are checked for form
-// only, as in ssh, so a criterion planrun cannot decide (exec,
-// localnetwork) is an error only when it would be decided.
+// only, as in ssh, so a criterion planrun cannot decide (exec, command,
+// sessiontype, version) is an error only when it would be decided.
 //
 // With never (a file included where it does not apply), no criterion is
 // decided: the line is read for its form and for a Match final.
@@ -78,8 +79,77 @@ func (l *lookup) criterion(c, arg string) (bool, error) {
 	case "localuser":
 		return matchList(arg, l.localUser, false), nil
 	case "tagged":
-		return false, nil // planrun sets no tag
+		// The Tag set so far (planrun has no ssh -P); an empty pattern
+		// matches no tag.
+		if l.tag == "" {
+			return arg == "", nil
+		}
+		return matchList(arg, l.tag, false), nil
+	case "localnetwork":
+		return localNetwork(arg)
 	}
-	return false, fmt.Errorf("Match %s is not supported: planrun does not run commands, probe networks or "+
+	return false, fmt.Errorf("Match %s is not supported: planrun does not run commands or "+
 		"compare ssh versions to choose settings (give the host's settings in the plan's hosts:, or set ssh_config: none)", c)
+}
+
+// interfaceAddrs are this machine's addresses on interfaces that are up
+// (tests replace it).
+var interfaceAddrs = func() ([]net.IP, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	var ips []net.IP
+	for _, i := range ifs {
+		if i.Flags&net.FlagUp == 0 {
+			continue
+		}
+		addrs, err := i.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				ips = append(ips, n.IP)
+			}
+		}
+	}
+	return ips, nil
+}
+
+// localNetwork is Match localnetwork: whether an address of an interface
+// that is up lies in one of the comma-separated networks (CIDR, or a
+// single address).
+func localNetwork(list string) (bool, error) {
+	var nets []*net.IPNet
+	for _, e := range strings.Split(list, ",") {
+		if !strings.Contains(e, "/") {
+			ip := net.ParseIP(e)
+			if ip == nil {
+				return false, fmt.Errorf("Match localnetwork: bad network %q", e)
+			}
+			bits := 8 * len(ip.To16())
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			e = fmt.Sprintf("%s/%d", ip, bits)
+		}
+		_, n, err := net.ParseCIDR(e)
+		if err != nil {
+			return false, fmt.Errorf("Match localnetwork: bad network %q", e)
+		}
+		nets = append(nets, n)
+	}
+	ips, err := interfaceAddrs()
+	if err != nil {
+		return false, fmt.Errorf("Match localnetwork: %w", err)
+	}
+	for _, ip := range ips {
+		for _, n := range nets {
+			if n.Contains(ip) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }

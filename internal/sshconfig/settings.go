@@ -13,7 +13,7 @@ var taken = setOf("hostname", "user", "port", "identityfile", "userknownhostsfil
 	"globalknownhostsfile", "proxyjump", "proxycommand", "connecttimeout",
 	"identityagent", "identitiesonly", "certificatefile", "hostkeyalias",
 	"serveraliveinterval", "serveralivecountmax", "refuseconnection",
-	"canonicalizehostname", "canonicaldomains", "canonicalizemaxdots", "canonicalizefallbacklocal")
+	"canonicalizehostname", "canonicaldomains", "canonicalizemaxdots", "canonicalizefallbacklocal", "tag")
 
 // set checks a setting's value, as ssh does on every line whether it
 // applies or not, and, when it applies (active), records it unless an
@@ -90,6 +90,8 @@ func (l *lookup) set(key string, args []string, at string, active bool) error {
 		l.s.ConnectTimeout = v.(time.Duration)
 		// "none" (0) leaves it unset in ssh: a later line may still set it.
 		l.got[slot] = l.s.ConnectTimeout != 0
+	case "tag":
+		l.tag = args[0]
 	case "canonicalizehostname":
 		l.canon.mode = v.(string)
 	case "canonicaldomains":

@@ -115,6 +115,7 @@ type lookup struct {
 	agent           *raw
 	home, localUser string
 	ignoreUnknown   string // IgnoreUnknown's pattern list
+	tag             string // Tag, for Match tagged
 	// final is set for the second reading of the files (see finalPass),
 	// whose Host lines match finalHost; wantFinal when one is due.
 	final, wantFinal bool
