@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/planrun/planrun/fate/flow/flowtest"
 	"github.com/planrun/planrun/hosts/sshtest"
+	"github.com/planrun/planrun/internal/testnet"
 )
 
 // TestValidateConnect: validate --connect reaches every host of the
@@ -26,12 +26,7 @@ func TestValidateConnect(t *testing.T) {
 	sshtest.NewKey(t).WriteFile(t, otherKey)
 	aFile := filepath.Join(srv.Dir, "a-file")
 	os.WriteFile(aFile, nil, 0o644)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	ln.Close()
+	closed := testnet.RefusedAddr(t)
 	entry := func(addr, key, known, root string) string {
 		return fmt.Sprintf("{ssh: %q, identity_files: [%q], known_hosts: %q, root: %q, ssh_config: none, connect_timeout: 5s}",
 			srv.User+"@"+addr, key, known, root)

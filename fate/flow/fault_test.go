@@ -3,7 +3,6 @@ package flow_test
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/planrun/planrun/fate/flow"
 	"github.com/planrun/planrun/fate/flow/flowtest"
+	"github.com/planrun/planrun/internal/testnet"
 )
 
 func TestSigning(t *testing.T) {
@@ -127,12 +127,7 @@ func TestFaults(t *testing.T) {
 }
 
 func TestUnreachable(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close() // nothing listens there now
+	addr := testnet.RefusedAddr(t)
 	c, err := flow.New("http://"+addr, flow.Options{Host: "new-guest", Backoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
