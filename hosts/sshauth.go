@@ -3,6 +3,7 @@ package hosts
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -102,27 +103,16 @@ func (h *SSH) hostKeyCallback() (ssh.HostKeyCallback, []string, error) {
 		return nil, nil, err
 	}
 	// Of several files, those that exist are read, as ssh does; one must.
-	var files []string
-	var statErr error
-	for _, f := range all {
-		if _, err := os.Stat(f); err != nil {
-			if statErr == nil {
-				statErr = err
-			}
-			continue
-		}
-		files = append(files, f)
+	db, err := sshconfig.ReadKnownHosts(all...)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("known_hosts file %s: %w (create it with the server's key, e.g. ssh-keyscan)", all[0], err)
 	}
-	if len(files) == 0 {
-		return nil, nil, fmt.Errorf("known_hosts file %s: %w (create it with the server's key, e.g. ssh-keyscan)", all[0], statErr)
-	}
-	file := files[0] // where a new key would go: the user's file
-	if len(user) > 0 {
-		file = user[0]
-	}
-	db, err := sshconfig.ReadKnownHosts(files...)
 	if err != nil {
 		return nil, nil, err
+	}
+	file := db.Files[0] // where a new key would go: the user's file
+	if len(user) > 0 {
+		file = user[0]
 	}
 	host, port, _ := net.SplitHostPort(h.addr)
 	target := sshconfig.Target{Host: host, Port: port, Alias: h.hostKeyAlias}

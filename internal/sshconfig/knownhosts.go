@@ -3,6 +3,7 @@ package sshconfig
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
@@ -42,6 +43,7 @@ func (k KnownKey) String() string {
 // (|1|salt|hash), matched against the whole name a host is known by.
 // Lines ssh cannot use either (RSA1 keys, damaged lines) are skipped.
 type KnownHosts struct {
+	Files []string // the files read
 	lines []khLine
 }
 
@@ -62,18 +64,25 @@ func KnownHostsName(host, port string) string {
 	return "[" + host + "]:" + port
 }
 
-// ReadKnownHosts reads files in order; a missing one is skipped.
+// ReadKnownHosts reads the files that exist, in order (ssh skips missing
+// ones); when none does, the error is the first one's (fs.ErrNotExist).
 func ReadKnownHosts(files ...string) (*KnownHosts, error) {
 	db := &KnownHosts{}
+	var missing error
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if errors.Is(err, fs.ErrNotExist) {
+			missing = cmp.Or(missing, err)
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read known_hosts: %w", err)
 		}
+		db.Files = append(db.Files, f)
 		db.parse(f, data)
+	}
+	if len(db.Files) == 0 && missing != nil {
+		return nil, missing
 	}
 	return db, nil
 }

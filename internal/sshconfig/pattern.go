@@ -38,8 +38,14 @@ func matchList(list, s string, fold bool) bool {
 	if fold {
 		list, s = strings.ToLower(list), strings.ToLower(s)
 	}
+	return matchPatterns(strings.Split(list, ","), s)
+}
+
+// matchPatterns is matchList's verdict over patterns already apart (a
+// Host line's words, which are not split at commas).
+func matchPatterns(patterns []string, s string) bool {
 	found := false
-	for _, pat := range strings.Split(list, ",") {
+	for _, pat := range patterns {
 		if neg, ok := strings.CutPrefix(pat, "!"); ok {
 			if match(neg, s) {
 				return false

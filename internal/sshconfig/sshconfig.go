@@ -231,19 +231,9 @@ func (l *lookup) hostMatches(patterns []string) bool {
 	if l.final {
 		host = l.finalHost
 	}
-	found := false
-	for _, p := range patterns {
-		// Each word is one pattern: unlike Match's lists, a comma here
-		// is no separator.
-		if neg, ok := strings.CutPrefix(p, "!"); ok {
-			if match(neg, host) {
-				return false
-			}
-		} else if match(p, host) {
-			found = true
-		}
-	}
-	return found
+	// Each word is one pattern: unlike Match's lists, a comma here is no
+	// separator.
+	return matchPatterns(patterns, host)
 }
 
 // addRaw appends r unless rs has its value already (ssh ignores a key or
