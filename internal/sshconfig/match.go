@@ -92,9 +92,8 @@ func (l *lookup) criterion(c, arg string) (bool, error) {
 		"compare ssh versions to choose settings (give the host's settings in the plan's hosts:, or set ssh_config: none)", c)
 }
 
-// interfaceAddrs are this machine's addresses on interfaces that are up
-// (tests replace it).
-var interfaceAddrs = func() ([]net.IP, error) {
+// interfaceAddrs are this machine's addresses on interfaces that are up.
+func interfaceAddrs() ([]net.IP, error) {
 	ifs, err := net.Interfaces()
 	if err != nil {
 		return nil, err
