@@ -62,7 +62,10 @@ type SSH struct {
 	hostKeyAlias     string
 	jump             string
 	jumpInventory    bool
-	depth            int // how many hosts tunnel through this one
+	// The ProxyCommand from ssh_config, as the shell line to run, and
+	// where it was set ("file:line"); used when there is no jump host.
+	proxy, proxyAt string
+	depth          int // how many hosts tunnel through this one
 	// Keepalives: every alive, and a connection whose keepalive is not
 	// answered within aliveWait counts as dead.
 	alive, aliveWait time.Duration
@@ -198,6 +201,7 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, h.timeout, fmt.Errorf("connect timeout %s exceeded", h.timeout))
 	defer cancel()
 	var nc net.Conn
+	var proxy *proxyConn
 	if h.jump != "" {
 		j, err := h.jumpHost(ctx)
 		if err != nil {
@@ -211,6 +215,11 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("through jump host %s: %w", j.name, err)
 		}
+	} else if h.proxy != "" {
+		if proxy, err = startProxy(h.proxy, h.proxyAt); err != nil {
+			return nil, err
+		}
+		nc = proxy
 	} else {
 		var d net.Dialer
 		nc, err = d.DialContext(ctx, "tcp", h.addr)
@@ -229,9 +238,17 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 		if err == nil {
 			sc.Close()
 		}
+		if proxy != nil { // closed, and so ended, by the AfterFunc
+			return nil, proxy.explain(context.Cause(ctx), proxyExitWait+proxyKillWait+time.Second)
+		}
 		return nil, context.Cause(ctx)
 	}
 	if err != nil {
+		if proxy != nil {
+			// The command's own story, once it has ended: a proxy
+			// that fails usually exits at once.
+			err = proxy.explain(err, time.Second)
+		}
 		nc.Close()
 		return nil, err
 	}

@@ -157,10 +157,6 @@ func TestSSHConfigErrors(t *testing.T) {
 		// newErr is NewSSH's error; connErr the first command's.
 		newErr, connErr string
 	}{
-		"proxy command": {
-			config: "\nHost a\n  ProxyCommand nc %h %p\n",
-			newErr: "host a: ssh config sets a ProxyCommand for a (CONFIG:3), which planrun does not run",
-		},
 		"refused by the config": {
 			config: "Match host a\n  RefuseConnection yes\n" + configBlock("a", srv),
 			newErr: "host a: ssh config refuses connections to a (RefuseConnection at CONFIG:2)",

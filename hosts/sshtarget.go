@@ -82,7 +82,8 @@ func NewSSH(name string, spec Spec, opts SSHOptions) (*SSH, error) {
 }
 
 // CheckSSH reports what NewSSH would refuse in spec (a bad address, an
-// ssh_config that cannot be read or asks for a ProxyCommand), without
+// ssh_config that cannot be read, or a ProxyCommand that cannot be run),
+// without
 // connecting.
 func CheckSSH(spec Spec) error {
 	_, err := newSSH("", spec, SSHOptions{}, 0)
@@ -152,8 +153,9 @@ func newSSH(name string, spec Spec, opts SSHOptions, depth int) (*SSH, error) {
 	}
 	if h.jump, h.jumpInventory = spec.Jump, spec.Jump != ""; h.jump == "" {
 		if cfg.ProxyCommand != "" {
-			return nil, fmt.Errorf("ssh config sets a ProxyCommand for %s (%s), which planrun does not run: "+
-				"use ProxyJump there, or jump: in the plan", t.host, cfg.ProxyCommand)
+			if err := h.setProxy(cfg, t); err != nil {
+				return nil, err
+			}
 		}
 		h.jump = strings.ReplaceAll(cfg.ProxyJump, "ssh://", "")
 		_, last := splitJumps(h.jump)
@@ -162,6 +164,29 @@ func newSSH(name string, spec Spec, opts SSHOptions, depth int) (*SSH, error) {
 		}
 	}
 	return h, nil
+}
+
+// setProxy takes the ProxyCommand cfg gives for t: its command line,
+// tokens expanded as ssh expands them (the host name connected to, the
+// host as given, the port, the remote user, the host key alias).
+func (h *SSH) setProxy(cfg sshconfig.Settings, t target) error {
+	switch {
+	case cfg.ProxyCommand == "-":
+		return fmt.Errorf("ssh config sets ProxyCommand - for %s (%s): planrun has no standard input "+
+			"and output to give its connections (set a command there, or ProxyJump)", t.host, cfg.ProxyCommandAt)
+	case cfg.ProxyUseFdpass:
+		return fmt.Errorf("ssh config sets ProxyUseFdpass for %s: planrun does not take a socket back from "+
+			"the ProxyCommand (%s), it uses the command's standard input and output (set ProxyUseFdpass no)",
+			t.host, cfg.ProxyCommandAt)
+	}
+	host, port, _ := net.SplitHostPort(h.addr)
+	line, err := sshconfig.ProxyCommandLine(cfg.ProxyCommand, sshconfig.ProxyTokens{
+		Host: host, Given: t.host, Port: port, User: h.user, KeyAlias: cfg.HostKeyAlias})
+	if err != nil {
+		return fmt.Errorf("%s: %w", cfg.ProxyCommandAt, err)
+	}
+	h.proxy, h.proxyAt = line, cfg.ProxyCommandAt
+	return nil
 }
 
 // splitJumps splits a comma-separated chain of jump hosts into the hops

@@ -53,7 +53,7 @@ func (l *lookup) finalPass(files []File) error {
 		return nil
 	}
 	l.final, l.finalHost = true, host
-	l.s.HostName, l.got["hostname"] = host, true
+	l.s.HostName, l.rawHostName, l.got["hostname"] = host, host, true
 	return l.readAll(files)
 }
 

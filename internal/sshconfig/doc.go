@@ -2,8 +2,8 @@
 // (ssh_config(5)) for the few settings planrun's SSH hosts take from
 // them: HostName, User, Port, IdentityFile, CertificateFile,
 // IdentityAgent, IdentitiesOnly, UserKnownHostsFile, GlobalKnownHostsFile,
-// HostKeyAlias, ProxyJump, ProxyCommand (refused: planrun runs no proxy
-// commands), ConnectTimeout, ServerAliveInterval, ServerAliveCountMax,
+// HostKeyAlias, ProxyJump, ProxyCommand (as written, for the caller to run;
+// see ProxyCommandLine) and ProxyUseFdpass, ConnectTimeout, ServerAliveInterval, ServerAliveCountMax,
 // RefuseConnection and CanonicalizeHostname (with CanonicalDomains,
 // CanonicalizeMaxDots and CanonicalizeFallbackLocal).
 // Tests check lookups against OpenSSH's ssh -G: a table of cases, and
@@ -19,9 +19,10 @@
 // host names are canonicalized: with the host name final, Host lines
 // match it and Match final and Match canonical hold.
 // Match localnetwork looks at this machine's interfaces, and Match tagged
-// at the Tag lines. Match criteria planrun cannot decide for a
-// connection shared by many commands (exec, command, sessiontype,
-// version) are an error when reached, never guessed. Other keywords
+// at the Tag lines. Match exec runs its command as ssh does (with the
+// user's shell, only when the line is reached). Match criteria planrun
+// cannot decide for a connection shared by many commands (command,
+// sessiontype, version) are an error when reached, never guessed. Other keywords
 // ssh knows are ignored: planrun has its own answer for them (host keys,
 // for one, are always checked, whatever StrictHostKeyChecking says). A
 // keyword ssh does not know is an error, as in ssh, unless IgnoreUnknown

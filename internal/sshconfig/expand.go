@@ -40,6 +40,17 @@ func (l *lookup) expandPath(r raw) (string, error) {
 	if v, err = expandEnv(v); err != nil {
 		return "", fmt.Errorf("%s: %s: %w", r.at, r.val, err)
 	}
+	v, err = expandTokens(v, l.tokens(strings.ToLower(l.currentHost()))) // as ssh has it
+	if err != nil {
+		return "", fmt.Errorf("%s: %s: %w", r.at, r.val, err)
+	}
+	return v, nil
+}
+
+// tokens are the values of the tokens ssh_config(5) lists for paths and
+// Match exec, with host as %h and the user and port the lines read so
+// far give.
+func (l *lookup) tokens(host string) map[byte]string {
 	port := l.s.Port
 	if port == "" {
 		port = "22"
@@ -47,18 +58,35 @@ func (l *lookup) expandPath(r raw) (string, error) {
 	local, _ := os.Hostname()
 	short, _, _ := strings.Cut(local, ".")
 	jump := l.jumpHost()
-	host := strings.ToLower(l.currentHost()) // as ssh has it
 	conn := sha1.Sum([]byte(local + host + port + l.currentUser() + jump))
-	v, err = expandTokens(v, map[byte]string{
+	return map[byte]string{
 		'%': "%", 'd': l.home, 'h': host, 'n': l.q.Host, 'p': port,
 		'r': l.currentUser(), 'u': l.localUser, 'i': strconv.Itoa(os.Getuid()),
 		'L': short, 'l': local, 'k': cmp.Or(l.s.HostKeyAlias, l.q.Host), 'j': jump,
 		'C': hex.EncodeToString(conn[:]),
+	}
+}
+
+// ProxyTokens are the values of a ProxyCommand's tokens.
+type ProxyTokens struct {
+	Host     string // %h: the host name connected to
+	Given    string // %n: the host as the user gave it
+	Port     string // %p
+	User     string // %r: the remote user
+	KeyAlias string // %k: HostKeyAlias, else the host as given
+}
+
+// ProxyCommandLine is the shell command line ssh runs for a ProxyCommand:
+// "exec " and the command, its tokens expanded (an unknown one is an
+// error, as in ssh).
+func ProxyCommandLine(cmd string, t ProxyTokens) (string, error) {
+	line, err := expandTokens("exec "+cmd, map[byte]string{
+		'%': "%", 'h': t.Host, 'n': t.Given, 'p': t.Port, 'r': t.User, 'k': cmp.Or(t.KeyAlias, t.Given),
 	})
 	if err != nil {
-		return "", fmt.Errorf("%s: %s: %w", r.at, r.val, err)
+		return "", fmt.Errorf("ProxyCommand %s: %w", cmd, err)
 	}
-	return v, nil
+	return line, nil
 }
 
 // jumpHost is the host name of ProxyJump's last hop ("" when none), ssh's

@@ -67,3 +67,15 @@ func nextArg(s string) (arg, rest string, err error) {
 	}
 	return b.String(), "", nil
 }
+
+// rawValue is the rest of a line after its keyword, as ssh keeps it for
+// ProxyCommand: the blanks and '=' after the keyword and the blanks at
+// the end dropped, quotes, backslashes and '#' left for the shell.
+func rawValue(line string) string {
+	line = strings.TrimLeft(line, " \t\r")
+	end := strings.IndexAny(line, " \t\r=")
+	if end < 0 {
+		return ""
+	}
+	return strings.TrimRight(strings.TrimLeft(line[end:], " \t\r="), " \t\r\f")
+}

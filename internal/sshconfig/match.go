@@ -1,16 +1,21 @@
 package sshconfig
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 )
 
 // match is a Match line's verdict: every criterion holds (each may be
 // negated with '!'). Criteria after one that fails are checked for form
-// only, as in ssh, so a criterion planrun cannot decide (exec, command,
-// sessiontype, version) is an error only when it would be decided.
+// only, as in ssh (exec is not run), so a criterion planrun cannot decide
+// (command, sessiontype, version) is an error only when it would be
+// decided.
 //
 // With never (a file included where it does not apply), no criterion is
 // decided: the line is read for its form and for a Match final.
@@ -48,11 +53,25 @@ func (l *lookup) match(args []string, at string, never bool) (bool, error) {
 				return false, fmt.Errorf("%s: Match %s needs an argument", at, c)
 			}
 			i++
+			var cmd string
+			if c == "exec" {
+				// Its tokens are expanded even when it is not run, as
+				// in ssh: a bad one is an error either way.
+				var err error
+				if cmd, err = expandTokens(args[i], l.execTokens()); err != nil {
+					return false, fmt.Errorf("%s: Match exec %s: %w", at, args[i], err)
+				}
+			}
 			if !result {
 				continue
 			}
 			var err error
-			if ok, err = l.criterion(c, args[i]); err != nil {
+			if c == "exec" {
+				ok, err = runMatchExec(cmd)
+			} else {
+				ok, err = l.criterion(c, args[i])
+			}
+			if err != nil {
 				return false, fmt.Errorf("%s: %w", at, err)
 			}
 		default:
@@ -88,8 +107,40 @@ func (l *lookup) criterion(c, arg string) (bool, error) {
 	case "localnetwork":
 		return localNetwork(arg)
 	}
-	return false, fmt.Errorf("Match %s is not supported: planrun does not run commands or "+
-		"compare ssh versions to choose settings (give the host's settings in the plan's hosts:, or set ssh_config: none)", c)
+	return false, fmt.Errorf("Match %s is not supported: planrun's connection to a host is "+
+		"shared by all its commands and has no ssh version to compare "+
+		"(give the host's settings in the plan's hosts:, or set ssh_config: none)", c)
+}
+
+// execTokens are Match exec's tokens: those of paths, with the host as
+// the lines read so far give it and %k its HostKeyAlias, else that host,
+// each in the letter case it was written in (ssh lower-cases them only
+// later).
+func (l *lookup) execTokens() map[byte]string {
+	host := cmp.Or(l.rawHostName, l.q.Host)
+	t := l.tokens(host)
+	t['k'] = cmp.Or(l.rawAlias, host)
+	return t
+}
+
+// runMatchExec runs a Match exec command as ssh does: with the user's
+// shell ($SHELL, else /bin/sh), standard input and output on /dev/null,
+// standard error passed on. It holds when the command exits 0.
+func runMatchExec(cmd string) (bool, error) {
+	shell := cmp.Or(os.Getenv("SHELL"), "/bin/sh")
+	c := exec.Command(shell, "-c", cmd)
+	c.Stderr = os.Stderr
+	err := c.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &ee) && ee.Exited():
+		return false, nil
+	case errors.As(err, &ee):
+		return false, fmt.Errorf("Match exec %s: %s", cmd, ee.ProcessState)
+	}
+	return false, fmt.Errorf("Match exec %s: shell %s: %w", cmd, shell, err)
 }
 
 // interfaceAddrs are this machine's addresses on interfaces that are up.

@@ -78,3 +78,35 @@ func absentNetwork(t *testing.T) string {
 	t.Skip("SKIP: this machine has addresses in every documentation network")
 	return ""
 }
+
+// TestMatchExecRuns checks that Match exec runs its command only when it
+// is reached: not after a criterion that failed, nor in a file included
+// where no block applies; and that it runs with standard input empty.
+func TestMatchExecRuns(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	dir := t.TempDir()
+	mark := func(name string) string { return filepath.Join(dir, name) }
+	inc := mark("inc")
+	if err := os.WriteFile(inc, []byte("Match exec \"touch "+mark("included")+"\"\n  User inc\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := mark("config")
+	config := "Match host other exec \"touch " + mark("skipped") + "\"\n  User x\n" +
+		"Host other\n  Include " + inc + "\n" +
+		"Match host a exec \"read line || touch " + mark("ran") + "\"\n  User ran\n"
+	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sshconfig.Lookup([]sshconfig.File{{Path: cfg}}, sshconfig.Query{Host: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.User != "ran" {
+		t.Errorf("User = %q, want ran (the reached Match exec holds)", s.User)
+	}
+	for name, want := range map[string]bool{"skipped": false, "included": false, "ran": true} {
+		if _, err := os.Stat(mark(name)); (err == nil) != want {
+			t.Errorf("%s: exists = %v, want %v", name, err == nil, want)
+		}
+	}
+}

@@ -37,7 +37,9 @@ func TestAgainstOpenSSHRandom(t *testing.T) {
 		return strings.Join(ps, ",")
 	}
 	setting := func() string {
-		switch rnd.IntN(16) {
+		switch rnd.IntN(17) {
+		case 16:
+			return "ProxyCommand " + pick("nc %h %p", "none", "ssh -W '[%h]:%p' j1 # c")
 		case 12:
 			return "CanonicalizeHostname " + pick("yes", "no", "always") // no CanonicalDomains: no DNS
 		case 13:
@@ -79,7 +81,10 @@ func TestAgainstOpenSSHRandom(t *testing.T) {
 			if rnd.IntN(4) == 0 {
 				neg = "!"
 			}
-			switch rnd.IntN(6) {
+			switch rnd.IntN(7) {
+			case 6:
+				cs = append(cs, neg+"exec \""+pick("test %h = a", "test %h = Mixed.Example", "test %h = h.example",
+					"test %r = app", "test %p = 2022", "test %n = A", "test %k = Alias2", "exit 1")+"\"")
 			case 0:
 				cs = append(cs, neg+"host "+pattern())
 			case 1:

@@ -85,6 +85,25 @@ func TestAgainstOpenSSH(t *testing.T) {
 		"missing include":                   {config: "Include /nonexistent/*.conf\nInclude /nonexistent/x\n", host: "a"},
 		"exec not reached":                  {config: "Match host other exec \"exit 1\"\n  Port 1\n", host: "a"},
 		"proxycommand first":                {config: "Host a\n  ProxyCommand none\n  ProxyJump j\n", host: "a"},
+		"proxycommand as written":           {config: "Host a\n  ProxyCommand = sh -c 'nc \"$0\" %p' %h  # nc\t \n  ProxyUseFdpass yes\n", host: "a"},
+		"proxycommand NONE":                 {config: "Host a\n  ProxyCommand NONE\nHost *\n  ProxyCommand nc %h %p\n", host: "a"},
+		"proxycommand after proxyjump":      {config: "Host a\n  ProxyJump j\n  ProxyCommand nc %h %p\n", host: "a"},
+		"proxycommand after proxyjump none": {config: "Host a\n  ProxyJump none\n  ProxyCommand nc %h %p\n  ProxyJump j\n", host: "a"},
+		"proxycommand none, then":           {config: "Host a\n  ProxyCommand none\n  ProxyCommand nc %h %p\n  ProxyJump j\n", host: "a"},
+		"proxyjump none, both none":         {config: "Host a\n  ProxyJump none\n  ProxyCommand none\n  ProxyCommand nc\n  ProxyJump j\n", host: "a"},
+		"proxycommand before proxyjump":     {config: "Host *\n  ProxyCommand nc %h %p\n  ProxyJump j\n", host: "a"},
+		"proxycommand bad quotes":           {config: "Host a\n  ProxyCommand sh -c 'nc\n", host: "a"},
+		"proxyusefdpass bad":                {config: "Host other\n  ProxyUseFdpass maybe\n", host: "a"},
+		"exec":                              {config: "Host *\n  User x\nMatch exec \"test %h:%p:%r:%n:%u = a:22:x:a:" + me.Username + "\"\n  Port 1\n", host: "a"},
+		"exec false":                        {config: "Match exec \"exit 3\"\n  Port 1\nMatch !exec false\n  User y\n", host: "a"},
+		"exec, HostName so far":             {config: "Host a\n  HostName %h.Example\nMatch exec \"test %h/%n/%k = a.example/a/a.example\"\n  Port 1\n", host: "a"},
+		"exec, case of the host":            {config: "Match exec \"test %h/%n = Abc/Abc\"\n  Port 1\nMatch exec \"test %h/%n = abc/Abc\"\n  Port 2\n", host: "Abc"},
+		"exec, HostName case":               {config: "Host *\n  HostName XY\nMatch exec \"test %h = XY\"\n  Port 1\nMatch exec \"test %h = xy\"\n  Port 2\n", host: "a"},
+		"exec, alias":                       {config: "Host *\n  HostKeyAlias KA\nMatch exec \"test %k = KA\"\n  Port 1\nMatch exec \"test %k = ka\"\n  Port 2\n", host: "a"},
+		"exec, alias, final pass":           {config: "Host *\n  HostKeyAlias KA\n  HostName HN\nMatch final exec \"test %k/%h = KA/HN\"\n  Port 1\nMatch final exec \"test %k/%h = ka/hn\"\n  Port 2\n", host: "a"},
+		"exec, final pass":                  {config: "Host a\n  HostName b\nMatch final exec \"test %h = b\"\n  User f\n", host: "a"},
+		"exec, bad token not reached":       {config: "Match host other exec \"test %y\"\n  Port 1\n", host: "a"},
+		"exec, local tokens":                {config: "Match exec \"test %d:%i:%L:%l = $HOME:$(id -u):$(hostname -s):$(hostname)\"\n  Port 1\n", host: "a"},
 		"unknown keyword":                   {config: "Host a\n  Hostnmae 10.0.0.1\n", host: "a"},
 		"unknown, other block":              {config: "Host other\n  Bogus 1\n", host: "a"},
 		"ignore unknown":                    {config: "IgnoreUnknown bogus*,UseKeychain\nHost *\n  BogusThing 1\n  UseKeychain yes\n  User u\n", host: "a"},
@@ -161,6 +180,7 @@ func compareWithSSH(t *testing.T, sshBin, config, host, user, port string) strin
 // resolved is what both sides agree on, in ssh -G's terms.
 type resolved struct {
 	HostName, User, Port, ProxyJump, ConnectTimeout string
+	ProxyCommand, ProxyUseFdpass                    string
 	HostKeyAlias, AliveInterval, AliveCountMax      string
 	IdentityFiles, CertificateFiles                 []string
 	KnownHosts, GlobalKnownHosts                    []string
@@ -174,7 +194,8 @@ func fromSSH(t *testing.T, out string) resolved {
 	var r resolved
 	plain := map[string]*string{"hostname": &r.HostName, "user": &r.User, "port": &r.Port,
 		"proxyjump": &r.ProxyJump, "serveraliveinterval": &r.AliveInterval, "serveralivecountmax": &r.AliveCountMax,
-		"hostkeyalias": &r.HostKeyAlias, "identityagent": &r.IdentityAgent, "identitiesonly": &r.IdentitiesOnly}
+		"hostkeyalias": &r.HostKeyAlias, "identityagent": &r.IdentityAgent, "identitiesonly": &r.IdentitiesOnly,
+		"proxycommand": &r.ProxyCommand, "proxyusefdpass": &r.ProxyUseFdpass}
 	for _, line := range strings.Split(out, "\n") {
 		k, v, _ := strings.Cut(line, " ")
 		if p, ok := plain[k]; ok {
@@ -235,6 +256,10 @@ func fromLookup(s sshconfig.Settings, host, localUser string) resolved {
 	r.AliveInterval, r.AliveCountMax = fmt.Sprint(int(s.ServerAliveInterval.Seconds())), "3"
 	if s.ServerAliveCountMax > 0 {
 		r.AliveCountMax = fmt.Sprint(s.ServerAliveCountMax)
+	}
+	r.ProxyCommand, r.ProxyUseFdpass = s.ProxyCommand, "no"
+	if s.ProxyUseFdpass {
+		r.ProxyUseFdpass = "yes"
 	}
 	r.IdentityAgent, r.IdentitiesOnly = s.IdentityAgent, "no"
 	if s.IdentitiesOnly {

@@ -13,7 +13,8 @@ var taken = setOf("hostname", "user", "port", "identityfile", "userknownhostsfil
 	"globalknownhostsfile", "proxyjump", "proxycommand", "connecttimeout",
 	"identityagent", "identitiesonly", "certificatefile", "hostkeyalias",
 	"serveraliveinterval", "serveralivecountmax", "refuseconnection",
-	"canonicalizehostname", "canonicaldomains", "canonicalizemaxdots", "canonicalizefallbacklocal", "tag")
+	"canonicalizehostname", "canonicaldomains", "canonicalizemaxdots", "canonicalizefallbacklocal", "tag",
+	"proxyusefdpass")
 
 // set checks a setting's value, as ssh does on every line whether it
 // applies or not, and, when it applies (active), records it unless an
@@ -37,11 +38,10 @@ func (l *lookup) set(key string, args []string, at string, active bool) error {
 		l.certs = addRaw(l.certs, raw{args[0], at})
 		return nil
 	}
+	// Of ProxyJump and ProxyCommand, ssh (9.2, as tested) takes the
+	// first; but a ProxyJump none gives way to a later ProxyCommand.
 	slot := key
-	if key == "proxycommand" {
-		slot = "proxyjump" // ssh takes the first of the two
-	}
-	if l.got[slot] {
+	if l.got[slot] || key == "proxyjump" && l.got["proxycommand"] || key == "proxycommand" && l.s.ProxyJump != "" {
 		return nil
 	}
 	l.got[slot] = true
@@ -51,11 +51,11 @@ func (l *lookup) set(key string, args []string, at string, active bool) error {
 		if err != nil {
 			return fmt.Errorf("%s: HostName: %w", at, err)
 		}
-		l.s.HostName = strings.ToLower(h) // as ssh does
+		l.s.HostName, l.rawHostName = strings.ToLower(h), h // lower case as ssh has it in the end
 	case "user":
 		l.s.User = args[0]
 	case "hostkeyalias":
-		l.s.HostKeyAlias = strings.ToLower(args[0]) // as ssh does
+		l.s.HostKeyAlias, l.rawAlias = strings.ToLower(args[0]), args[0] // likewise
 	case "port":
 		l.s.Port = args[0]
 	case "userknownhostsfile":
@@ -72,8 +72,10 @@ func (l *lookup) set(key string, args []string, at string, active bool) error {
 		}
 	case "proxycommand":
 		if !strings.EqualFold(args[0], "none") {
-			l.s.ProxyCommand = at
+			l.s.ProxyCommand, l.s.ProxyCommandAt = args[0], at
 		}
+	case "proxyusefdpass":
+		l.s.ProxyUseFdpass = v.(bool)
 	case "identityagent":
 		l.agent = &raw{args[0], at}
 	case "identitiesonly":
@@ -114,7 +116,7 @@ func checkValue(key, arg, at string) (any, error) {
 		if n, err := strconv.Atoi(arg); err != nil || n < 1 || n > 65535 {
 			return nil, fmt.Errorf("%s: bad Port %q", at, arg)
 		}
-	case "identitiesonly", "refuseconnection", "canonicalizefallbacklocal":
+	case "identitiesonly", "refuseconnection", "canonicalizefallbacklocal", "proxyusefdpass":
 		on, ok := parseYesNo(arg)
 		if !ok {
 			return nil, bad(flagNames[key], "yes or no")
@@ -149,7 +151,7 @@ func checkValue(key, arg, at string) (any, error) {
 // flagNames are the names of the settings checkValue checks, as the
 // manual writes them.
 var flagNames = map[string]string{
-	"identitiesonly": "IdentitiesOnly", "refuseconnection": "RefuseConnection",
+	"identitiesonly": "IdentitiesOnly", "refuseconnection": "RefuseConnection", "proxyusefdpass": "ProxyUseFdpass",
 	"canonicalizefallbacklocal": "CanonicalizeFallbackLocal", "serveraliveinterval": "ServerAliveInterval",
 	"connecttimeout": "ConnectTimeout", "serveralivecountmax": "ServerAliveCountMax",
 	"canonicalizemaxdots": "CanonicalizeMaxDots",

@@ -49,10 +49,14 @@ type Settings struct {
 	// ProxyJump is the comma-separated list of jump hosts ("" also when
 	// the files say none).
 	ProxyJump string
-	// ProxyCommand, when the files set one for the host, is where
-	// ("file:line"); planrun does not run it.
-	ProxyCommand   string
-	ConnectTimeout time.Duration
+	// ProxyCommand is the command, as written (tokens unexpanded; see
+	// ProxyCommandLine), whose standard input and output carry the
+	// connection; ProxyCommandAt is where it was set ("file:line").
+	// ProxyUseFdpass says the command passes a connected socket back
+	// instead.
+	ProxyCommand, ProxyCommandAt string
+	ProxyUseFdpass               bool
+	ConnectTimeout               time.Duration
 	// IdentityAgent is the agent's socket or "none"; empty when not set
 	// (or set to SSH_AUTH_SOCK): the socket SSH_AUTH_SOCK names.
 	IdentityAgent string
@@ -121,6 +125,8 @@ type lookup struct {
 	final, wantFinal bool
 	finalHost        string
 	canon            canonSettings
+	// HostName and HostKeyAlias as written (for Match exec's tokens).
+	rawHostName, rawAlias string
 }
 
 // raw is a path setting before its tokens are expanded, with where it was
@@ -149,6 +155,10 @@ func (l *lookup) read(name string, system, required bool, depth int, never bool)
 		key, args, err := splitLine(sc.Text())
 		if err != nil {
 			return fmt.Errorf("%s: %w", at, err)
+		}
+		if key == "proxycommand" && len(args) > 0 {
+			// As in ssh: the rest of the line, quotes and all, for the shell.
+			args = []string{rawValue(sc.Text())}
 		}
 		switch key {
 		case "":

@@ -181,16 +181,51 @@ Host *
 		"proxycommand": {
 			files: map[string]string{"config": "\nHost a\n ProxyCommand nc %h %p\n ProxyJump j\n"},
 			q:     sshconfig.Query{Host: "a"},
-			want:  sshconfig.Settings{ProxyCommand: ssh + "/config:3"},
+			want:  sshconfig.Settings{ProxyCommand: "nc %h %p", ProxyCommandAt: ssh + "/config:3"},
+		},
+		"proxycommand as written": {
+			files: map[string]string{"config": "Host a\n ProxyCommand = sh -c 'nc \"$0\" %p' %h  # via nc \t\n ProxyUseFdpass yes\n"},
+			q:     sshconfig.Query{Host: "a"},
+			want: sshconfig.Settings{ProxyCommand: `sh -c 'nc "$0" %p' %h  # via nc`, ProxyCommandAt: ssh + "/config:2",
+				ProxyUseFdpass: true},
+		},
+		"proxycommand none": {
+			files: map[string]string{"config": "Host a\n ProxyCommand none\nHost *\n ProxyCommand nc %h %p\n"},
+			q:     sshconfig.Query{Host: "a"},
+		},
+		"proxycommand bad quotes": {
+			files:   map[string]string{"config": "Host a\n ProxyCommand sh -c 'nc\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: ssh + "/config:2: unterminated quote",
 		},
 		"ignored keywords": {
 			files: map[string]string{"config": "Host *\n StrictHostKeyChecking no\n ForwardAgent yes\n Compression yes\n"},
 			q:     sshconfig.Query{Host: "a"},
 		},
-		"match exec reached": {
-			files:   map[string]string{"config": "Host *\n User x\nMatch host a exec \"test -f /x\"\n Port 1\n"},
+		"match exec true": {
+			files: map[string]string{"config": "Host *\n User x\nMatch host a exec \"test %h:%p:%r:%n = a:22:x:a\"\n Port 1\n"},
+			q:     sshconfig.Query{Host: "a"},
+			want:  sshconfig.Settings{User: "x", Port: "1"},
+		},
+		"match exec false": {
+			files: map[string]string{"config": "Match exec \"exit 3\"\n Port 1\nMatch !exec false\n User y\n"},
+			q:     sshconfig.Query{Host: "a"},
+			want:  sshconfig.Settings{User: "y"},
+		},
+		"match exec sees the hostname so far": {
+			files: map[string]string{"config": "Host a\n HostName %h.example\nMatch exec \"test %h/%n/%k = a.example/a/a.example\"\n Port 1\n"},
+			q:     sshconfig.Query{Host: "a"},
+			want:  sshconfig.Settings{HostName: "a.example", Port: "1"},
+		},
+		"match exec killed": {
+			files:   map[string]string{"config": "Match exec \"kill -9 $$\"\n Port 1\n"},
 			q:       sshconfig.Query{Host: "a"},
-			wantErr: ssh + "/config:3: Match exec is not supported",
+			wantErr: ssh + "/config:1: Match exec kill -9 $$: signal: killed",
+		},
+		"match exec bad token, not reached": {
+			files:   map[string]string{"config": "Match host b exec \"test %y\"\n Port 1\n"},
+			q:       sshconfig.Query{Host: "a"},
+			wantErr: ssh + "/config:1: Match exec test %y: token %y is not supported here",
 		},
 		"a newer criterion, not reached": {
 			files: map[string]string{"config": "Match host other sessiontype subsystem\n Port 1\n"},
