@@ -37,7 +37,13 @@ func TestValidateConnect(t *testing.T) {
 	good := strings.TrimSuffix(entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, srv.Dir), "}") + ", flow: " + fl.URL + ", fate_base: fate}"
 	os.MkdirAll(filepath.Join(srv.Dir, "fate", "model_local_cache"), 0o755)
 	noBase := strings.TrimSuffix(entry(srv.Addr, srv.IdentityFile, srv.KnownHosts, srv.Dir), "}") + ", fate_base: /nonexistent/fate}"
+	tunnelConfig := filepath.Join(dir, "ssh_config")
+	os.WriteFile(tunnelConfig, []byte("Host tunnel-down\n  HostName 127.0.0.1\n"+
+		"  ProxyCommand sh -c 'echo no route to bastion.example >&2; exit 1'\n"), 0o600)
+	tunnel := fmt.Sprintf("{ssh: tunnel-down, identity_files: [%q], known_hosts: %q, ssh_config: %q}",
+		srv.IdentityFile, srv.KnownHosts, tunnelConfig)
 	planText := "version: 1\nhosts:\n" +
+		"  tunnel-down: " + tunnel + "\n" +
 		"  good: " + good + "\n" +
 		"  flow-old: {flow: " + old.URL + "}\n" +
 		"  flow-down: {flow: http://" + closed + "}\n" +
@@ -77,9 +83,11 @@ func TestValidateConnect(t *testing.T) {
 		`^host flow-down \(flow http://` + regexp.QuoteMeta(closed) + `\): flow export for guest:0 on flow-down: .*connection refused$`,
 		`^host flow-signed \(flow ` + regexp.QuoteMeta(signed.URL) + `\): flow export .* retcode 109, "signature authentication failed"$`,
 		`^host no-base \(` + regexp.QuoteMeta(srv.Addr) + `\): fate_base /nonexistent/fate: .*(not exist|no such file)`,
+		`^host tunnel-down \(127\.0\.0\.1:22\): .*handshake failed: EOF \(ProxyCommand \(` + regexp.QuoteMeta(tunnelConfig) +
+			`:3\): exit status 1, said: no route to bastion.example\)$`,
 		`^host unknown-key \(` + regexp.QuoteMeta(srv.Addr) + `\): .*host key of unknown-key \(` + regexp.QuoteMeta(srv.Addr) + `\) is unknown`,
 		`^host wrong-key \(` + regexp.QuoteMeta(srv.Addr) + `\): .*unable to authenticate`,
-		`^planrun: 7 of 12 hosts could not be reached$`,
+		`^planrun: 8 of 13 hosts could not be reached$`,
 	}
 	check := func(what, got string, want []string) {
 		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
