@@ -59,6 +59,7 @@ func TestParseJSONErrors(t *testing.T) {
 		"bad literal":   {"{\"a\": tru}", 1, 7},
 		"missing colon": {"{\"a\" 1}", 1, 6},
 		"control char":  {"[\"a\nb\"]", 1, 4},
+		"invalid UTF-8": {"{\"party\": \"\xe9\"}", 1, 12},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -274,6 +274,14 @@ func (p *jsonParser) str() (string, error) {
 			}
 		case c < 0x20:
 			return "", p.errorf("control character in string")
+		case c >= utf8.RuneSelf:
+			// Python reads the file as UTF-8 before parsing it.
+			r, n := utf8.DecodeRune(p.s[p.i:])
+			if r == utf8.RuneError && n <= 1 {
+				return "", p.errorf("invalid UTF-8 in string")
+			}
+			sb.Write(p.s[p.i : p.i+n])
+			p.i += n
 		default:
 			sb.WriteByte(c)
 			p.i++
