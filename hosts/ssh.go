@@ -12,6 +12,8 @@ import (
 
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/planrun/planrun/internal/sshconfig"
 )
 
 // SSHOptions configure an SSH host.
@@ -60,6 +62,7 @@ type SSH struct {
 	agentSock        string
 	identitiesOnly   bool
 	hostKeyAlias     string
+	knownHostsCmd    *sshconfig.KnownHostsCommand // nil: none (or the spec names its known_hosts)
 	jump             string
 	jumpInventory    bool
 	// The ProxyCommand from ssh_config, as the shell line to run, and

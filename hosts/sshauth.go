@@ -1,11 +1,14 @@
 package hosts
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -80,7 +83,7 @@ func (h *SSH) knownHostsFiles() (user, all []string, err error) {
 		user = []string{filepath.Join(home, ".ssh", "known_hosts"), filepath.Join(home, ".ssh", "known_hosts2")}
 	}
 	all = append(user[:len(user):len(user)], h.globalKnownHosts...)
-	if len(all) == 0 {
+	if len(all) == 0 && h.knownHostsCmd == nil {
 		return nil, nil, errors.New("no known_hosts file: ssh config sets UserKnownHostsFile and GlobalKnownHostsFile to none")
 	}
 	return user, all, nil
@@ -102,22 +105,34 @@ func (h *SSH) hostKeyCallback() (ssh.HostKeyCallback, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	// Of several files, those that exist are read, as ssh does; one must.
+	// Of several files, those that exist are read, as ssh does; one must,
+	// unless a KnownHostsCommand gives the keys.
 	db, err := sshconfig.ReadKnownHosts(all...)
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && h.knownHostsCmd != nil, len(all) == 0:
+		db = &sshconfig.KnownHosts{}
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil, fmt.Errorf("known_hosts file %s: %w (create it with the server's key, e.g. ssh-keyscan)", all[0], err)
-	}
-	if err != nil {
+	case err != nil:
 		return nil, nil, err
 	}
-	file := db.Files[0] // where a new key would go: the user's file
+	file := "" // where a new key would go: the user's file
 	if len(user) > 0 {
 		file = user[0]
+	} else if len(db.Files) > 0 {
+		file = db.Files[0]
 	}
 	host, port, _ := net.SplitHostPort(h.addr)
 	target := sshconfig.Target{Host: host, Port: port, Alias: h.hostKeyAlias}
+	algoDB := db
+	if h.knownHostsCmd != nil {
+		// ssh asks under the bare host name (or the alias) here.
+		if algoDB, err = h.knownHostsFromCommand("ORDER", cmp.Or(target.Alias, strings.ToLower(target.Host)), nil, db); err != nil {
+			return nil, nil, err
+		}
+	}
 	check := func(_ string, _ net.Addr, key ssh.PublicKey) error {
-		err := db.CheckHostKey(target, key)
+		err := h.checkHostKey(db, target, key)
 		var unknown *sshconfig.HostKeyUnknown
 		var revoked *sshconfig.RevokedError
 		switch {
@@ -141,7 +156,50 @@ func (h *SSH) hostKeyCallback() (ssh.HostKeyCallback, []string, error) {
 		}
 		return err
 	}
-	return check, db.HostKeyAlgorithms(target), nil
+	return check, algoDB.HostKeyAlgorithms(target), nil
+}
+
+// checkHostKey checks key against db and, when the host has one, what
+// its KnownHostsCommand prints for the key. As in ssh 9.2, the command
+// runs once, for the key offered: a host certificate no CA vouches for
+// then has its plain key looked up in the same lines.
+func (h *SSH) checkHostKey(db *sshconfig.KnownHosts, target sshconfig.Target, key ssh.PublicKey) error {
+	if h.knownHostsCmd != nil {
+		var err error
+		if db, err = h.knownHostsFromCommand("HOSTNAME", target.Name(), key, db); err != nil {
+			return err
+		}
+	}
+	return db.CheckHostKey(target, key)
+}
+
+// knownHostsFromCommand runs the host's KnownHostsCommand for invocation
+// (ORDER or HOSTNAME) as ssh runs it: no shell, standard input empty,
+// within the connect timeout. It returns db with the lines it printed for
+// name. A command that fails makes the connection fail, as in ssh.
+func (h *SSH) knownHostsFromCommand(invocation, name string, key ssh.PublicKey, db *sshconfig.KnownHosts) (*sshconfig.KnownHosts, error) {
+	c := h.knownHostsCmd
+	argv, err := c.Args(invocation, name, key)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	var said tailBuffer
+	cmd.Stderr = &said
+	out, err := cmd.Output()
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("no answer within the connect timeout %s", h.timeout)
+		}
+		msg := fmt.Sprintf("KnownHostsCommand (%s) for %s: %v", c.At, invocation, err)
+		if s := said.String(); s != "" {
+			msg += ", said: " + s
+		}
+		return nil, errors.New(msg)
+	}
+	return db.With("KnownHostsCommand "+c.At, out, name), nil
 }
 
 func (h *SSH) clientConfig() (*ssh.ClientConfig, func(), error) {

@@ -173,16 +173,21 @@ func (t *tailBuffer) readFrom(f *os.File) {
 	b := make([]byte, 4<<10)
 	for {
 		n, err := f.Read(b)
-		t.mu.Lock()
-		t.buf = append(t.buf, b[:n]...)
-		if len(t.buf) > tailMax {
-			t.buf, t.cut = t.buf[len(t.buf)-tailMax:], true
-		}
-		t.mu.Unlock()
+		t.Write(b[:n])
 		if err != nil {
 			return
 		}
 	}
+}
+
+func (t *tailBuffer) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, b...)
+	if len(t.buf) > tailMax {
+		t.buf, t.cut = t.buf[len(t.buf)-tailMax:], true
+	}
+	return len(b), nil
 }
 
 // String is what was kept, on one line.

@@ -140,7 +140,7 @@ func newSSH(name string, spec Spec, opts SSHOptions, depth int) (*SSH, error) {
 			h.aliveWait = time.Duration(cfg.ServerAliveCountMax) * cfg.ServerAliveInterval
 		}
 	}
-	h.knownHosts, h.globalKnownHosts = cfg.KnownHosts, cfg.GlobalKnownHosts
+	h.knownHosts, h.globalKnownHosts, h.knownHostsCmd = cfg.KnownHosts, cfg.GlobalKnownHosts, cfg.KnownHostsCommand
 	if h.globalKnownHosts == nil {
 		h.globalKnownHosts = GlobalKnownHosts
 	}
@@ -149,7 +149,7 @@ func newSSH(name string, spec Spec, opts SSHOptions, depth int) (*SSH, error) {
 		if err != nil {
 			return nil, err
 		}
-		h.knownHosts, h.globalKnownHosts = []string{p}, nil
+		h.knownHosts, h.globalKnownHosts, h.knownHostsCmd = []string{p}, nil, nil
 	}
 	if h.jump, h.jumpInventory = spec.Jump, spec.Jump != ""; h.jump == "" {
 		if cfg.ProxyCommand != "" {

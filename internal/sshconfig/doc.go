@@ -3,7 +3,8 @@
 // them: HostName, User, Port, IdentityFile, CertificateFile,
 // IdentityAgent, IdentitiesOnly, UserKnownHostsFile, GlobalKnownHostsFile,
 // HostKeyAlias, ProxyJump, ProxyCommand (as written, for the caller to run;
-// see ProxyCommandLine) and ProxyUseFdpass, ConnectTimeout, ServerAliveInterval, ServerAliveCountMax,
+// see ProxyCommandLine) and ProxyUseFdpass, KnownHostsCommand (see
+// KnownHostsCommand), ConnectTimeout, ServerAliveInterval, ServerAliveCountMax,
 // RefuseConnection and CanonicalizeHostname (with CanonicalDomains,
 // CanonicalizeMaxDots and CanonicalizeFallbackLocal).
 // Tests check lookups against OpenSSH's ssh -G: a table of cases, and

@@ -49,6 +49,7 @@ type KnownHosts struct {
 
 type khLine struct {
 	KnownKey
+	command  bool   // printed by a KnownHostsCommand (see With)
 	patterns string // comma-separated; "" when hashed
 	salt     []byte // hashed: HMAC-SHA1 key
 	hash     []byte
@@ -220,7 +221,7 @@ func (db *KnownHosts) check(name, bare, principal string, key ssh.PublicKey) err
 		switch {
 		case !trusted:
 			certErr = errors.New("no @cert-authority line trusts its CA for this host")
-			if bare != "" && db.check(bare, "", principal, key) == nil {
+			if bare != "" && db.filesOnly().check(bare, "", principal, key) == nil {
 				return nil
 			}
 		case cert.CertType != ssh.HostCert:
@@ -243,7 +244,7 @@ func (db *KnownHosts) check(name, bare, principal string, key ssh.PublicKey) err
 		}
 		known = append(known, k)
 	}
-	if len(known) == 0 && bare != "" && db.check(bare, "", principal, key) == nil {
+	if len(known) == 0 && bare != "" && db.filesOnly().check(bare, "", principal, key) == nil {
 		return nil
 	}
 	return &HostKeyUnknown{Known: known, CertErr: certErr}
@@ -259,7 +260,7 @@ func (db *KnownHosts) HostKeyAlgorithms(t Target) []string {
 	name, _ := t.name()
 	keys := db.Lookup(name)
 	if len(keys) == 0 && t.Alias == "" {
-		keys = db.Lookup(strings.ToLower(t.Host))
+		keys = db.filesOnly().Lookup(strings.ToLower(t.Host))
 	}
 	types := map[string]bool{}
 	for _, k := range keys {

@@ -37,7 +37,9 @@ func TestAgainstOpenSSHRandom(t *testing.T) {
 		return strings.Join(ps, ",")
 	}
 	setting := func() string {
-		switch rnd.IntN(17) {
+		switch rnd.IntN(18) {
+		case 17:
+			return "KnownHostsCommand " + pick("/bin/kh %H %I %K", "none", "/usr/bin/x \"a b\" %k # c")
 		case 16:
 			return "ProxyCommand " + pick("nc %h %p", "none", "ssh -W '[%h]:%p' j1 # c")
 		case 12:

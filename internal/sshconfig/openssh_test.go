@@ -94,6 +94,9 @@ func TestAgainstOpenSSH(t *testing.T) {
 		"proxycommand before proxyjump":     {config: "Host *\n  ProxyCommand nc %h %p\n  ProxyJump j\n", host: "a"},
 		"proxycommand bad quotes":           {config: "Host a\n  ProxyCommand sh -c 'nc\n", host: "a"},
 		"proxyusefdpass bad":                {config: "Host other\n  ProxyUseFdpass maybe\n", host: "a"},
+		"knownhostscommand":                 {config: "Host a\n  KnownHostsCommand = /usr/bin/sss_ssh_knownhosts  %H \"x y\" # c \t\nHost *\n  KnownHostsCommand /bin/other\n", host: "a"},
+		"knownhostscommand none":            {config: "Host a\n  KnownHostsCommand NONE\nHost *\n  KnownHostsCommand /bin/other\n", host: "a"},
+		"knownhostscommand, bad quotes":     {config: "Host a\n  KnownHostsCommand /bin/x 'y\n", host: "a"},
 		"exec":                              {config: "Host *\n  User x\nMatch exec \"test %h:%p:%r:%n:%u = a:22:x:a:" + me.Username + "\"\n  Port 1\n", host: "a"},
 		"exec false":                        {config: "Match exec \"exit 3\"\n  Port 1\nMatch !exec false\n  User y\n", host: "a"},
 		"exec, HostName so far":             {config: "Host a\n  HostName %h.Example\nMatch exec \"test %h/%n/%k = a.example/a/a.example\"\n  Port 1\n", host: "a"},
@@ -180,7 +183,7 @@ func compareWithSSH(t *testing.T, sshBin, config, host, user, port string) strin
 // resolved is what both sides agree on, in ssh -G's terms.
 type resolved struct {
 	HostName, User, Port, ProxyJump, ConnectTimeout string
-	ProxyCommand, ProxyUseFdpass                    string
+	ProxyCommand, ProxyUseFdpass, KnownHostsCommand string
 	HostKeyAlias, AliveInterval, AliveCountMax      string
 	IdentityFiles, CertificateFiles                 []string
 	KnownHosts, GlobalKnownHosts                    []string
@@ -195,7 +198,7 @@ func fromSSH(t *testing.T, out string) resolved {
 	plain := map[string]*string{"hostname": &r.HostName, "user": &r.User, "port": &r.Port,
 		"proxyjump": &r.ProxyJump, "serveraliveinterval": &r.AliveInterval, "serveralivecountmax": &r.AliveCountMax,
 		"hostkeyalias": &r.HostKeyAlias, "identityagent": &r.IdentityAgent, "identitiesonly": &r.IdentitiesOnly,
-		"proxycommand": &r.ProxyCommand, "proxyusefdpass": &r.ProxyUseFdpass}
+		"proxycommand": &r.ProxyCommand, "proxyusefdpass": &r.ProxyUseFdpass, "knownhostscommand": &r.KnownHostsCommand}
 	for _, line := range strings.Split(out, "\n") {
 		k, v, _ := strings.Cut(line, " ")
 		if p, ok := plain[k]; ok {
@@ -258,6 +261,9 @@ func fromLookup(s sshconfig.Settings, host, localUser string) resolved {
 		r.AliveCountMax = fmt.Sprint(s.ServerAliveCountMax)
 	}
 	r.ProxyCommand, r.ProxyUseFdpass = s.ProxyCommand, "no"
+	if c := s.KnownHostsCommand; c != nil {
+		r.KnownHostsCommand = c.Line
+	}
 	if s.ProxyUseFdpass {
 		r.ProxyUseFdpass = "yes"
 	}

@@ -14,7 +14,7 @@ var taken = setOf("hostname", "user", "port", "identityfile", "userknownhostsfil
 	"identityagent", "identitiesonly", "certificatefile", "hostkeyalias",
 	"serveraliveinterval", "serveralivecountmax", "refuseconnection",
 	"canonicalizehostname", "canonicaldomains", "canonicalizemaxdots", "canonicalizefallbacklocal", "tag",
-	"proxyusefdpass")
+	"proxyusefdpass", "knownhostscommand")
 
 // set checks a setting's value, as ssh does on every line whether it
 // applies or not, and, when it applies (active), records it unless an
@@ -76,6 +76,10 @@ func (l *lookup) set(key string, args []string, at string, active bool) error {
 		}
 	case "proxyusefdpass":
 		l.s.ProxyUseFdpass = v.(bool)
+	case "knownhostscommand":
+		if !strings.EqualFold(args[0], "none") {
+			l.khCommand = &raw{args[0], at}
+		}
 	case "identityagent":
 		l.agent = &raw{args[0], at}
 	case "identitiesonly":

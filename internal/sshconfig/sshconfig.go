@@ -56,7 +56,10 @@ type Settings struct {
 	// instead.
 	ProxyCommand, ProxyCommandAt string
 	ProxyUseFdpass               bool
-	ConnectTimeout               time.Duration
+	// KnownHostsCommand, when set, prints known_hosts lines for the host
+	// (read beside the files).
+	KnownHostsCommand *KnownHostsCommand
+	ConnectTimeout    time.Duration
 	// IdentityAgent is the agent's socket or "none"; empty when not set
 	// (or set to SSH_AUTH_SOCK): the socket SSH_AUTH_SOCK names.
 	IdentityAgent string
@@ -117,6 +120,7 @@ type lookup struct {
 	known           []raw
 	global          []raw
 	agent           *raw
+	khCommand       *raw // KnownHostsCommand, as written
 	home, localUser string
 	ignoreUnknown   string // IgnoreUnknown's pattern list
 	tag             string // Tag, for Match tagged
@@ -156,7 +160,7 @@ func (l *lookup) read(name string, system, required bool, depth int, never bool)
 		if err != nil {
 			return fmt.Errorf("%s: %w", at, err)
 		}
-		if key == "proxycommand" && len(args) > 0 {
+		if (key == "proxycommand" || key == "knownhostscommand") && len(args) > 0 {
 			// As in ssh: the rest of the line, quotes and all, for the shell.
 			args = []string{rawValue(sc.Text())}
 		}
@@ -299,6 +303,11 @@ func (l *lookup) finish() (Settings, error) {
 				return Settings{}, err
 			}
 			s.IdentityAgent = p
+		}
+	}
+	if r := l.khCommand; r != nil {
+		if s.KnownHostsCommand, err = l.knownHostsCommand(r.val, r.at); err != nil {
+			return Settings{}, err
 		}
 	}
 	if s.KnownHosts, err = l.expandFiles(l.known); err != nil {
