@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -186,6 +187,7 @@ func (h *SSH) knownHostsFromCommand(invocation, name string, key ssh.PublicKey, 
 	ctx, cancel := context.WithTimeout(context.Background(), h.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.WaitDelay = time.Second // what it started may hold its output open
 	var said tailBuffer
 	cmd.Stderr = &said
 	out, err := cmd.Output()
