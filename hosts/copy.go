@@ -44,6 +44,9 @@ type CopyOptions struct {
 	// equals Files exactly when the destination already matches (SHA256 is
 	// then set; otherwise it is empty).
 	CheckOnly bool
+	// BytesPerSecond, when set, caps the rate at which file content is
+	// sent, for the copy's files together (like rsync --bwlimit).
+	BytesPerSecond int64
 	// NoRecord keeps the destination free of the digest record: none is
 	// read or written beside it, so every file present there is hashed.
 	// For destinations where a stray file would be misread, such as a
@@ -104,6 +107,9 @@ func Copy(ctx context.Context, src Host, srcPath string, dst Host, dstPath strin
 	if opts.Progress == nil {
 		opts.Progress = nopProgress{}
 	}
+	if opts.BytesPerSecond < 0 {
+		return CopyResult{}, fmt.Errorf("bytes per second %d: must not be negative", opts.BytesPerSecond)
+	}
 	for _, g := range opts.Exclude {
 		if _, err := path.Match(g, ""); err != nil {
 			return CopyResult{}, fmt.Errorf("exclude pattern %q: %w", g, err)
@@ -136,7 +142,10 @@ func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath st
 	}
 	target = path.Clean(target)
 	c := &copier{src: src, dst: dst, srcRoot: srcPath, dstRoot: target, final: target, opts: opts,
-		have: map[string]fs.FileInfo{}, haveDirs: map[string]bool{}}
+		data: opts.Progress, have: map[string]fs.FileInfo{}, haveDirs: map[string]bool{}}
+	if opts.BytesPerSecond > 0 {
+		c.data = newRateLimit(ctx, opts.Progress, opts.BytesPerSecond)
+	}
 	if !fi.IsDir() {
 		if !fi.Mode().IsRegular() {
 			return CopyResult{}, fmt.Errorf("%s is not a regular file or a directory", srcPath)
@@ -198,6 +207,7 @@ type copier struct {
 	dstRoot, final   string
 	staged           bool
 	opts             CopyOptions
+	data             Progress // opts.Progress, paced by BytesPerSecond: for file content sent
 	single           bool
 	t                *tree
 	have             map[string]fs.FileInfo // destination files by relative path

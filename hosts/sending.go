@@ -33,7 +33,7 @@ func (c *copier) send(ctx context.Context, idx []int, shas []string, sent *atomi
 		i := idx[k]
 		f := c.t.files[i]
 		final := c.dstPath(f.rel)
-		u := put{src: c.src, srcPath: c.srcPath(f), dst: c.dst, path: final, fi: f.info, p: c.opts.Progress,
+		u := put{src: c.src, srcPath: c.srcPath(f), dst: c.dst, path: final, fi: f.info, p: c.data,
 			verify: true, trustCreate: c.staged}
 		if !c.staged {
 			u.path = TempName(final)
@@ -58,7 +58,7 @@ func (c *copier) send(ctx context.Context, idx []int, shas []string, sent *atomi
 		if c.staged {
 			sum, err = u.write(gctx)
 		} else {
-			sum, err = sendFile(gctx, c.src, u.srcPath, c.dst, final, f.info, c.opts.Progress)
+			sum, err = sendFile(gctx, c.src, u.srcPath, c.dst, final, f.info, c.data)
 		}
 		if err != nil {
 			return err

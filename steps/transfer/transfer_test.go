@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -75,11 +76,12 @@ func TestLocalTransferAndProbe(t *testing.T) {
 
 func TestValidateAndHostRefs(t *testing.T) {
 	k := transfer.New()
-	got := k.Validate(&transfer.Config{From: "h:", To: "x", Parallel: -1, Exclude: []string{"["}})
+	got := k.Validate(&transfer.Config{From: "h:", To: "x", Parallel: -1, Exclude: []string{"["}, BWLimit: "20 MiBps"})
 	want := []steps.FieldError{
 		{Path: "from", Msg: `"h:" has no path (want host:path)`},
 		{Path: "parallel", Msg: "must be at least 1"},
 		{Path: "exclude[0]", Msg: `bad glob "[": syntax error in pattern`},
+		{Path: "bwlimit", Msg: `bad rate "20 MiBps" (want a number and a unit: B, KB, KiB, MB, MiB, GB or GiB, e.g. 20MiB/s)`},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("validate (-want +got):\n%s", d)
@@ -95,5 +97,41 @@ func TestUnknownHost(t *testing.T) {
 	_, err := transfer.New().Run(context.Background(), &steps.Env{Hosts: pool, Progress: steps.NopProgress{}}, &transfer.Config{From: "a", To: "ghost:/x"})
 	if err == nil || !strings.Contains(err.Error(), `host "ghost"`) {
 		t.Errorf("error %v", err)
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	for in, want := range map[string]int64{
+		"": 0, "20MiB/s": 20 << 20, "500 KB/s": 500000, "1.5GiB": 3 << 29, "1B/s": 1, " 64 KiB/s ": 64 << 10, "2GB": 2e9,
+		"20": -1, "20 mb/s": -1, "MiB/s": -1, "0.5B": -1, "0MiB/s": -1, "-1MiB/s": -1, "1e3KB": -1, "2000000GiB": -1,
+	} {
+		got, err := transfer.ParseRate(in)
+		if want < 0 {
+			if err == nil {
+				t.Errorf("ParseRate(%q) = %d, want an error", in, got)
+			}
+			continue
+		}
+		if err != nil || got != want {
+			t.Errorf("ParseRate(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+}
+
+// TestBWLimit: the step's bwlimit reaches the copy (only its lower bound
+// on the time taken is checked).
+func TestBWLimit(t *testing.T) {
+	base := t.TempDir()
+	os.MkdirAll(filepath.Join(base, "model"), 0o755)
+	os.WriteFile(filepath.Join(base, "model", "big"), make([]byte, 600<<10), 0o644)
+	pool := hosts.NewPool(map[string]hosts.Spec{"site": {Root: "site"}}, hosts.PoolOptions{BaseDir: base})
+	defer pool.Close()
+	env := &steps.Env{StepID: "t", Attempt: 1, BaseDir: base, Hosts: pool, Progress: steps.NopProgress{}}
+	start := time.Now()
+	if _, err := transfer.New().Run(context.Background(), env, &transfer.Config{From: "model", To: "site:inbox/", BWLimit: "256KiB/s"}); err != nil {
+		t.Fatal(err)
+	}
+	if took, min := time.Since(start), 2*time.Second; took < min {
+		t.Errorf("600 KiB at 256 KiB/s took %v, want at least %v", took, min)
 	}
 }
