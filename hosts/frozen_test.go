@@ -123,25 +123,35 @@ func TestSSHSilentAfterHandshake(t *testing.T) {
 // TestSSHMaxSessions: a server that allows fewer sessions than planrun
 // opens at once refuses some ("connect failed"); the command waits for a
 // session to close and runs, as it does when a session just closed here
-// still counts there.
+// still counts there - also when the command holding the session runs
+// longer than the few seconds a refusal is otherwise retried for.
 func TestSSHMaxSessions(t *testing.T) {
 	// Three SFTP sessions and one more: concurrent commands must share it.
 	srv := sshtest.StartSSHDWith(t, "MaxSessions 4")
 	h := srv.NewHost(t, "sshd")
+	for _, tc := range []struct {
+		n     int
+		sleep string
+	}{{3, "0.2"}, {2, "2.5"}} {
+		runConcurrently(t, h, tc.n, tc.sleep)
+	}
+}
+
+func runConcurrently(t *testing.T, h hosts.Host, n int, sleep string) {
 	ctx := context.Background()
-	errs := make(chan error, 3)
-	for range 3 {
+	errs := make(chan error, n)
+	for range n {
 		go func() {
-			res, err := h.Exec(ctx, hosts.Command{Path: "sleep", Args: []string{"0.2"}})
+			res, err := h.Exec(ctx, hosts.Command{Path: "sleep", Args: []string{sleep}})
 			if err == nil && res.ExitCode != 0 {
 				err = fmt.Errorf("exit %d: %s", res.ExitCode, res.Stderr)
 			}
 			errs <- err
 		}()
 	}
-	for range 3 {
+	for range n {
 		if err := <-errs; err != nil {
-			t.Error(err)
+			t.Errorf("%d commands of sleep %s at once: %v", n, sleep, err)
 		}
 	}
 }

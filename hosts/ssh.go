@@ -82,6 +82,8 @@ type SSH struct {
 	// sessions bounds concurrent exec sessions: OpenSSH allows 10 per
 	// connection by default (MaxSessions), one of which is SFTP's.
 	sessions chan struct{}
+	// running counts the commands (Exec) in progress, for openSession.
+	running atomic.Int32
 }
 
 // MaxExecSessions is how many commands run at once on one SSH host: with

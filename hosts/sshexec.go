@@ -87,6 +87,8 @@ func (h *SSH) Exec(ctx context.Context, cmd Command) (Result, error) {
 	case <-ctx.Done():
 		return Result{}, fmt.Errorf("run %s on %s: %w", cmd.Path, h.name, context.Cause(ctx))
 	}
+	h.running.Add(1)
+	defer h.running.Add(-1)
 	c, err := h.connect(ctx)
 	if err != nil {
 		return Result{}, err
@@ -146,7 +148,7 @@ func (h *SSH) startSession(ctx context.Context, c *sshConn, command string, prep
 	}
 	ch := make(chan started, 1)
 	go func() {
-		s, err := openSession(ctx, c)
+		s, err := h.openSession(ctx, c)
 		if err != nil {
 			ch <- started{nil, fmt.Errorf("open session: %w", err)}
 			return
@@ -179,16 +181,24 @@ func (h *SSH) startSession(ctx context.Context, c *sshConn, command string, prep
 // openSession opens a session channel. A server refuses one with
 // "connect failed" when the connection has MaxSessions open (OpenSSH: 10),
 // and a session just closed here still counts there until the server has
-// seen the close, so a refusal is tried again a few times, for up to
-// about 2 s in all.
-func openSession(ctx context.Context, c *sshConn) (*ssh.Session, error) {
+// seen the close, so a refusal is tried again: for as long as other
+// commands of this host are running (one of them will end and free its
+// session; ctx bounds the wait), else a few times, for up to about 2 s
+// in all.
+func (h *SSH) openSession(ctx context.Context, c *sshConn) (*ssh.Session, error) {
 	for attempt := 1; ; attempt++ {
 		s, err := c.client.NewSession()
 		var oce *ssh.OpenChannelError
-		if err == nil || !errors.As(err, &oce) || oce.Reason != ssh.ConnectionFailed || attempt == 20 || ctx.Err() != nil {
+		if err == nil || !errors.As(err, &oce) || oce.Reason != ssh.ConnectionFailed || ctx.Err() != nil ||
+			attempt >= 20 && h.running.Load() <= 1 {
 			return s, err
 		}
-		time.Sleep(time.Duration(attempt) * 10 * time.Millisecond)
+		t := time.NewTimer(min(time.Duration(attempt)*10*time.Millisecond, 100*time.Millisecond))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
 	}
 }
 
