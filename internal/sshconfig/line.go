@@ -69,8 +69,9 @@ func nextArg(s string) (arg, rest string, err error) {
 }
 
 // rawValue is the rest of a line after its keyword, as ssh keeps it for
-// ProxyCommand: the blanks and '=' after the keyword and the blanks at
-// the end dropped, quotes, backslashes and '#' left for the shell.
+// ProxyCommand and KnownHostsCommand: the blanks and '=' after the
+// keyword and the blanks at the end dropped, quotes, backslashes and '#'
+// left for the command's own splitting.
 func rawValue(line string) string {
 	line = strings.TrimLeft(line, " \t\r")
 	end := strings.IndexAny(line, " \t\r=")
