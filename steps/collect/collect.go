@@ -19,6 +19,8 @@ type Config struct {
 	To string `yaml:"to"`
 	// Expect lists entries that must be in the archive (default DefaultExpect).
 	Expect []string `yaml:"expect"`
+	// BWLimit caps the rate the archive is fetched at (see steps.ParseRate).
+	BWLimit string `yaml:"bwlimit"`
 }
 
 // Collect is the collect kind.
@@ -60,6 +62,9 @@ func (*Collect) Validate(cfg any) []steps.FieldError {
 			errs = append(errs, steps.FieldError{Path: fmt.Sprintf("expect[%d]", i), Msg: "empty entry name"})
 		}
 	}
+	if _, err := steps.ParseRate(c.BWLimit); err != nil {
+		errs = append(errs, steps.FieldError{Path: "bwlimit", Msg: err.Error()})
+	}
 	return errs
 }
 
@@ -100,7 +105,11 @@ func (*Collect) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs
 	if err != nil {
 		return nil, err
 	}
-	opts := hosts.CopyOptions{}
+	rate, err := steps.ParseRate(c.BWLimit)
+	if err != nil {
+		return nil, err
+	}
+	opts := hosts.CopyOptions{BytesPerSecond: rate}
 	if env.Progress != nil {
 		opts.Progress = env.Progress
 	}

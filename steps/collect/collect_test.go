@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/planrun/planrun/fate"
 	"github.com/planrun/planrun/fate/flow/flowtest"
@@ -104,8 +106,25 @@ func modelZipOther() []byte {
 }
 
 func TestValidate(t *testing.T) {
-	errs := collect.New().Validate(&collect.Config{From: "old-guest:", To: "old-guest:/x"})
-	if len(errs) != 2 || errs[0].Path != "from" || errs[1].Path != "to" {
+	errs := collect.New().Validate(&collect.Config{From: "old-guest:", To: "old-guest:/x", BWLimit: "fast"})
+	if len(errs) != 3 || errs[0].Path != "from" || errs[1].Path != "to" || errs[2].Path != "bwlimit" {
 		t.Errorf("errs = %v", errs)
+	}
+}
+
+// TestCollectBWLimit: the step's bwlimit reaches the copy (only its lower
+// bound on the time taken is checked).
+func TestCollectBWLimit(t *testing.T) {
+	noise := make([]byte, 300<<10)
+	rand.NewChaCha8([32]byte{1}).Read(noise)
+	src := filepath.Join(t.TempDir(), "guest#99#m_1.zip")
+	os.WriteFile(src, rawZip(map[string]string{"a/b": string(noise)}), 0o644)
+	start := time.Now()
+	_, err := collect.New().Run(context.Background(), env(t), &collect.Config{From: "local:" + src, Expect: []string{"a/b"}, BWLimit: "128KiB/s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took, min := time.Since(start), 2*time.Second; took < min {
+		t.Errorf("300 KiB at 128 KiB/s took %v, want at least %v", took, min)
 	}
 }
