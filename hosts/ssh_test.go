@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -68,6 +69,24 @@ func TestSFTPPacketSize(t *testing.T) {
 			if !bytes.Equal(back.Bytes(), data) {
 				t.Fatalf("downloaded %d bytes, not the %d uploaded", back.Len(), len(data))
 			}
+		})
+	}
+}
+
+// TestLoginShellConformance runs the conformance suite against a server
+// whose user's login shell is not a POSIX shell (fish, tcsh), when the
+// shell is installed: sshd hands every command line to that shell, so
+// planrun's must mean the same to it.
+func TestLoginShellConformance(t *testing.T) {
+	for _, shell := range []string{"fish", "tcsh"} {
+		t.Run(shell, func(t *testing.T) {
+			path, err := exec.LookPath(shell)
+			if err != nil {
+				t.Skipf("SKIP: %s not installed (apt-get install %s)", shell, shell)
+			}
+			srv := sshtest.StartInProcess(t)
+			srv.SetShell(path)
+			hoststest.Run(t, func(t *testing.T) hosts.Host { return srv.NewHost(t, "remote") })
 		})
 	}
 }

@@ -28,7 +28,14 @@ func ShellQuote(s string) string {
 
 const pidMarker = "planrun-pid:"
 
-// commandLine builds the remote shell line: it reports the shell's pid (the
+// remoteShell is the command line of every command's session: sshd hands
+// it to the user's login shell, which need not be a POSIX shell (fish and
+// tcsh read "$$", ">&2" or quotes otherwise), and every shell runs this
+// one the same. The POSIX script (commandLine) then goes to sh on its
+// standard input, which the program gets at its end.
+const remoteShell = "exec /bin/sh -s"
+
+// commandLine builds the script sh runs (see remoteShell): it reports the shell's pid (the
 // session's process group, as sshd starts each command in a new session)
 // on stderr for killing, changes directory, and execs the program with the
 // environment set through env(1) (servers often refuse "env" requests).
@@ -96,7 +103,8 @@ func (h *SSH) Exec(ctx context.Context, cmd Command) (Result, error) {
 	var stdout, stderr bytes.Buffer
 	so, se := streams(cmd)
 	pidw := &pidFilter{w: teeTo(&stderr, se), got: make(chan struct{})}
-	sess, err := h.startSession(ctx, c, h.commandLine(cmd), func(s *ssh.Session) error {
+	sess, err := h.startSession(ctx, c, remoteShell, func(s *ssh.Session) error {
+		s.Stdin = strings.NewReader(h.commandLine(cmd) + "\n")
 		s.Stdout, s.Stderr = teeTo(&stdout, so), pidw
 		return nil
 	})
@@ -216,8 +224,12 @@ func (h *SSH) killGroup(c *sshConn, pw *pidFilter) {
 	// session would wait for ever.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	s, err := h.startSession(ctx, c, "kill -KILL -- -"+strconv.Itoa(pw.pid)+" 2>/dev/null",
-		func(*ssh.Session) error { return nil })
+	s, err := h.startSession(ctx, c, remoteShell, func(s *ssh.Session) error {
+		// No "--": dash's kill takes none (and -s KILL -PID reads the
+		// group as an option); -KILL -PID is read alike by dash and bash.
+		s.Stdin = strings.NewReader("kill -KILL -" + strconv.Itoa(pw.pid) + " 2>/dev/null\n")
+		return nil
+	})
 	if err != nil {
 		return
 	}

@@ -2,6 +2,7 @@ package sshtest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -39,6 +40,7 @@ type inProcess struct {
 
 	envMu   sync.Mutex
 	execEnv []string
+	shell   string // the user's login shell ("" for /bin/sh)
 
 	fmu      sync.Mutex
 	dropLeft int64 // >0: cut the connection once this many more bytes arrive
@@ -144,6 +146,15 @@ func (s *Server) SetExecEnv(kv ...string) {
 	ip := s.mustInProc()
 	ip.envMu.Lock()
 	ip.execEnv = append(ip.execEnv, kv...)
+	ip.envMu.Unlock()
+}
+
+// SetShell sets the user's login shell, which runs each exec request's
+// command line with -c, as sshd runs it (default /bin/sh).
+func (s *Server) SetShell(path string) {
+	ip := s.mustInProc()
+	ip.envMu.Lock()
+	ip.shell = path
 	ip.envMu.Unlock()
 }
 
@@ -329,11 +340,11 @@ func (ip *inProcess) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			}
 			started = true
 			ip.execs.Add(1)
-			cmd := exec.Command("/bin/sh", "-c", p.Cmd)
-			cmd.Dir = ip.srv.Dir
 			ip.envMu.Lock()
+			cmd := exec.Command(cmp.Or(ip.shell, "/bin/sh"), "-c", p.Cmd) // as sshd runs it
 			cmd.Env = append(os.Environ(), ip.execEnv...)
 			ip.envMu.Unlock()
+			cmd.Dir = ip.srv.Dir
 			cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // as sshd does
 			if err := cmd.Start(); err != nil {
