@@ -157,6 +157,18 @@ func TestSSHConfigErrors(t *testing.T) {
 		// newErr is NewSSH's error; connErr the first command's.
 		newErr, connErr string
 	}{
+		// ProxyCommand: what is refused before connecting, and how a
+		// proxy command that fails is reported.
+		"ProxyCommand -": {config: configBlock("a", srv, "  ProxyCommand -"),
+			newErr: "ssh config sets ProxyCommand - for a (CONFIG:7): planrun has no standard input"},
+		"ProxyUseFdpass": {config: configBlock("a", srv, "  ProxyCommand nc %h %p", "  ProxyUseFdpass yes"),
+			newErr: "ssh config sets ProxyUseFdpass for a: planrun does not take a socket back from the ProxyCommand (CONFIG:7)"},
+		"ProxyCommand, unknown token": {config: configBlock("a", srv, "  ProxyCommand nc %h %x"),
+			newErr: "CONFIG:7: ProxyCommand nc %h %x: token %x is not supported here"},
+		"ProxyCommand fails": {config: configBlock("a", srv, "  ProxyCommand sh -c \"echo 'bastion.example: Name or service not known' >&2; exit 255\""),
+			connErr: "ssh: handshake failed: EOF (ProxyCommand (CONFIG:7): exit status 255, said: bastion.example: Name or service not known)"},
+		"ProxyCommand not found": {config: configBlock("a", srv, "  ProxyCommand /nonexistent/proxy %h"),
+			connErr: "(ProxyCommand (CONFIG:7): exit status 127, said: "},
 		"refused by the config": {
 			config: "Match host a\n  RefuseConnection yes\n" + configBlock("a", srv),
 			newErr: "host a: ssh config refuses connections to a (RefuseConnection at CONFIG:2)",

@@ -173,45 +173,6 @@ func TestProxyCommandTokens(t *testing.T) {
 	}
 }
 
-// TestProxyCommandErrors: what is refused before connecting, and how a
-// proxy command that fails is reported.
-func TestProxyCommandErrors(t *testing.T) {
-	srv := sshtest.StartInProcess(t)
-	tests := map[string]struct {
-		proxy           string
-		newErr, connErr string
-	}{
-		"stdio": {proxy: "ProxyCommand -",
-			newErr: "ssh config sets ProxyCommand - for a (CONFIG:7): planrun has no standard input"},
-		"fd passing": {proxy: "ProxyCommand nc %h %p\n  ProxyUseFdpass yes",
-			newErr: "ssh config sets ProxyUseFdpass for a: planrun does not take a socket back from the ProxyCommand (CONFIG:7)"},
-		"unknown token": {proxy: "ProxyCommand nc %h %x",
-			newErr: "CONFIG:7: ProxyCommand nc %h %x: token %x is not supported here"},
-		"the command fails": {proxy: "ProxyCommand sh -c \"echo 'bastion.example: Name or service not known' >&2; exit 255\"",
-			connErr: "ssh: handshake failed: EOF (ProxyCommand (CONFIG:7): exit status 255, said: bastion.example: Name or service not known)"},
-		"not found": {proxy: "ProxyCommand /nonexistent/proxy %h",
-			connErr: "(ProxyCommand (CONFIG:7): exit status 127, said: "},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			spec := proxySpec(t, srv, tc.proxy)
-			want := strings.ReplaceAll(tc.newErr+tc.connErr, "CONFIG", spec.SSHConfig)
-			h, err := hosts.NewSSH("a", spec, hosts.SSHOptions{})
-			if tc.newErr != "" {
-				if err == nil || !strings.Contains(err.Error(), want) {
-					t.Fatalf("NewSSH: err = %v, want it to contain %q", err, want)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer h.Close()
-			loginRuns(t, h, want)
-		})
-	}
-}
-
 // TestProxyCommandLifetime: the proxy lives as long as the connection; a
 // proxy that dies takes the connection with it and the next command
 // starts a new one; one that hangs is ended with the connect timeout;
