@@ -135,6 +135,14 @@ func TestSSHMaxSessions(t *testing.T) {
 	}{{3, "0.2"}, {2, "2.5"}} {
 		runConcurrently(t, h, tc.n, tc.sleep)
 	}
+	// An idle hash shell (left by hashing files) holds the one session
+	// commands can have: it is closed for the command.
+	os.WriteFile(filepath.Join(srv.Dir, "f"), []byte("x"), 0o644)
+	hh := srv.Host(t, "sshd-hash") // rooted in srv.Dir
+	if _, err := hosts.Copy(context.Background(), hh, "f", hh, "g", hosts.CopyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	runConcurrently(t, hh, 1, "0")
 }
 
 func runConcurrently(t *testing.T, h hosts.Host, n int, sleep string) {

@@ -189,10 +189,11 @@ func (h *SSH) startSession(ctx context.Context, c *sshConn, command string, prep
 // openSession opens a session channel. A server refuses one with
 // "connect failed" when the connection has MaxSessions open (OpenSSH: 10),
 // and a session just closed here still counts there until the server has
-// seen the close, so a refusal is tried again: for as long as other
-// commands of this host are running (one of them will end and free its
-// session; ctx bounds the wait), else a few times, for up to about 2 s
-// in all.
+// seen the close, so a refusal is tried again: at once after closing an
+// idle hash shell, if there is one (it holds a session); for as long as
+// other commands of this host are running (one of them will end and free
+// its session; ctx bounds the wait); else a few times, for up to about
+// 2 s in all.
 func (h *SSH) openSession(ctx context.Context, c *sshConn) (*ssh.Session, error) {
 	for attempt := 1; ; attempt++ {
 		s, err := c.client.NewSession()
@@ -200,6 +201,12 @@ func (h *SSH) openSession(ctx context.Context, c *sshConn) (*ssh.Session, error)
 		if err == nil || !errors.As(err, &oce) || oce.Reason != ssh.ConnectionFailed || ctx.Err() != nil ||
 			attempt >= 20 && h.running.Load() <= 1 {
 			return s, err
+		}
+		select {
+		case idle := <-c.shells.idle: // an idle hash shell holds a session: free it
+			idle.discard()
+			continue
+		default:
 		}
 		t := time.NewTimer(min(time.Duration(attempt)*10*time.Millisecond, 100*time.Millisecond))
 		select {
