@@ -139,6 +139,9 @@ func parseMigrateData(raw json.RawMessage) ([]PartyResult, error) {
 	}
 	for role, ids := range detail {
 		for id, d := range ids {
+			if role == "" || id == "" {
+				return nil, fmt.Errorf("data.detail names a party without a role or an id")
+			}
 			p := &PartyResult{Role: role, PartyID: id, RetMsg: d.RetMsg, RetCode: 100}
 			if d.RetCode != nil {
 				p.RetCode = *d.RetCode
@@ -161,6 +164,9 @@ func parseMigrateData(raw json.RawMessage) ([]PartyResult, error) {
 			return nil, fmt.Errorf("data.%s: %v", role, err)
 		}
 		for id, code := range codes {
+			if role == "" || id == "" {
+				return nil, fmt.Errorf("data names a party without a role or an id")
+			}
 			if _, ok := byKey[role+":"+id]; ok {
 				continue
 			}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 var (
@@ -33,14 +34,17 @@ func summarize(ctype string, body []byte) string {
 		return "empty answer, not JSON"
 	}
 	what := "answer is not JSON"
-	if ctype != "" {
-		what = fmt.Sprintf("answer is not JSON (%s)", ctype)
+	if t := clip(oneLine(ctype)); t != "" { // a header: the server's own bytes
+		what = fmt.Sprintf("answer is not JSON (%s)", t)
 	}
 	return what + ": " + clip(oneLine(s))
 }
 
 func oneLine(s string) string {
 	s = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError {
+			return -1 // an invalid byte (or U+FFFD itself)
+		}
 		if unicode.IsSpace(r) {
 			return ' '
 		}
