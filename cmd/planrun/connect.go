@@ -111,13 +111,10 @@ func checkFiles(ctx context.Context, pool *hosts.Pool, name string, spec hosts.S
 	} else if l, ok := h.(*hosts.Local); ok {
 		addr = l.Root()
 	}
-	var notes []string
-	fi, err := h.Stat(ctx, ".")
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		notes, err = append(notes, "its root does not exist yet"), nil
-	case err == nil && !fi.IsDir():
-		err = errors.New("not a directory")
+	err = isDir(h.Stat(ctx, "."))
+	if errors.Is(err, fs.ErrNotExist) {
+		// fate_base is not checked then: it may lie under the root a step makes.
+		return addr, "its root does not exist yet", nil
 	}
 	if err != nil {
 		where := "root"
@@ -126,41 +123,37 @@ func checkFiles(ctx context.Context, pool *hosts.Pool, name string, spec hosts.S
 		}
 		return addr, "", fmt.Errorf("%s: %w", where, err)
 	}
-	if spec.FateBase != "" && len(notes) == 0 { // not under a root that is still to be made
-		note, err := checkFateBase(ctx, h, spec.FateBase)
-		if err != nil {
-			return addr, "", err
-		}
-		if note != "" {
-			notes = append(notes, note)
-		}
+	if spec.FateBase == "" {
+		return addr, "", nil
 	}
-	return addr, strings.Join(notes, "; "), nil
+	note, err = checkFateBase(ctx, h, spec.FateBase)
+	return addr, note, err
 }
 
 // checkFateBase checks that a host's fate_base is a directory; a missing
 // model_local_cache in it is only noted (FATE makes it with the first
 // model, and a native import makes it too).
 func checkFateBase(ctx context.Context, h hosts.Host, base string) (string, error) {
-	fi, err := h.Stat(ctx, base)
-	if err == nil && !fi.IsDir() {
-		err = errors.New("not a directory")
-	}
-	if err != nil {
+	if err := isDir(h.Stat(ctx, base)); err != nil {
 		return "", fmt.Errorf("fate_base %s: %w", base, err)
 	}
 	cache := path.Join(base, "model_local_cache")
-	fi, err = h.Stat(ctx, cache)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	err := isDir(h.Stat(ctx, cache))
+	if errors.Is(err, fs.ErrNotExist) {
 		return "no model_local_cache in fate_base yet", nil
-	case err == nil && !fi.IsDir():
-		err = errors.New("not a directory")
 	}
 	if err != nil {
 		return "", fmt.Errorf("fate_base: %s: %w", cache, err)
 	}
 	return "", nil
+}
+
+// isDir is a Stat's error, or one when what it found is not a directory.
+func isDir(fi fs.FileInfo, err error) error {
+	if err == nil && !fi.IsDir() {
+		return errors.New("not a directory")
+	}
+	return err
 }
 
 // flowProbe is a model no cluster holds: asking FATE Flow to export it
