@@ -52,7 +52,7 @@ func (l *lookup) finalPass(files []File) error {
 	if !l.wantFinal {
 		return nil
 	}
-	l.final, l.finalHost = true, host
+	l.final = true
 	l.s.HostName, l.rawHostName, l.got["hostname"] = host, host, true
 	return l.readAll(files)
 }

@@ -53,12 +53,12 @@ func (l *lookup) match(args []string, at string, never bool) (bool, error) {
 				return false, fmt.Errorf("%s: Match %s needs an argument", at, c)
 			}
 			i++
-			var cmd string
+			arg := args[i]
 			if c == "exec" {
 				// Its tokens are expanded even when it is not run, as
 				// in ssh: a bad one is an error either way.
 				var err error
-				if cmd, err = expandTokens(args[i], l.execTokens()); err != nil {
+				if arg, err = expandTokens(arg, l.execTokens()); err != nil {
 					return false, fmt.Errorf("%s: Match exec %s: %w", at, args[i], err)
 				}
 			}
@@ -66,12 +66,7 @@ func (l *lookup) match(args []string, at string, never bool) (bool, error) {
 				continue
 			}
 			var err error
-			if c == "exec" {
-				ok, err = runMatchExec(cmd)
-			} else {
-				ok, err = l.criterion(c, args[i])
-			}
-			if err != nil {
+			if ok, err = l.criterion(c, arg); err != nil {
 				return false, fmt.Errorf("%s: %w", at, err)
 			}
 		default:
@@ -106,6 +101,8 @@ func (l *lookup) criterion(c, arg string) (bool, error) {
 		return matchList(arg, l.tag, false), nil
 	case "localnetwork":
 		return localNetwork(arg)
+	case "exec": // arg: the command, tokens expanded
+		return runMatchExec(arg)
 	}
 	return false, fmt.Errorf("Match %s is not supported: planrun's connection to a host is "+
 		"shared by all its commands and has no ssh version to compare "+

@@ -40,11 +40,10 @@ func (l *lookup) set(key string, args []string, at string, active bool) error {
 	}
 	// Of ProxyJump and ProxyCommand, ssh (9.2, as tested) takes the
 	// first; but a ProxyJump none gives way to a later ProxyCommand.
-	slot := key
-	if l.got[slot] || key == "proxyjump" && l.got["proxycommand"] || key == "proxycommand" && l.s.ProxyJump != "" {
+	if l.got[key] || key == "proxyjump" && l.got["proxycommand"] || key == "proxycommand" && l.s.ProxyJump != "" {
 		return nil
 	}
-	l.got[slot] = true
+	l.got[key] = true
 	switch key {
 	case "hostname":
 		h, err := expandHostName(args[0], l.q.Host)
@@ -95,7 +94,7 @@ func (l *lookup) set(key string, args []string, at string, active bool) error {
 	case "connecttimeout":
 		l.s.ConnectTimeout = v.(time.Duration)
 		// "none" (0) leaves it unset in ssh: a later line may still set it.
-		l.got[slot] = l.s.ConnectTimeout != 0
+		l.got[key] = l.s.ConnectTimeout != 0
 	case "tag":
 		l.tag = args[0]
 	case "canonicalizehostname":

@@ -125,9 +125,9 @@ type lookup struct {
 	ignoreUnknown   string // IgnoreUnknown's pattern list
 	tag             string // Tag, for Match tagged
 	// final is set for the second reading of the files (see finalPass),
-	// whose Host lines match finalHost; wantFinal when one is due.
+	// whose Host lines match the final host name (HostName, which that
+	// reading no longer changes); wantFinal when one is due.
 	final, wantFinal bool
-	finalHost        string
 	canon            canonSettings
 	// HostName and HostKeyAlias as written (for Match exec's tokens).
 	rawHostName, rawAlias string
@@ -161,7 +161,8 @@ func (l *lookup) read(name string, system, required bool, depth int, never bool)
 			return fmt.Errorf("%s: %w", at, err)
 		}
 		if (key == "proxycommand" || key == "knownhostscommand") && len(args) > 0 {
-			// As in ssh: the rest of the line, quotes and all, for the shell.
+			// As in ssh: the rest of the line, quotes and all, for the
+			// command's own splitting.
 			args = []string{rawValue(sc.Text())}
 		}
 		switch key {
@@ -243,7 +244,7 @@ func (l *lookup) include(pattern, at string, system bool, depth int, never bool)
 func (l *lookup) hostMatches(patterns []string) bool {
 	host := l.q.Host
 	if l.final {
-		host = l.finalHost
+		host = l.s.HostName
 	}
 	// Each word is one pattern: unlike Match's lists, a comma here is no
 	// separator.
