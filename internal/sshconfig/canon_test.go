@@ -1,10 +1,7 @@
 package sshconfig_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -67,17 +64,9 @@ func TestCanonicalize(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			asked = nil
-			cfg := filepath.Join(t.TempDir(), "config")
-			os.WriteFile(cfg, []byte(tc.config), 0o600)
-			got, err := sshconfig.Lookup([]sshconfig.File{{Path: cfg}}, sshconfig.Query{Host: tc.host})
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
-				}
+			got, ok := lookupText(t, tc.config, sshconfig.Query{Host: tc.host}, tc.wantErr)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if d := cmp.Diff(tc.want, got); d != "" {
 				t.Errorf("(-want +got):\n%s", d)

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/planrun/planrun/internal/sshconfig"
@@ -34,17 +33,9 @@ func TestMatchNewer(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			cfg := filepath.Join(t.TempDir(), "config")
-			os.WriteFile(cfg, []byte(tc.config), 0o600)
-			got, err := sshconfig.Lookup([]sshconfig.File{{Path: cfg}}, sshconfig.Query{Host: "a"})
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
-				}
+			got, ok := lookupText(t, tc.config, sshconfig.Query{Host: "a"}, tc.wantErr)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.User != tc.user {
 				t.Errorf("user %q, want %q", got.User, tc.user)

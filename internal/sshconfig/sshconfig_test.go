@@ -324,14 +324,8 @@ Host *
 				}
 			}
 			got, err := sshconfig.Lookup([]sshconfig.File{{Path: filepath.Join(ssh, "config")}}, tc.q)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
-				}
+			if !lookupOK(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if d := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("settings (-want +got):\n%s", d)
@@ -374,4 +368,32 @@ func TestLookupFiles(t *testing.T) {
 	if got.User != "u" || got.Port != "2" {
 		t.Errorf("got user %q port %q, want u and 2", got.User, got.Port)
 	}
+}
+
+// lookupText looks q up in a config file holding text. With wantErr, the
+// lookup must fail with an error containing it, and ok is false.
+func lookupText(t *testing.T, text string, q sshconfig.Query, wantErr string) (s sshconfig.Settings, ok bool) {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sshconfig.Lookup([]sshconfig.File{{Path: cfg}}, q)
+	return s, lookupOK(t, err, wantErr)
+}
+
+// lookupOK checks a lookup's error: with wantErr, it must contain it (ok
+// is then false); without, there must be none.
+func lookupOK(t *testing.T, err error, wantErr string) bool {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want it to contain %q", err, wantErr)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
 }
