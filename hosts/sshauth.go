@@ -110,7 +110,7 @@ func (h *SSH) hostKeyCallback() (ssh.HostKeyCallback, []string, error) {
 	// unless a KnownHostsCommand gives the keys.
 	db, err := sshconfig.ReadKnownHosts(all...)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && h.knownHostsCmd != nil, len(all) == 0:
+	case errors.Is(err, fs.ErrNotExist) && h.knownHostsCmd != nil:
 		db = &sshconfig.KnownHosts{}
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil, fmt.Errorf("known_hosts file %s: %w (create it with the server's key, e.g. ssh-keyscan)", all[0], err)

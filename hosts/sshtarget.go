@@ -83,8 +83,7 @@ func NewSSH(name string, spec Spec, opts SSHOptions) (*SSH, error) {
 
 // CheckSSH reports what NewSSH would refuse in spec (a bad address, an
 // ssh_config that cannot be read, or a ProxyCommand that cannot be run),
-// without
-// connecting.
+// without connecting.
 func CheckSSH(spec Spec) error {
 	_, err := newSSH("", spec, SSHOptions{}, 0)
 	return err
