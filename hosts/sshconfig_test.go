@@ -49,6 +49,24 @@ func loginRuns(t *testing.T, h hosts.Host, wantErr string) bool {
 	return true
 }
 
+// runsAgain runs `echo again` on h until it works, for up to d after
+// what happened (named in the failure).
+func runsAgain(t *testing.T, h hosts.Host, d time.Duration, what string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for {
+		res, err := h.Exec(ctx, hosts.Command{Path: "echo", Args: []string{"again"}})
+		if err == nil && string(res.Stdout) == "again\n" {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("no command ran within %v after %s: %v", d, what, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // catHello runs `cat hello` on h, which must print what the test wrote.
 func catHello(t *testing.T, h hosts.Host, want string) {
 	t.Helper()
@@ -310,18 +328,7 @@ func TestSSHDeadPeer(t *testing.T) {
 	}
 	// Without the keepalives, this would wait on the frozen connection
 	// until the deadline.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	start := time.Now()
-	for {
-		res, err := h.Exec(ctx, hosts.Command{Path: "echo", Args: []string{"again"}})
-		if err == nil && string(res.Stdout) == "again\n" {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("no command ran within 30 s after the server froze: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	runsAgain(t, h, 30*time.Second, "the server froze")
 	t.Logf("running again %v after the server froze", time.Since(start).Round(100*time.Millisecond))
 }

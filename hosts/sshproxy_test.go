@@ -1,7 +1,6 @@
 package hosts_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -194,18 +193,7 @@ func TestProxyCommandLifetime(t *testing.T) {
 	}
 	loginRuns(t, h, "") // the same connection
 	syscall.Kill(first[0], syscall.SIGKILL)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for {
-		res, err := h.Exec(ctx, hosts.Command{Path: "echo", Args: []string{"in"}})
-		if err == nil && string(res.Stdout) == "in\n" {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("no command ran after the proxy was killed: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	runsAgain(t, h, 20*time.Second, "the proxy was killed")
 	all := readPids(t, pids)
 	if len(all) != 2 {
 		t.Fatalf("%d proxies started, want 2 (one again after the first was killed)", len(all))
