@@ -52,6 +52,11 @@ type Options struct {
 	// Force runs these steps even if a prior success matches. The caller
 	// includes whatever downstream steps must run again.
 	Force []string
+	// Refresh checks each success that would be kept (same fingerprint)
+	// before keeping it: the kind's probe says whether it still holds,
+	// and a step whose probe finds it gone runs again; an idempotent kind
+	// without a probe runs again; other kinds are kept unchecked.
+	Refresh bool
 	// Observer sees every recorded event and byte progress.
 	Observer Observer
 	// Getenv reads ${{ env.N }} (os.LookupEnv if nil).

@@ -39,11 +39,13 @@ type node struct {
 	force      bool
 	limits     []string // sorted, unique
 	prior      *checkpoint.StepState
+	rerun      string // why a step already done runs again (Refresh)
 
 	// guarded by runner.mu
 	state   string
 	outputs steps.Outputs
 	err     string // the failure message
+	checked bool   // kept as done after Refresh checked it
 }
 
 type runner struct {

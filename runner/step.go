@@ -34,15 +34,9 @@ func (r *runner) execute(n *node) error {
 			first = pr.Attempt + 1
 		}
 		if !n.force && pr.Status == checkpoint.StatusSucceeded && pr.Fingerprint == fp {
-			if !r.opts.PriorInRun {
-				e := r.event(n, checkpoint.StepSkipped, 0)
-				e.Reason, e.Fingerprint, e.Outputs = checkpoint.ReasonAlreadyDone, fp, pr.Outputs
-				// Lost in a crash, it is found again: no need to wait.
-				if err := r.j.write(e); err != nil {
-					return err
-				}
+			if kept, err := r.keepDone(n, cfg, fp); kept || err != nil {
+				return err
 			}
-			return r.finish(n, stateDone, pr.Outputs, "")
 		}
 		if !n.force && pr.Status == checkpoint.StatusUnknown {
 			if settled, err := r.settleUnknown(n, cfg, fp); settled || err != nil {
@@ -184,6 +178,9 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 		}
 		st := r.event(n, checkpoint.StepStarted, a)
 		st.Fingerprint = fp
+		if i == 0 {
+			st.Reason = n.rerun
+		}
 		if err := recordStart(st); err != nil {
 			r.release(n)
 			return err

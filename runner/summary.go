@@ -19,6 +19,11 @@ type Summary struct {
 	// Ok counts steps that succeeded in this run; AlreadyDone those whose
 	// earlier success was kept.
 	Ok, AlreadyDone, Failed, Skipped, Interrupted int
+	// Under Options.Refresh: Checked counts the steps already done whose
+	// probe found them still in place (they count in AlreadyDone too),
+	// Redone those that ran again (their success was gone, or their kind
+	// has no probe).
+	Checked, Redone int
 	// NotRun counts steps that never started because the run was
 	// interrupted; resume runs them.
 	NotRun int
@@ -68,6 +73,9 @@ func (r *runner) summary() *Summary {
 			continue
 		}
 		ok := false
+		if n.rerun != "" && n.state != statePending {
+			s.Redone++
+		}
 		switch n.state {
 		case stateSucceeded:
 			s.Ok++
@@ -75,6 +83,9 @@ func (r *runner) summary() *Summary {
 		case stateDone:
 			s.AlreadyDone++
 			ok = true
+			if n.checked {
+				s.Checked++
+			}
 		case stateFailed:
 			s.Failed++
 			s.Errors = append(s.Errors, n.err)

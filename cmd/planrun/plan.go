@@ -3,21 +3,27 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/planrun/planrun/hosts"
 	"github.com/planrun/planrun/internal/view"
 	"github.com/planrun/planrun/plan"
+	"github.com/planrun/planrun/runner"
 	"github.com/planrun/planrun/runner/checkpoint"
 	"github.com/planrun/planrun/steps"
 )
 
 // planFlags are the flags of `planrun plan`.
 type planFlags struct {
-	state  string
-	format string
+	state   string
+	format  string
+	refresh bool
 }
 
 func newPlanCmd(s streams) *cobra.Command {
@@ -27,7 +33,12 @@ func newPlanCmd(s streams) *cobra.Command {
 		Short: "Preview a plan: its steps, their needs, and which would run",
 		Long: `Show the expanded steps of a plan, their dependencies, and whether apply
 would run each one or skip it as already done, given the latest run of the
-same plan in the state directory. It only reads the state.`,
+same plan in the state directory. It only reads the state.
+
+With --refresh it also checks, as apply --refresh would, that each step
+already done still holds: it runs the kind's probe, which only reads (a
+transfer's destination compared with its source, an imported model looked
+up), so it connects to the plan's hosts.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(view.PlanFormats, f.format) {
@@ -46,7 +57,17 @@ same plan in the state directory. It only reads the state.`,
 			if err != nil {
 				return stateError(err)
 			}
-			pv := preview(cmd.Context(), p, reg, prior)
+			var check checkDone
+			if f.refresh && prior != nil {
+				pool := hosts.NewPool(p.Hosts, hosts.PoolOptions{BaseDir: p.BaseDir})
+				defer pool.Close()
+				work := ""
+				if id, err := checkpoint.Latest(cmd.Context(), st); err == nil {
+					work = filepath.Join(st.RunDir(id), "work")
+				}
+				check = probeDone(cmd.Context(), p, pool, work)
+			}
+			pv := preview(p, reg, prior, check)
 			if err := view.RenderPlan(s.out, f.format, pv); err != nil {
 				return &exitError{Code: exitStepFailed, Err: err}
 			}
@@ -55,21 +76,55 @@ same plan in the state directory. It only reads the state.`,
 	}
 	cmd.Flags().StringVar(&f.state, "state", defaultState, "state `DIR`")
 	cmd.Flags().StringVar(&f.format, "format", "text", "text, json, dot or mermaid")
+	cmd.Flags().BoolVar(&f.refresh, "refresh", false, "check that each step already done still holds (runs its probe: connects to hosts)")
 	return cmd
+}
+
+// checkDone says why a step already done would run again under
+// --refresh ("" if it would not), and its outputs when they changed.
+type checkDone func(s *plan.Step, k steps.Kind, cfg any, pr *checkpoint.StepState) (rerun string, out steps.Outputs)
+
+// probeDone is the checkDone of plan --refresh: the kind's probe, on
+// p's hosts, as apply --refresh runs it.
+func probeDone(ctx context.Context, p *plan.Plan, pool *hosts.Pool, work string) checkDone {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return func(s *plan.Step, k steps.Kind, cfg any, pr *checkpoint.StepState) (string, steps.Outputs) {
+		prober, ok := k.(steps.Prober)
+		if !ok {
+			if steps.IsIdempotent(k, cfg) {
+				return runner.ReasonRecheck, nil
+			}
+			return "", nil
+		}
+		env := &steps.Env{StepID: s.ID, Attempt: pr.Attempt, BaseDir: p.BaseDir, WorkDir: work,
+			Hosts: pool, Log: io.Discard, Logger: logger, Progress: steps.NopProgress{}}
+		res, err := prober.Probe(ctx, env, cfg, pr.Outputs)
+		switch {
+		case err != nil:
+			return "refresh: cannot check it (apply --refresh fails it): " + err.Error(), nil
+		case !res.Done:
+			return runner.ReasonGone, nil
+		}
+		return "", res.Outputs
+	}
 }
 
 // preview decides, as apply would, which steps run: a step is skipped when
 // the prior run succeeded with the same fingerprint and nothing it needs
-// runs.
-func preview(ctx context.Context, p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.StepState) view.Preview {
+// runs (and, with check, when it still holds).
+func preview(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.StepState, check checkDone) view.Preview {
 	pv := view.Preview{Name: p.Name, Hash: p.Hash}
 	byID := make(map[string]*plan.Step, len(p.Steps))
 	for _, s := range p.Steps {
 		byID[s.ID] = s
 	}
 	decided := map[string]*view.PreviewStep{}
+	refreshed := map[string]steps.Outputs{} // outputs a check found changed
 	outputs := func(id string) (steps.Outputs, bool) {
 		if d, ok := decided[id]; ok && d.Action == view.ActionSkip {
+			if out, ok := refreshed[id]; ok {
+				return out, true
+			}
 			return prior[id].Outputs, true
 		}
 		return nil, false
@@ -99,12 +154,25 @@ func preview(ctx context.Context, p *plan.Plan, reg *steps.Registry, prior map[s
 			if !ok {
 				return d
 			}
-			_, params, err := plan.Resolve(s, reg, outputs, os.LookupEnv)
+			cfg, params, err := plan.Resolve(s, reg, outputs, os.LookupEnv)
 			switch {
 			case err != nil:
 				d.Reason = "cannot resolve yet: " + err.Error()
 			case plan.Fingerprint(s, k.Version(), params) == pr.Fingerprint:
 				d.Action, d.Reason = view.ActionSkip, "already done"
+				if check == nil {
+					break
+				}
+				rerun, out := check(s, k, cfg, pr)
+				switch {
+				case rerun != "":
+					d.Action, d.Reason = view.ActionRun, rerun
+				case out != nil && !runner.SameOutputs(out, pr.Outputs):
+					refreshed[s.ID] = out
+					d.Reason = "already done, checked in place (its outputs changed)"
+				default:
+					d.Reason = "already done, checked in place"
+				}
 			default:
 				d.Reason = "changed since it succeeded"
 			}

@@ -31,11 +31,13 @@ func (f *outputFlags) add(fs *pflag.FlagSet) {
 type runFlags struct {
 	parallel  int
 	keepGoing bool
+	refresh   bool
 }
 
 func (f *runFlags) add(fs *pflag.FlagSet) {
 	fs.IntVar(&f.parallel, "parallel", runner.DefaultParallel, "run at most `N` steps at once")
 	fs.BoolVar(&f.keepGoing, "keep-going", false, "after a failure, keep running steps that do not depend on it")
+	fs.BoolVar(&f.refresh, "refresh", false, "check that each step already done is still in place (its probe) and run again those that are not")
 }
 
 // execution is one apply or resume session over an open run.
@@ -84,7 +86,7 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 	defer stop()
 	sum, err := runner.Run(ctx, x.plan, runner.Options{
 		Registry: x.reg, Hosts: pool, Run: x.run, Prior: x.prior, PriorInRun: x.priorInRun,
-		Parallel: x.sched.parallel, KeepGoing: x.sched.keepGoing, Only: x.only, Force: x.force,
+		Parallel: x.sched.parallel, KeepGoing: x.sched.keepGoing, Refresh: x.sched.refresh, Only: x.only, Force: x.force,
 		Observer: obs, WorkDir: workDir, Redactor: redactorFor(x.plan, os.LookupEnv), Command: x.command,
 	})
 	if cerr := obs.(interface{ Close() error }).Close(); cerr != nil && err == nil {
@@ -93,8 +95,14 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 	if err != nil {
 		return stateError(err)
 	}
-	if sum.AlreadyDone > 0 && x.out.output != view.FormatJSON {
-		fmt.Fprintf(s.err, "planrun: %d step(s) already done were not run again\n", sum.AlreadyDone)
+	if x.out.output != view.FormatJSON {
+		switch {
+		case x.sched.refresh:
+			fmt.Fprintf(s.err, "planrun: --refresh: %d step(s) already done and checked in place, %d not checked (no probe), %d run again\n",
+				sum.Checked, sum.AlreadyDone-sum.Checked, sum.Redone)
+		case sum.AlreadyDone > 0:
+			fmt.Fprintf(s.err, "planrun: %d step(s) already done were not run again\n", sum.AlreadyDone)
+		}
 	}
 	return summaryExit(sum, s.err)
 }
@@ -102,7 +110,7 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 // total is how many steps the live view counts: all of them, less those a
 // resume keeps as done (they produce no event).
 func (x *execution) total() int {
-	if !x.priorInRun {
+	if !x.priorInRun || x.sched.refresh { // every step has an event
 		return len(x.plan.Steps)
 	}
 	forced := map[string]bool{}

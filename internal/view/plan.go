@@ -105,9 +105,9 @@ func planText(w io.Writer, p Preview) error {
 		action, note := "RUN", ""
 		if s.Action == ActionSkip {
 			action = "SKIP"
-			if s.Reason != "" {
-				note = "(" + oneLine(s.Reason) + ")"
-			}
+		}
+		if s.Reason != "" {
+			note = "(" + oneLine(s.Reason) + ")"
 		}
 		needs := ""
 		if len(s.Needs) > 0 {

@@ -1,0 +1,104 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/planrun/planrun/runner/checkpoint"
+	"github.com/planrun/planrun/steps"
+)
+
+// Reasons a step already done runs again under Options.Refresh (on its
+// first step_started event).
+const (
+	ReasonGone    = "refresh: its earlier success is no longer in place"
+	ReasonRecheck = "refresh: run again to check it (its kind has no probe)"
+)
+
+// keepDone carries n's earlier success (same fingerprint) over. Under
+// Options.Refresh it first checks that the success still holds: the
+// kind's probe decides, an idempotent kind without a probe runs again,
+// any other kind is kept. kept is false when n should run; err is fatal
+// to the run.
+func (r *runner) keepDone(n *node, cfg any, fp string) (kept bool, err error) {
+	pr := n.prior
+	out := steps.Outputs(pr.Outputs)
+	checked := false
+	if r.opts.Refresh {
+		prober, ok := n.kind.(steps.Prober)
+		switch {
+		case ok:
+			res, settled, err := r.probeDone(n, prober, cfg, fp)
+			if settled || err != nil {
+				return true, err
+			}
+			if !res.Done {
+				n.rerun = ReasonGone
+				return false, nil
+			}
+			if res.Outputs != nil && !SameOutputs(res.Outputs, out) {
+				// In place, but not as recorded (a transfer's source
+				// and destination both changed): its new outputs count,
+				// and what uses them runs again.
+				e := r.event(n, checkpoint.StepSucceeded, pr.Attempt)
+				e.Reason, e.Fingerprint, e.Outputs = checkpoint.ReasonProbed, fp, res.Outputs
+				if err := r.j.record(e); err != nil {
+					return true, err
+				}
+				return true, r.finish(n, stateSucceeded, res.Outputs, "")
+			}
+			checked = true
+		case steps.IsIdempotent(n.kind, cfg):
+			n.rerun = ReasonRecheck
+			return false, nil
+		}
+	}
+	// A resume records nothing for a success it keeps, unless it was
+	// refreshed: then every step has an event in the run.
+	if !r.opts.PriorInRun || r.opts.Refresh {
+		e := r.event(n, checkpoint.StepSkipped, 0)
+		e.Reason, e.Fingerprint, e.Outputs = checkpoint.ReasonAlreadyDone, fp, out
+		// Lost in a crash, it is found again: no need to wait.
+		if err := r.j.write(e); err != nil {
+			return true, err
+		}
+	}
+	r.mu.Lock()
+	n.checked = checked
+	r.mu.Unlock()
+	return true, r.finish(n, stateDone, out, "")
+}
+
+// probeDone runs n's probe on its recorded success, in a slot, once what
+// n needs is durable. settled is true when n is settled without a result
+// (the run is interrupted: n stays pending; the probe failed: n failed).
+func (r *runner) probeDone(n *node, prober steps.Prober, cfg any, fp string) (res steps.ProbeResult, settled bool, err error) {
+	pr := n.prior
+	if err := r.j.record(); err != nil {
+		return res, true, err
+	}
+	if !r.acquire(n) {
+		r.leavePending(n)
+		return res, true, nil
+	}
+	res, perr := prober.Probe(r.gctx, r.env(n, pr.Attempt, io.Discard), cfg, pr.Outputs)
+	r.release(n)
+	if r.ctx.Err() != nil {
+		r.leavePending(n)
+		return res, true, nil
+	}
+	if perr != nil {
+		msg := stepError(n.s, fmt.Errorf("refresh: check that its earlier success is still in place: %w", perr))
+		return res, true, r.fail(n, pr.Attempt, fp, msg, "")
+	}
+	return res, false, nil
+}
+
+// SameOutputs compares outputs as they are recorded (JSON: a probe's
+// int64 and a decoded float64 of the same count are equal).
+func SameOutputs(a, b steps.Outputs) bool {
+	ja, erra := json.Marshal(a)
+	jb, errb := json.Marshal(b)
+	return erra == nil && errb == nil && string(ja) == string(jb)
+}
