@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -89,4 +90,30 @@ parties:
 	if code, out := cli("apply", planFile, "--state", state); code != 0 || srvA.Count("import")+srvB.Count("import") != 4 {
 		t.Errorf("second apply: exit %d, %d import requests in all (want still 4)\n%s", code, srvA.Count("import")+srvB.Count("import"), out)
 	}
+	// A shipped archive is deleted on the new guest cluster, behind
+	// planrun's back: apply keeps its ship step as done; apply --refresh
+	// finds it gone and ships it again (only it), and asks FATE Flow for
+	// each imported model (an export) instead of importing again.
+	shipped := filepath.Join(srvA.TempDir(), "planrun", fate.PartyModelID("guest", 99, newModel)+"_30000000000000000001.zip")
+	if err := os.Remove(shipped); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := cli("apply", planFile, "--state", state); code != 0 || fileExists(shipped) {
+		t.Errorf("apply after the deletion: exit %d, archive shipped again: %v\n%s", code, fileExists(shipped), out)
+	}
+	exports := srvA.Count("export") + srvB.Count("export")
+	code, out := cli("apply", planFile, "--state", state, "--refresh")
+	if code != 0 || !fileExists(shipped) || srvA.Count("import")+srvB.Count("import") != 4 || srvA.Count("export")+srvB.Count("export") != exports+4 {
+		t.Errorf("apply --refresh: exit %d, archive shipped again: %v, imports %d (want still 4), exports %d (want %d)\n%s",
+			code, fileExists(shipped), srvA.Count("import")+srvB.Count("import"), srvA.Count("export")+srvB.Count("export"), exports+4, out)
+	}
+	if !regexp.MustCompile(`step_started ship-guest-99\[0\] .*: refresh: its earlier success is no longer in place`).MatchString(out) ||
+		strings.Count(out, "refresh: its earlier success is no longer in place") != 1 {
+		t.Errorf("apply --refresh should run ship-guest-99[0] again, and only it:\n%s", out)
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -131,12 +131,17 @@ func (*Collect) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs
 	return steps.Outputs{"path": file, "sha256": res.SHA256}, nil
 }
 
-// Probe reports done when the local copy has the source's sha256 and verifies.
+// Probe reports done when the local copy has the source's sha256 and
+// verifies. Without `to:` the copy is where the last success put it: the
+// work directory of the run it succeeded in.
 func (*Collect) Probe(ctx context.Context, env *steps.Env, cfg any, last steps.Outputs) (steps.ProbeResult, error) {
 	c := cfg.(*Config)
 	_, file, err := target(ctx, env, c)
 	if err != nil {
 		return steps.ProbeResult{}, err
+	}
+	if p, ok := last["path"].(string); ok && p != "" && c.To == "" {
+		file = p
 	}
 	if _, err := os.Stat(file); err != nil {
 		return steps.ProbeResult{}, nil

@@ -92,6 +92,16 @@ func TestCollect(t *testing.T) {
 			if err != nil || !pr.Done || pr.Outputs["sha256"] != out["sha256"] {
 				t.Errorf("probe after run = %+v, %v", pr, err)
 			}
+			// A later run (another work directory) finds the copy where
+			// the last success put it; without it, not done.
+			later := *e
+			later.WorkDir = filepath.Join(t.TempDir(), "work")
+			if pr, err := k.Probe(context.Background(), &later, cfg, out); err != nil || !pr.Done || pr.Outputs["path"] != dst {
+				t.Errorf("probe in a later run = %+v, %v", pr, err)
+			}
+			if pr, _ := k.Probe(context.Background(), &later, cfg, nil); pr.Done {
+				t.Errorf("probe in a later run, no outputs recorded: done")
+			}
 			os.WriteFile(src, modelZipOther(), 0o644) // the source changed
 			if pr, _ := k.Probe(context.Background(), e, cfg, out); pr.Done {
 				t.Errorf("probe done although the source changed")
