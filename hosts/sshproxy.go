@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,11 +22,13 @@ import (
 // standard error is kept (the end of it) to explain a failed connection.
 // It runs in a process group of its own, so a Ctrl-C meant for planrun
 // (which then stops its steps in order) does not cut the connection
-// first; Close ends it as ssh does, with SIGHUP.
+// first; Close ends it as ssh does, with SIGHUP (SIGTERM when planrun
+// runs with SIGHUP ignored, under nohup say: the command inherits that).
 type proxyConn struct {
 	cmd    *exec.Cmd
-	r, w   *os.File // its standard output and input
-	at     string   // where the ProxyCommand was set
+	stop   syscall.Signal // what Close sends first
+	r, w   *os.File       // its standard output and input
+	at     string         // where the ProxyCommand was set
 	errs   tailBuffer
 	exited chan struct{} // closed once the command has ended
 	eof    chan struct{} // closed once its standard error is read to the end
@@ -66,6 +69,10 @@ func startProxy(line, at string) (*proxyConn, error) {
 	cmd := exec.Command(shell, "-c", line)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stop := syscall.SIGHUP
+	if signal.Ignored(syscall.SIGHUP) {
+		stop = syscall.SIGTERM
+	}
 	if err := cmd.Start(); err != nil {
 		closeAll()
 		return nil, fmt.Errorf("ProxyCommand (%s): shell %s: %w", at, shell, err)
@@ -73,7 +80,7 @@ func startProxy(line, at string) (*proxyConn, error) {
 	inR.Close()
 	outW.Close()
 	errW.Close()
-	p := &proxyConn{cmd: cmd, r: outR, w: inW, at: at, exited: make(chan struct{}), eof: make(chan struct{})}
+	p := &proxyConn{cmd: cmd, stop: stop, r: outR, w: inW, at: at, exited: make(chan struct{}), eof: make(chan struct{})}
 	go func() {
 		p.errs.readFrom(errR)
 		errR.Close()
@@ -92,8 +99,8 @@ func (p *proxyConn) Write(b []byte) (int, error) { return p.w.Write(b) }
 // Close closes the pipes and ends the command (and what it started in
 // its process group): unless it ends on its own within proxyExitWait
 // (a proxy that failed has, and most end when their input does), with
-// SIGHUP, then SIGKILL if it is still there proxyKillWait later. It
-// returns once the command has ended.
+// SIGHUP (or SIGTERM, see proxyConn), then SIGKILL if it is still there
+// proxyKillWait later. It returns once the command has ended.
 func (p *proxyConn) Close() error {
 	p.once.Do(func() {
 		p.r.Close()
@@ -103,7 +110,7 @@ func (p *proxyConn) Close() error {
 		case <-p.exited: // on its own: its exit status tells why
 		case <-time.After(proxyExitWait):
 		}
-		syscall.Kill(-pgid, syscall.SIGHUP) // it, or what it left behind
+		syscall.Kill(-pgid, p.stop) // it, or what it left behind
 		select {
 		case <-p.exited:
 		case <-time.After(proxyKillWait):

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -205,21 +206,34 @@ func TestProxyCommandLifetime(t *testing.T) {
 		}
 	}
 
-	// A proxy that never answers: the connect timeout ends it.
-	hangPids := filepath.Join(t.TempDir(), "pids")
-	spec := proxySpec(t, srv, "ProxyCommand sh -c 'echo $$ >> "+hangPids+"; echo waiting >&2; exec sleep 60'")
-	spec.ConnectTimeout = "1s"
-	hang, err := hosts.NewSSH("a", spec, hosts.SSHOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hang.Close()
-	loginRuns(t, hang, "connect timeout 1s exceeded (ProxyCommand ("+spec.SSHConfig+":7): signal: hangup, said: waiting)")
-	for _, pid := range readPids(t, hangPids) {
-		if err := syscall.Kill(pid, 0); err != syscall.ESRCH {
-			t.Errorf("hanging proxy %d still there after the connect timeout (kill 0: %v)", pid, err)
+	// A proxy that never answers: the connect timeout ends it with
+	// SIGHUP, or SIGTERM when SIGHUP is ignored (planrun under nohup: the
+	// proxy inherits that, and SIGHUP would leave it 2 s, until SIGKILL).
+	hangs := func(want string) {
+		t.Helper()
+		hangPids := filepath.Join(t.TempDir(), "pids")
+		spec := proxySpec(t, srv, "ProxyCommand sh -c 'echo $$ >> "+hangPids+"; echo waiting >&2; exec sleep 60'")
+		spec.ConnectTimeout = "1s"
+		hang, err := hosts.NewSSH("a", spec, hosts.SSHOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer hang.Close()
+		loginRuns(t, hang, "connect timeout 1s exceeded (ProxyCommand ("+spec.SSHConfig+":7): signal: "+want+", said: waiting)")
+		for _, pid := range readPids(t, hangPids) {
+			if err := syscall.Kill(pid, 0); err != syscall.ESRCH {
+				t.Errorf("hanging proxy %d still there after the connect timeout (kill 0: %v)", pid, err)
+			}
 		}
 	}
+	if signal.Ignored(syscall.SIGHUP) { // the test runs under nohup
+		hangs("terminated")
+		return
+	}
+	hangs("hangup")
+	signal.Ignore(syscall.SIGHUP)
+	defer signal.Reset(syscall.SIGHUP)
+	hangs("terminated")
 }
 
 func readPids(t *testing.T, file string) []int {
