@@ -36,9 +36,10 @@ would run each one or skip it as already done, given the latest run of the
 same plan in the state directory. It only reads the state.
 
 With --refresh it also checks, as apply --refresh would, that each step
-already done still holds: it runs the kind's probe, which only reads (a
-transfer's destination compared with its source, an imported model looked
-up), so it connects to the plan's hosts.`,
+already done still holds: it runs the kind's probe, which changes no file
+and no model (a transfer's destination compared with its source, an
+imported model looked up or asked of FATE Flow), so it connects to the
+plan's hosts.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(view.PlanFormats, f.format) {

@@ -108,7 +108,7 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 }
 
 // total is how many steps the live view counts: all of them, less those a
-// resume keeps as done (they produce no event).
+// resume keeps as done (they produce no event, unless refreshed).
 func (x *execution) total() int {
 	if !x.priorInRun || x.sched.refresh { // every step has an event
 		return len(x.plan.Steps)
