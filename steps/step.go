@@ -36,7 +36,8 @@ type Kind interface {
 
 // Prober is implemented by kinds that can tell cheaply whether their work
 // is already done (destination digest matches, model already imported).
-// A probe only reads: `planrun plan --refresh` runs it to preview.
+// A probe changes no file and no model: `planrun plan --refresh` runs it
+// to preview.
 type Prober interface {
 	// Probe reports Done=true when the step's effect is already in place;
 	// Outputs then replace the step's outputs. last holds the outputs of the
