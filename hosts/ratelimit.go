@@ -23,6 +23,21 @@ type rateLimit struct {
 // limitBurst is how far ahead of the rate a copy may run.
 const limitBurst = 100 * time.Millisecond
 
+// Paced returns a Progress that passes what it is told on to p (nil: none)
+// and whose Add returns once the bytes added so far are within
+// bytesPerSecond (p itself when bytesPerSecond is 0): for byte streams
+// outside Copy that report their progress as they go (an HTTP upload).
+// ctx ends the waits.
+func Paced(ctx context.Context, p Progress, bytesPerSecond int64) Progress {
+	if p == nil {
+		p = nopProgress{}
+	}
+	if bytesPerSecond <= 0 {
+		return p
+	}
+	return newRateLimit(ctx, p, bytesPerSecond)
+}
+
 func newRateLimit(ctx context.Context, p Progress, bytesPerSecond int64) *rateLimit {
 	return &rateLimit{Progress: p, ctx: ctx, rate: float64(bytesPerSecond)}
 }

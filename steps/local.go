@@ -31,6 +31,11 @@ func LocalPath(ctx context.Context, env *Env, p string) (string, error) {
 // root) is used where it is; one on another machine is first copied into
 // the step's work directory, under subdir, with hosts.Copy (sha256-checked).
 func Fetch(ctx context.Context, env *Env, addr, subdir string) (string, error) {
+	return FetchAt(ctx, env, addr, subdir, 0)
+}
+
+// FetchAt is Fetch with the copy's rate capped at bytesPerSecond (0: no cap).
+func FetchAt(ctx context.Context, env *Env, addr, subdir string, bytesPerSecond int64) (string, error) {
 	hn, p := hosts.ParseAddress(addr)
 	h, err := env.Hosts.Host(ctx, hn)
 	if err != nil {
@@ -44,7 +49,7 @@ func Fetch(ctx context.Context, env *Env, addr, subdir string) (string, error) {
 		return "", err
 	}
 	dir := filepath.Join(env.WorkDir, env.StepID, subdir) + "/"
-	res, err := hosts.Copy(ctx, h, p, local, dir, hosts.CopyOptions{Progress: env.Progress})
+	res, err := hosts.Copy(ctx, h, p, local, dir, hosts.CopyOptions{Progress: env.Progress, BytesPerSecond: bytesPerSecond})
 	if err != nil {
 		return "", fmt.Errorf("fetch %s: %w", addr, err)
 	}

@@ -27,6 +27,9 @@ type Config struct {
 	// SHA256, when set, is the archive's expected digest (e.g. a collect
 	// step's output); a different archive is refused before anything is sent.
 	SHA256 string `yaml:"sha256"`
+	// BWLimit caps the rate the archive's bytes move at (see
+	// steps.ParseRate): fetched and installed (native), uploaded (flow).
+	BWLimit string `yaml:"bwlimit"`
 }
 
 var hexRE = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
@@ -71,6 +74,9 @@ func (*Import) Validate(cfg any) []steps.FieldError {
 	}
 	if c.SHA256 != "" && !strings.Contains(c.SHA256, "${{") && !hexRE.MatchString(c.SHA256) {
 		add("sha256", "%q is not a sha256 (64 hex digits)", c.SHA256)
+	}
+	if _, err := steps.ParseRate(c.BWLimit); err != nil {
+		add("bwlimit", "%s", err)
 	}
 	return errs
 }

@@ -41,10 +41,11 @@ func (k *Import) runFlow(ctx context.Context, env *steps.Env, c *Config) (steps.
 	if c.SHA256 != "" && !strings.EqualFold(c.SHA256, sum) {
 		return nil, fmt.Errorf("archive %s has sha256 %s, want %s", c.File, sum, c.SHA256)
 	}
-	progress := env.Progress
-	if progress == nil {
-		progress = steps.NopProgress{}
+	rate, err := steps.ParseRate(c.BWLimit)
+	if err != nil {
+		return nil, err
 	}
+	var progress steps.Progress = hosts.Paced(ctx, env.Progress, rate) // the upload reports each piece it reads
 	progress.SetTotal(st.Size())
 	req := flow.ImportRequest{Role: c.Role, PartyID: c.PartyID, ModelID: c.ModelID, ModelVersion: c.ModelVersion,
 		File: fp, ForceUpdate: c.Force, Hash: sum, Progress: progress.Add,
@@ -82,7 +83,8 @@ func (k *Import) runFlow(ctx context.Context, env *steps.Env, c *Config) (steps.
 // sameAsServer exports the model the server holds and compares its
 // component buffers with the archive's.
 func (k *Import) sameAsServer(ctx context.Context, env *steps.Env, cl *flow.Client, c *Config) (bool, string, error) {
-	ours, err := steps.Fetch(ctx, env, c.File, "archive")
+	rate, _ := steps.ParseRate(c.BWLimit) // checked by Validate
+	ours, err := steps.FetchAt(ctx, env, c.File, "archive", rate)
 	if err != nil {
 		return false, "", err
 	}

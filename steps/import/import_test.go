@@ -1,12 +1,15 @@
 package modelimport_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/planrun/planrun/fate"
 	"github.com/planrun/planrun/fate/flow/flowtest"
@@ -190,12 +193,46 @@ func TestNativeImportFinishesItsInterruptedCopy(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	errs := modelimport.New().Validate(&modelimport.Config{Engine: "flow", CacheDir: "/x", SHA256: "zz"})
+	errs := modelimport.New().Validate(&modelimport.Config{Engine: "flow", CacheDir: "/x", SHA256: "zz", BWLimit: "fast"})
 	var got []string
 	for _, e := range errs {
 		got = append(got, e.Path)
 	}
-	if strings.Join(got, ",") != "model_id,model_version,cache_dir,host,file,role,party_id,sha256" {
+	if strings.Join(got, ",") != "model_id,model_version,cache_dir,host,file,role,party_id,sha256,bwlimit" {
 		t.Errorf("errs = %v", errs)
+	}
+}
+
+// TestImportBWLimit: both engines move the archive's bytes at bwlimit (a
+// 300 KiB model at 128 KiB/s takes over 2 s) and import it whole.
+func TestImportBWLimit(t *testing.T) {
+	noise := make([]byte, 300<<10)
+	rand.NewChaCha8([32]byte{2}).Read(noise)
+	for _, engine := range []string{"native", "flow"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			cache := filepath.Join(t.TempDir(), "fate")
+			srv := flowtest.New(t, flowtest.Options{})
+			env := newEnv(t, map[string]hosts.Spec{"new-guest": {Flow: srv.URL, FateBase: cache}})
+			cfg := flowCfg(archive(t, t.TempDir(), string(noise)))
+			cfg.Engine, cfg.BWLimit = engine, "128KiB/s"
+			if errs := modelimport.New().Validate(cfg); len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			start := time.Now()
+			if _, err := modelimport.New().Run(context.Background(), env, cfg); err != nil {
+				t.Fatal(err)
+			}
+			if took, min := time.Since(start), 2*time.Second; took < min {
+				t.Errorf("300 KiB at 128 KiB/s took %v, want at least %v", took, min)
+			}
+			dir := filepath.Join(cache, "model_local_cache", "guest#99#"+modelID, version)
+			if engine == "flow" {
+				dir = filepath.Join(srv.CacheDir(), "guest#99#"+modelID, version)
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "variables/data/dataio_0/dataio/DataIOParam")); !bytes.Equal(b, noise) {
+				t.Errorf("the imported model's DataIOParam is not the archive's (%d bytes)", len(b))
+			}
+		})
 	}
 }

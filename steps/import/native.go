@@ -86,7 +86,11 @@ func writeMarker(ctx context.Context, h hosts.Host, p string, m marker) error {
 }
 
 func (k *Import) runNative(ctx context.Context, env *steps.Env, c *Config) (steps.Outputs, error) {
-	zipPath, err := steps.Fetch(ctx, env, c.File, "archive")
+	rate, err := steps.ParseRate(c.BWLimit)
+	if err != nil {
+		return nil, err
+	}
+	zipPath, err := steps.FetchAt(ctx, env, c.File, "archive", rate)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +152,7 @@ func (k *Import) runNative(ctx context.Context, env *steps.Env, c *Config) (step
 	if err != nil {
 		return nil, err
 	}
-	opts := hosts.CopyOptions{NoRecord: true} // nothing of ours inside model_local_cache
+	opts := hosts.CopyOptions{NoRecord: true, BytesPerSecond: rate} // nothing of ours inside model_local_cache
 	if env.Progress != nil {
 		opts.Progress = env.Progress
 	}
