@@ -76,10 +76,11 @@ func readSums(ctx context.Context, h Host, p string) sums {
 		}
 		size, err1 := strconv.ParseInt(f[1], 10, 64)
 		mt, err2 := strconv.ParseInt(f[2], 10, 64)
-		if err1 != nil || err2 != nil {
+		rel, ok := parseRecordName(f[3])
+		if err1 != nil || err2 != nil || !ok {
 			return sums{}
 		}
-		s[f[3]] = sumEntry{sha: f[0], size: size, mtime: mt, racy: mt+2 > written}
+		s[rel] = sumEntry{sha: f[0], size: size, mtime: mt, racy: mt+2 > written}
 	}
 	if sc.Err() != nil {
 		return sums{}
@@ -104,7 +105,7 @@ func writeSums(ctx context.Context, h Host, p string, s sums) error {
 	fmt.Fprintln(bw, sumsHeader)
 	for _, k := range keys {
 		e := s[k]
-		fmt.Fprintf(bw, "%s\t%d\t%d\t%s\n", e.sha, e.size, e.mtime, k)
+		fmt.Fprintf(bw, "%s\t%d\t%d\t%s\n", e.sha, e.size, e.mtime, recordName(k))
 	}
 	err = bw.Flush()
 	if cerr := w.Close(); err == nil {
@@ -124,11 +125,33 @@ func entryOf(sha string, size int64, mtime time.Time) sumEntry {
 	return sumEntry{sha: sha, size: size, mtime: mtime.Unix()}
 }
 
-// manifestDigest is the sha256 of the sorted "relpath\tsha256\n" lines.
+// recordName is how a relative path is written in a line of the digest
+// record or the tree digest: as it is, unless it holds a tab, a newline
+// or a carriage return (a line reader drops one at the end), or starts
+// with a quote, which would let one name pass for another, or for another
+// line's fields; then Go-quoted. Both forms read back unambiguously.
+func recordName(rel string) string {
+	if strings.ContainsAny(rel, "\t\n\r") || strings.HasPrefix(rel, `"`) {
+		return strconv.Quote(rel)
+	}
+	return rel
+}
+
+// parseRecordName undoes recordName.
+func parseRecordName(s string) (string, bool) {
+	if !strings.HasPrefix(s, `"`) {
+		return s, true
+	}
+	rel, err := strconv.Unquote(s)
+	return rel, err == nil
+}
+
+// manifestDigest is the sha256 of the sorted "relpath\tsha256\n" lines
+// (relpath as recordName writes it).
 func manifestDigest(files []treeEntry, sums []string) string {
 	lines := make([]string, len(files))
 	for i, f := range files {
-		lines[i] = f.rel + "\t" + sums[i] + "\n"
+		lines[i] = recordName(f.rel) + "\t" + sums[i] + "\n"
 	}
 	sort.Strings(lines)
 	h := sha256.New()
