@@ -193,13 +193,20 @@ func (h *SSH) startSession(ctx context.Context, c *sshConn, command string, prep
 // idle hash shell, if there is one (it holds a session); for as long as
 // other commands of this host are running (one of them will end and free
 // its session; ctx bounds the wait); else a few times, for up to about
-// 2 s in all.
+// 2 s in all, counted from when the last other command ended (the server
+// may not have seen its session close yet).
 func (h *SSH) openSession(ctx context.Context, c *sshConn) (*ssh.Session, error) {
+	alone := 0 // refusals since the last other command of this host ended
 	for attempt := 1; ; attempt++ {
 		s, err := c.client.NewSession()
 		var oce *ssh.OpenChannelError
-		if err == nil || !errors.As(err, &oce) || oce.Reason != ssh.ConnectionFailed || ctx.Err() != nil ||
-			attempt >= 20 && h.running.Load() <= 1 {
+		if err == nil || !errors.As(err, &oce) || oce.Reason != ssh.ConnectionFailed || ctx.Err() != nil {
+			return s, err
+		}
+		if alone++; h.running.Load() > 1 {
+			alone = 0
+		}
+		if alone >= 20 {
 			return s, err
 		}
 		select {
