@@ -51,8 +51,14 @@ const batchMaxSize = sumStreamLimit
 // name that hash tools print unescaped.
 func batchable(dst Host, tmp string, fi fs.FileInfo) bool {
 	_, ok := dst.(batchHasher)
-	return ok && fi.Size() <= batchMaxSize && fi.Mode().Perm()&0o400 != 0 &&
-		!strings.ContainsAny(tmp, "\n\\")
+	return ok && fi.Size() <= batchMaxSize && fi.Mode().Perm()&0o400 != 0 && plainSumName(tmp)
+}
+
+// plainSumName reports whether hash tools print name as it is: sha256sum
+// escapes a name holding a backslash, a newline or (coreutils 9) a
+// carriage return, which would read as output it cannot parse.
+func plainSumName(name string) bool {
+	return !strings.ContainsAny(name, "\n\r\\")
 }
 
 // pendingFile is a file written (under its temp name, or under its

@@ -347,3 +347,33 @@ func TestSHA256FallsBackToSha256sum(t *testing.T) {
 		t.Errorf("%d exec requests, want 1 (the hash shell runs openssl, missing, once, then sha256sum twice)", n)
 	}
 }
+
+// TestSHA256OddNameKeepsTheTool: a large file whose name sha256sum prints
+// escaped (coreutils 9 escapes a carriage return) is hashed by streaming,
+// and the host's sha256sum still hashes the next large file.
+func TestSHA256OddNameKeepsTheTool(t *testing.T) {
+	sum, err := exec.LookPath("sha256sum")
+	if err != nil {
+		t.Skip("sha256sum not installed")
+	}
+	bin, log := t.TempDir(), filepath.Join(t.TempDir(), "runs")
+	script := "#!/bin/sh\necho \"$@\" >> " + log + "\nexec " + sum + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "sha256sum"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := sshtest.StartInProcess(t)
+	srv.SetExecEnv("PATH=" + bin) // sha256sum, no openssl
+	h := srv.Host(t, "remote")
+	ctx := context.Background()
+	for i, name := range []string{"big\r", "big"} {
+		os.WriteFile(filepath.Join(srv.Dir, name), randomBytes(5<<20, uint64(10+i)), 0o644)
+		want, _ := hosts.NewLocal("l", srv.Dir).SHA256(ctx, name)
+		if got, err := h.SHA256(ctx, name); err != nil || got != want {
+			t.Fatalf("sha256 of %q = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	runs, _ := os.ReadFile(log)
+	if lines := strings.Split(strings.TrimSuffix(string(runs), "\n"), "\n"); len(lines) != 1 || !strings.HasSuffix(lines[0], "/big") {
+		t.Errorf("sha256sum ran for %q, want once, for big", runs)
+	}
+}
