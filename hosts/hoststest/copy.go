@@ -1,6 +1,7 @@
 package hoststest
 
 import (
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"path"
@@ -230,6 +231,29 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 			}
 		}
 		checkTree(t, dst, "nojson", kept)
+	})
+	t.Run("odd names", func(t *testing.T) {
+		// Names a shell, a hash tool's output or a line-based record
+		// could take apart: copied, verified and skipped when unchanged
+		// like any other.
+		odd := map[string]fileSpec{}
+		for i, name := range []string{"with space", "tab\tname", "new\nline", "cr\r", `back\slash`, "-dash",
+			`quote"d`, "'single'", "$HOME", "*star?", "semi;colon", "π ü.txt", `"quoted"`, "sub dir/x y"} {
+			odd[name] = fileSpec{[]byte(fmt.Sprintf("file %d\n", i)), 0o644, time.Unix(1.6e9+int64(i), 0)}
+		}
+		writeTree(t, src, "odd", odd)
+		res, err := hosts.Copy(ctx, src, "odd", dst, "odd", hosts.CopyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Files != len(odd) || res.Skipped != 0 || res.SHA256 != treeDigest(odd) {
+			t.Errorf("first copy: %+v", res)
+		}
+		checkTree(t, dst, "odd", odd)
+		res, err = hosts.Copy(ctx, src, "odd", dst, "odd", hosts.CopyOptions{})
+		if err != nil || res.Skipped != len(odd) || res.Sent != 0 || res.SHA256 != treeDigest(odd) {
+			t.Errorf("unchanged re-copy: %+v, %v", res, err)
+		}
 	})
 	t.Run("missing source", func(t *testing.T) {
 		_, err := hosts.Copy(ctx, src, "nothing-here", dst, "x", hosts.CopyOptions{})
