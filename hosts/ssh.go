@@ -73,11 +73,15 @@ type SSH struct {
 	// answered within aliveWait counts as dead.
 	alive, aliveWait time.Duration
 
-	mu      sync.Mutex
-	conn    *sshConn
-	ownJump *SSH // a jump host not in the inventory
-	closed  bool
-	sumTool int // index in hashTools of the first one to try; len = none works
+	mu   sync.Mutex
+	conn *sshConn
+	// The last dial's failure and when it ended: callers that were
+	// already waiting for it get it too, instead of dialling in turn.
+	dialErr   error
+	dialEnded time.Time
+	ownJump   *SSH // a jump host not in the inventory
+	closed    bool
+	sumTool   int // index in hashTools of the first one to try; len = none works
 
 	// sessions bounds concurrent exec sessions: OpenSSH allows 10 per
 	// connection by default (MaxSessions), one of which is SFTP's.
@@ -131,11 +135,15 @@ func (h *SSH) resolve(p string) string {
 	return path.Clean(p)
 }
 
-// connect returns the live connection, dialling when there is none.
+// connect returns the live connection, dialling when there is none. One
+// dial at a time: callers that asked while a dial was under way and saw it
+// fail get its error (a dead host costs its steps one connect timeout, not
+// one each); callers that ask later dial again.
 func (h *SSH) connect(ctx context.Context) (*sshConn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, context.Cause(ctx)
 	}
+	asked := time.Now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -144,10 +152,19 @@ func (h *SSH) connect(ctx context.Context) (*sshConn, error) {
 	if h.conn != nil {
 		return h.conn, nil
 	}
+	if h.dialErr != nil && h.dialEnded.After(asked) {
+		return nil, h.dialErr
+	}
 	c, err := h.dial(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s (%s@%s): %w", h.name, h.user, h.addr, err)
+		err = fmt.Errorf("connect to %s (%s@%s): %w", h.name, h.user, h.addr, err)
+		h.dialErr, h.dialEnded = nil, time.Now()
+		if ctx.Err() == nil { // not this caller's deadline or cancel: shared
+			h.dialErr = err
+		}
+		return nil, err
 	}
+	h.dialErr = nil
 	h.conn = c
 	go h.watch(c)
 	return c, nil
