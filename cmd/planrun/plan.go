@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/planrun/planrun/hosts"
 	"github.com/planrun/planrun/internal/view"
@@ -66,7 +68,7 @@ plan's hosts.`,
 				if id, err := checkpoint.Latest(cmd.Context(), st); err == nil {
 					work = filepath.Join(st.RunDir(id), "work")
 				}
-				check = probeDone(cmd.Context(), p, pool, work)
+				check = probeAll(p, reg, prior, probeDone(cmd.Context(), p, pool, work))
 			}
 			pv := preview(p, reg, prior, check)
 			if err := view.RenderPlan(s.out, f.format, pv); err != nil {
@@ -107,6 +109,53 @@ func probeDone(ctx context.Context, p *plan.Plan, pool *hosts.Pool, work string)
 			return runner.ReasonGone, nil
 		}
 		return "", res.Outputs
+	}
+}
+
+// probeAll runs check, several at once, for every step preview will ask
+// about: a prior success whose fingerprint still matches, resolved with
+// the prior outputs (preview asks only then, and with the same config).
+// The check it returns answers from those results, and asks check itself
+// about any other step.
+func probeAll(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.StepState, check checkDone) checkDone {
+	type result struct {
+		rerun string
+		out   steps.Outputs
+	}
+	var mu sync.Mutex
+	results := map[string]result{}
+	outputs := func(id string) (steps.Outputs, bool) {
+		if pr := prior[id]; pr != nil && pr.Status == checkpoint.StatusSucceeded {
+			return pr.Outputs, true
+		}
+		return nil, false
+	}
+	var g errgroup.Group
+	g.SetLimit(runner.DefaultParallel)
+	for _, s := range p.Steps {
+		pr := prior[s.ID]
+		k, ok := reg.Lookup(s.Kind)
+		if pr == nil || pr.Status != checkpoint.StatusSucceeded || !ok {
+			continue
+		}
+		cfg, params, err := plan.Resolve(s, reg, outputs, os.LookupEnv)
+		if err != nil || plan.Fingerprint(s, k.Version(), params) != pr.Fingerprint {
+			continue
+		}
+		g.Go(func() error {
+			rerun, out := check(s, k, cfg, pr)
+			mu.Lock()
+			results[s.ID] = result{rerun, out}
+			mu.Unlock()
+			return nil
+		})
+	}
+	g.Wait()
+	return func(s *plan.Step, k steps.Kind, cfg any, pr *checkpoint.StepState) (string, steps.Outputs) {
+		if r, ok := results[s.ID]; ok {
+			return r.rerun, r.out
+		}
+		return check(s, k, cfg, pr)
 	}
 }
 
