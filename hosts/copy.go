@@ -142,10 +142,7 @@ func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath st
 	}
 	target = path.Clean(target)
 	c := &copier{src: src, dst: dst, srcRoot: srcPath, dstRoot: target, final: target, opts: opts,
-		data: opts.Progress, have: map[string]fs.FileInfo{}, haveDirs: map[string]bool{}}
-	if opts.BytesPerSecond > 0 {
-		c.data = newRateLimit(ctx, opts.Progress, opts.BytesPerSecond)
-	}
+		data: Paced(ctx, opts.Progress, opts.BytesPerSecond), have: map[string]fs.FileInfo{}, haveDirs: map[string]bool{}}
 	if !fi.IsDir() {
 		if !fi.Mode().IsRegular() {
 			return CopyResult{}, fmt.Errorf("%s is not a regular file or a directory", srcPath)

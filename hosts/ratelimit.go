@@ -25,9 +25,9 @@ const limitBurst = 100 * time.Millisecond
 
 // Paced returns a Progress that passes what it is told on to p (nil: none)
 // and whose Add returns once the bytes added so far are within
-// bytesPerSecond (p itself when bytesPerSecond is 0): for byte streams
-// outside Copy that report their progress as they go (an HTTP upload).
-// ctx ends the waits.
+// bytesPerSecond (p itself when bytesPerSecond is 0): what Copy reports
+// its file content to, and what byte streams outside Copy that report
+// their progress as they go (an HTTP upload) can. ctx ends the waits.
 func Paced(ctx context.Context, p Progress, bytesPerSecond int64) Progress {
 	if p == nil {
 		p = nopProgress{}
@@ -35,10 +35,6 @@ func Paced(ctx context.Context, p Progress, bytesPerSecond int64) Progress {
 	if bytesPerSecond <= 0 {
 		return p
 	}
-	return newRateLimit(ctx, p, bytesPerSecond)
-}
-
-func newRateLimit(ctx context.Context, p Progress, bytesPerSecond int64) *rateLimit {
 	return &rateLimit{Progress: p, ctx: ctx, rate: float64(bytesPerSecond)}
 }
 
