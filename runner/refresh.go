@@ -16,6 +16,25 @@ const (
 	ReasonRecheck = "refresh: run again to check it (its kind has no probe)"
 )
 
+// RefreshCheck is how a success is checked under Options.Refresh (and by
+// `planrun plan --refresh`): the kind's probe, run by probe, decides (not
+// done: ReasonGone); an idempotent kind without a probe runs again
+// (ReasonRecheck); any other kind is kept unchecked. rerun is why the step
+// runs again, "" to keep it; res.Done says the probe found it in place;
+// err is probe's.
+func RefreshCheck(k steps.Kind, cfg any, probe func(steps.Prober) (steps.ProbeResult, error)) (rerun string, res steps.ProbeResult, err error) {
+	prober, ok := k.(steps.Prober)
+	switch {
+	case ok:
+		if res, err = probe(prober); err == nil && !res.Done {
+			rerun = ReasonGone
+		}
+	case steps.IsIdempotent(k, cfg):
+		rerun = ReasonRecheck
+	}
+	return rerun, res, err
+}
+
 // keepDone carries n's earlier success (same fingerprint) over. Under
 // Options.Refresh it first checks that the success still holds: the
 // kind's probe decides, an idempotent kind without a probe runs again,
@@ -26,33 +45,30 @@ func (r *runner) keepDone(n *node, cfg any, fp string) (kept bool, err error) {
 	out := steps.Outputs(pr.Outputs)
 	checked := false
 	if r.opts.Refresh {
-		prober, ok := n.kind.(steps.Prober)
+		settled := false
+		rerun, res, err := RefreshCheck(n.kind, cfg, func(p steps.Prober) (steps.ProbeResult, error) {
+			res, s, err := r.probeDone(n, p, cfg, fp)
+			settled = s
+			return res, err
+		})
 		switch {
-		case ok:
-			res, settled, err := r.probeDone(n, prober, cfg, fp)
-			if settled || err != nil {
+		case settled || err != nil:
+			return true, err
+		case rerun != "":
+			n.rerun = rerun
+			return false, nil
+		case res.Done && res.Outputs != nil && !SameOutputs(res.Outputs, out):
+			// In place, but not as recorded (a transfer's source and
+			// destination both changed): its new outputs count, and
+			// what uses them runs again.
+			e := r.event(n, checkpoint.StepSucceeded, pr.Attempt)
+			e.Reason, e.Fingerprint, e.Outputs = checkpoint.ReasonProbed, fp, res.Outputs
+			if err := r.j.record(e); err != nil {
 				return true, err
 			}
-			if !res.Done {
-				n.rerun = ReasonGone
-				return false, nil
-			}
-			if res.Outputs != nil && !SameOutputs(res.Outputs, out) {
-				// In place, but not as recorded (a transfer's source
-				// and destination both changed): its new outputs count,
-				// and what uses them runs again.
-				e := r.event(n, checkpoint.StepSucceeded, pr.Attempt)
-				e.Reason, e.Fingerprint, e.Outputs = checkpoint.ReasonProbed, fp, res.Outputs
-				if err := r.j.record(e); err != nil {
-					return true, err
-				}
-				return true, r.finish(n, stateSucceeded, res.Outputs, "")
-			}
-			checked = true
-		case steps.IsIdempotent(n.kind, cfg):
-			n.rerun = ReasonRecheck
-			return false, nil
+			return true, r.finish(n, stateSucceeded, res.Outputs, "")
 		}
+		checked = res.Done
 	}
 	// A resume records nothing for a success it keeps, unless it was
 	// refreshed: then every step has an event in the run.

@@ -92,23 +92,15 @@ type checkDone func(s *plan.Step, k steps.Kind, cfg any, pr *checkpoint.StepStat
 func probeDone(ctx context.Context, p *plan.Plan, pool *hosts.Pool, work string) checkDone {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	return func(s *plan.Step, k steps.Kind, cfg any, pr *checkpoint.StepState) (string, steps.Outputs) {
-		prober, ok := k.(steps.Prober)
-		if !ok {
-			if steps.IsIdempotent(k, cfg) {
-				return runner.ReasonRecheck, nil
-			}
-			return "", nil
-		}
-		env := &steps.Env{StepID: s.ID, Attempt: pr.Attempt, BaseDir: p.BaseDir, WorkDir: work,
-			Hosts: pool, Log: io.Discard, Logger: logger, Progress: steps.NopProgress{}}
-		res, err := prober.Probe(ctx, env, cfg, pr.Outputs)
-		switch {
-		case err != nil:
+		rerun, res, err := runner.RefreshCheck(k, cfg, func(prober steps.Prober) (steps.ProbeResult, error) {
+			env := &steps.Env{StepID: s.ID, Attempt: pr.Attempt, BaseDir: p.BaseDir, WorkDir: work,
+				Hosts: pool, Log: io.Discard, Logger: logger, Progress: steps.NopProgress{}}
+			return prober.Probe(ctx, env, cfg, pr.Outputs)
+		})
+		if err != nil {
 			return "refresh: cannot check it (apply --refresh fails it): " + err.Error(), nil
-		case !res.Done:
-			return runner.ReasonGone, nil
 		}
-		return "", res.Outputs
+		return rerun, res.Outputs
 	}
 }
 
