@@ -67,6 +67,9 @@ type CopyResult struct {
 	// SHA256 is the file's digest, or for a tree the digest of its manifest:
 	// the sorted lines "relpath\tsha256\n" of every file.
 	SHA256 string
+	// Sums, for a tree, maps each file's relative path to its sha256 (set
+	// with SHA256).
+	Sums map[string]string
 }
 
 // Copy copies a file or a directory tree from src to dst, between any two
@@ -307,7 +310,7 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 	}
 	if c.opts.CheckOnly {
 		if len(send) == 0 {
-			res.SHA256 = c.digest(shas)
+			res.SHA256, res.Sums = c.digest(shas), c.sumsOf(shas)
 		}
 		return res, nil
 	}
@@ -338,7 +341,7 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 			return CopyResult{}, fmt.Errorf("rename %s: %w", c.dstRoot, err)
 		}
 	}
-	res.Sent, res.SHA256 = sent.Load(), c.digest(shas)
+	res.Sent, res.SHA256, res.Sums = sent.Load(), c.digest(shas), c.sumsOf(shas)
 	rec := sums{}
 	for i, f := range files {
 		rec[f.rel] = entryOf(shas[i], f.info.Size(), f.info.ModTime())
@@ -418,6 +421,18 @@ func (c *copier) digest(shas []string) string {
 		return shas[0]
 	}
 	return manifestDigest(c.t.files, shas)
+}
+
+// sumsOf maps a tree's files to their digests (nil for a single file).
+func (c *copier) sumsOf(shas []string) map[string]string {
+	if c.single {
+		return nil
+	}
+	m := make(map[string]string, len(shas))
+	for i, f := range c.t.files {
+		m[f.rel] = shas[i]
+	}
+	return m
 }
 
 // applyDirAttrs gives the destination directories their source modes and

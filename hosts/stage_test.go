@@ -198,7 +198,10 @@ func TestStagedCopy(t *testing.T) {
 					t.Fatalf("retry: %v", err)
 				}
 				want := hosts.CopyResult{Path: "out/m", Bytes: total, Files: len(files), Skipped: len(files) - 2,
-					Sent: int64(len(files[last]) + len(files["d0/f03"])), SHA256: res.SHA256}
+					Sent: int64(len(files[last]) + len(files["d0/f03"])), SHA256: res.SHA256, Sums: map[string]string{}}
+				for rel, data := range files {
+					want.Sums[rel] = fmt.Sprintf("%x", sha256.Sum256([]byte(data)))
+				}
 				if d := cmp.Diff(want, res); d != "" {
 					t.Errorf("retry resent more than the missing and the changed file (-want +got):\n%s", d)
 				}

@@ -19,7 +19,8 @@ const (
 // RefreshCheck is how a success is checked under Options.Refresh (and by
 // `planrun plan --refresh`): the kind's probe, run by probe, decides (not
 // done: ReasonGone); an idempotent kind without a probe runs again
-// (ReasonRecheck); any other kind is kept unchecked. rerun is why the step
+// (ReasonRecheck); any other kind is kept unchecked. A probe's Why is
+// added to ReasonGone after a colon. rerun is why the step
 // runs again, "" to keep it; res.Done says the probe found it in place;
 // err is probe's.
 func RefreshCheck(k steps.Kind, cfg any, probe func(steps.Prober) (steps.ProbeResult, error)) (rerun string, res steps.ProbeResult, err error) {
@@ -28,6 +29,9 @@ func RefreshCheck(k steps.Kind, cfg any, probe func(steps.Prober) (steps.ProbeRe
 	case ok:
 		if res, err = probe(prober); err == nil && !res.Done {
 			rerun = ReasonGone
+			if res.Why != "" {
+				rerun += ": " + res.Why
+			}
 		}
 	case steps.IsIdempotent(k, cfg):
 		rerun = ReasonRecheck

@@ -50,6 +50,12 @@ func TestRefresh(t *testing.T) {
 		"probe finds it gone: it runs again": {kind: "probed_append", remove: true, refresh: true,
 			wantType: checkpoint.StepStarted, wantReason: runner.ReasonGone, wantLines: 1,
 			ok: 2, redone: 2},
+		"probe says what it found: the reason says it too": {kind: "probed", refresh: true,
+			answer: func() (steps.ProbeResult, error) {
+				return steps.ProbeResult{Why: `in m on h, "x.pb" has changed`}, nil
+			},
+			wantType: checkpoint.StepStarted, wantReason: runner.ReasonGone + `: in m on h, "x.pb" has changed`,
+			ok: 2, redone: 2},
 		"no refresh: kept unchecked": {kind: "probed_append", remove: true,
 			wantType: checkpoint.StepSkipped, wantReason: checkpoint.ReasonAlreadyDone, wantLines: 0,
 			done: 2},

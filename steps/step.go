@@ -49,6 +49,9 @@ type Prober interface {
 type ProbeResult struct {
 	Done    bool
 	Outputs Outputs
+	// Why, when not Done, may say what the probe found instead, for the
+	// user ("in DIR on HOST, "x.pb" has changed").
+	Why string
 }
 
 // IdempotentWith is implemented by kinds that are idempotent for some

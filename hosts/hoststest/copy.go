@@ -3,6 +3,7 @@ package hoststest
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"path"
 	"strings"
@@ -92,11 +93,27 @@ func describe(sum string, mode fs.FileMode, mtime time.Time) string {
 }
 
 func treeDigest(files map[string]fileSpec) string {
+	return hosts.ManifestDigest(fileSums(files))
+}
+
+func fileSums(files map[string]fileSpec) map[string]string {
 	sums := map[string]string{}
 	for rel, f := range files {
 		sums[rel] = sha256Hex(f.data)
 	}
-	return hosts.ManifestDigest(sums)
+	return sums
+}
+
+// checkTreeSums asserts TreeSums of root on h lists exactly files.
+func checkTreeSums(t *testing.T, h hosts.Host, root string, files map[string]fileSpec) {
+	t.Helper()
+	got, err := hosts.TreeSums(ctxT(t), h, root)
+	if err != nil {
+		t.Fatalf("TreeSums %s: %v", root, err)
+	}
+	if d := cmp.Diff(fileSums(files), got); d != "" {
+		t.Errorf("TreeSums %s (-want +got):\n%s", root, d)
+	}
 }
 
 func runCopy(t *testing.T, newHost NewHost) {
@@ -134,7 +151,7 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 	if err != nil {
 		t.Fatalf("first copy: %v", err)
 	}
-	want := hosts.CopyResult{Path: "out/model", Bytes: total, Sent: total, Files: len(files), SHA256: treeDigest(files)}
+	want := hosts.CopyResult{Path: "out/model", Bytes: total, Sent: total, Files: len(files), SHA256: treeDigest(files), Sums: fileSums(files)}
 	if d := cmp.Diff(want, res); d != "" {
 		t.Errorf("first copy result (-want +got):\n%s", d)
 	}
@@ -158,7 +175,7 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 	if err != nil {
 		t.Fatalf("third copy: %v", err)
 	}
-	want.Sent, want.Skipped, want.SHA256 = 6, len(files)-1, treeDigest(files)
+	want.Sent, want.Skipped, want.SHA256, want.Sums = 6, len(files)-1, treeDigest(files), fileSums(files)
 	if d := cmp.Diff(want, res); d != "" {
 		t.Errorf("re-copy after a change (-want +got):\n%s", d)
 	}
@@ -172,14 +189,19 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 	if err != nil {
 		t.Fatalf("checksum copy: %v", err)
 	}
-	want.SHA256 = treeDigest(files)
+	want.SHA256, want.Sums = treeDigest(files), fileSums(files)
 	if d := cmp.Diff(want, res); d != "" {
 		t.Errorf("checksum re-copy after a change that kept the mtime (-want +got):\n%s", d)
 	}
 	checkTree(t, dst, "out/model", files)
 
+	checkTreeSums(t, dst, "out/model", files)
+
 	// A destination file changed behind Copy's back is detected and re-sent.
 	WriteFile(t, dst, "out/model/a.bin", make([]byte, len(files["a.bin"].data)), 0o644)
+	zeroed := maps.Clone(files)
+	zeroed["a.bin"] = fileSpec{data: make([]byte, len(files["a.bin"].data))}
+	checkTreeSums(t, dst, "out/model", zeroed)
 	res, err = hosts.Copy(ctx, src, "model", dst, "out/model", hosts.CopyOptions{})
 	if err != nil {
 		t.Fatalf("copy after tampering: %v", err)
@@ -191,14 +213,14 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 	checkTree(t, dst, "out/model", files)
 
 	check, err := hosts.Copy(ctx, src, "model", dst, "out/model", hosts.CopyOptions{CheckOnly: true})
-	if err != nil || check.Skipped != len(files) || check.SHA256 != want.SHA256 {
+	if err != nil || check.Skipped != len(files) || check.SHA256 != want.SHA256 || !maps.Equal(check.Sums, want.Sums) {
 		t.Errorf("check-only of a matching copy: %+v, %v", check, err)
 	}
 	check, err = hosts.Copy(ctx, src, "model", dst, "fresh", hosts.CopyOptions{CheckOnly: true})
 	if err != nil {
 		t.Fatalf("check-only: %v", err)
 	}
-	if check.Skipped != 0 || check.Files != len(files) || check.SHA256 != "" {
+	if check.Skipped != 0 || check.Files != len(files) || check.SHA256 != "" || check.Sums != nil {
 		t.Errorf("check-only against nothing: %+v", check)
 	}
 	if _, err := dst.Stat(ctx, "fresh"); err == nil {
@@ -210,7 +232,7 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Path != "inbox/run.sh" || res.Files != 1 || res.SHA256 != sha256Hex(files["run.sh"].data) {
+		if res.Path != "inbox/run.sh" || res.Files != 1 || res.SHA256 != sha256Hex(files["run.sh"].data) || res.Sums != nil {
 			t.Errorf("result %+v", res)
 		}
 		checkTree(t, dst, "inbox", map[string]fileSpec{"run.sh": files["run.sh"]})
@@ -246,10 +268,11 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Files != len(odd) || res.Skipped != 0 || res.SHA256 != treeDigest(odd) {
+		if res.Files != len(odd) || res.Skipped != 0 || res.SHA256 != treeDigest(odd) || !maps.Equal(res.Sums, fileSums(odd)) {
 			t.Errorf("first copy: %+v", res)
 		}
 		checkTree(t, dst, "odd", odd)
+		checkTreeSums(t, dst, "odd", odd)
 		res, err = hosts.Copy(ctx, src, "odd", dst, "odd", hosts.CopyOptions{})
 		if err != nil || res.Skipped != len(odd) || res.Sent != 0 || res.SHA256 != treeDigest(odd) {
 			t.Errorf("unchanged re-copy: %+v, %v", res, err)
@@ -258,6 +281,8 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 	t.Run("missing source", func(t *testing.T) {
 		_, err := hosts.Copy(ctx, src, "nothing-here", dst, "x", hosts.CopyOptions{})
 		mustNotExist(t, "copy missing", err)
+		_, err = hosts.TreeSums(ctx, dst, "nothing-here")
+		mustNotExist(t, "TreeSums of nothing", err)
 	})
 	t.Run("symlinks", func(t *testing.T) {
 		writeTree(t, src, "linked", map[string]fileSpec{"real": {[]byte("data"), 0o644, time.Unix(1e9, 0)}})

@@ -144,7 +144,7 @@ func (*Collect) Probe(ctx context.Context, env *steps.Env, cfg any, last steps.O
 		file = p
 	}
 	if _, err := os.Stat(file); err != nil {
-		return steps.ProbeResult{}, nil
+		return steps.ProbeResult{Why: file + " is gone"}, nil
 	}
 	srcHost, srcPath := hosts.ParseAddress(c.From)
 	src, err := env.Hosts.Host(ctx, srcHost)
@@ -161,7 +161,7 @@ func (*Collect) Probe(ctx context.Context, env *steps.Env, cfg any, last steps.O
 	}
 	got, err := local.SHA256(ctx, file)
 	if err != nil || got != want {
-		return steps.ProbeResult{}, nil
+		return steps.ProbeResult{Why: fmt.Sprintf("%s differs from %s", file, c.From)}, nil
 	}
 	if _, err := VerifyZip(file, c.expect()); err != nil {
 		return steps.ProbeResult{}, nil

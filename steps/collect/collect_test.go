@@ -99,12 +99,14 @@ func TestCollect(t *testing.T) {
 			if pr, err := k.Probe(context.Background(), &later, cfg, out); err != nil || !pr.Done || pr.Outputs["path"] != dst {
 				t.Errorf("probe in a later run = %+v, %v", pr, err)
 			}
-			if pr, _ := k.Probe(context.Background(), &later, cfg, nil); pr.Done {
-				t.Errorf("probe in a later run, no outputs recorded: done")
+			gone := filepath.Join(later.WorkDir, "collect-guest", "guest#99#m_1.zip") + " is gone"
+			if pr, _ := k.Probe(context.Background(), &later, cfg, nil); pr.Done || pr.Why != gone {
+				t.Errorf("probe in a later run, no outputs recorded: %+v, want why %q", pr, gone)
 			}
 			os.WriteFile(src, modelZipOther(), 0o644) // the source changed
-			if pr, _ := k.Probe(context.Background(), e, cfg, out); pr.Done {
-				t.Errorf("probe done although the source changed")
+			differs := dst + " differs from local:" + src
+			if pr, _ := k.Probe(context.Background(), e, cfg, out); pr.Done || pr.Why != differs {
+				t.Errorf("probe after the source changed: %+v, want why %q", pr, differs)
 			}
 		})
 	}

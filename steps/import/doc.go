@@ -22,10 +22,13 @@
 // <fate_base>/model_local_cache of that host) with hosts.Copy. A marker
 // file `<cache_dir>/../.planrun-imports/<party_model_id>/<version>.json`
 // (outside model_local_cache, where FATE would take it for a model)
-// records the archive's sha256 ("copying", then "done"): an existing
-// target with our sha256 is ours (an interrupted copy is finished, a done
-// one is left alone); any other existing target is refused unless
-// `force`. job_id is "" (no FATE job runs). The probe reports done when
-// the pipeline is in place and the marker says done with the archive's
-// sha256.
+// records the archive's sha256 ("copying", then "done") and the sha256 of
+// every file installed: an existing target with our sha256 is ours (an
+// interrupted copy is finished; a done one is left alone while every file
+// installed is unchanged, and installed again otherwise); any other
+// existing target is refused unless `force`. Files added to the model
+// directory since (FATE may add its own) are no change. job_id is "" (no
+// FATE job runs). The probe reports done when the pipeline is in place,
+// the marker says done with the archive's sha256, and every file
+// installed is there unchanged (each hashed on its host).
 package modelimport

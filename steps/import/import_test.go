@@ -3,6 +3,7 @@ package modelimport_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -232,6 +233,86 @@ func TestImportBWLimit(t *testing.T) {
 			}
 			if b, _ := os.ReadFile(filepath.Join(dir, "variables/data/dataio_0/dataio/DataIOParam")); !bytes.Equal(b, noise) {
 				t.Errorf("the imported model's DataIOParam is not the archive's (%d bytes)", len(b))
+			}
+		})
+	}
+}
+
+// TestNativeImportDrift: the probe and a later run check every file
+// planrun installed. A file changed or removed behind planrun's back
+// makes the probe say what and where, and the run installs the model
+// again; a file added (FATE may add its own) is not a change; a marker
+// from before planrun listed the files checks none.
+func TestNativeImportDrift(t *testing.T) {
+	const param = "variables/data/dataio_0/dataio/DataIOParam"
+	for _, tc := range []struct {
+		name    string
+		tamper  func(t *testing.T, dir, marker string)
+		why     string // the probe's Why; "" = still done
+		again   bool   // the run installs it again
+		restore bool
+	}{
+		{name: "changed", tamper: func(t *testing.T, dir, _ string) {
+			os.WriteFile(filepath.Join(dir, param), []byte("edited"), 0o644)
+		}, why: `"` + param + `" has changed`, again: true, restore: true},
+		{name: "removed", tamper: func(t *testing.T, dir, _ string) {
+			os.Remove(filepath.Join(dir, "variables/data/dataio_0/dataio/DataIOMeta"))
+		}, why: `"variables/data/dataio_0/dataio/DataIOMeta" was removed`, again: true, restore: true},
+		{name: "added", tamper: func(t *testing.T, dir, _ string) {
+			os.WriteFile(filepath.Join(dir, "variables/data/extra.json"), []byte("{}"), 0o644)
+		}},
+		{name: "marker without files", tamper: func(t *testing.T, dir, marker string) {
+			b, _ := os.ReadFile(marker)
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil || m["files"] == nil {
+				t.Fatalf("marker %s: %v, files %v", b, err, m["files"])
+			}
+			delete(m, "files")
+			b, _ = json.Marshal(m)
+			os.WriteFile(marker, b, 0o644)
+			os.WriteFile(filepath.Join(dir, param), []byte("edited"), 0o644)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cache := filepath.Join(t.TempDir(), "cache")
+			env := newEnv(t, map[string]hosts.Spec{"new-guest": {}})
+			var log bytes.Buffer
+			env.Log = &log
+			k := modelimport.New()
+			cfg := &modelimport.Config{Engine: "native", Host: "new-guest", File: archive(t, t.TempDir(), ""),
+				Role: "guest", PartyID: 99, CacheDir: cache}
+			ctx := context.Background()
+			out, err := k.Run(ctx, env, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := out["dir"].(string)
+			want, _ := os.ReadFile(filepath.Join(dir, param))
+			marker := filepath.Join(filepath.Dir(cache), ".planrun-imports", "guest#99#"+modelID, version+".json")
+			tc.tamper(t, dir, marker)
+
+			pr, err := k.Probe(ctx, env, cfg, out)
+			wantWhy := ""
+			if tc.why != "" {
+				wantWhy = "in " + dir + " on new-guest, " + tc.why
+			}
+			if err != nil || pr.Done != (tc.why == "") || pr.Why != wantWhy {
+				t.Errorf("probe = %+v, %v; want done %v, why %q", pr, err, tc.why == "", wantWhy)
+			}
+			log.Reset()
+			if _, err := k.Run(ctx, env, cfg); err != nil {
+				t.Fatalf("run after tampering: %v", err)
+			}
+			if again := strings.Contains(log.String(), "since: installing it again"); again != tc.again {
+				t.Errorf("installed again = %v, want %v; log:\n%s", again, tc.again, log.String())
+			}
+			if tc.restore {
+				if got, _ := os.ReadFile(filepath.Join(dir, param)); !bytes.Equal(got, want) {
+					t.Errorf("%s after the run = %q, want %q", param, got, want)
+				}
+				if pr, err := k.Probe(ctx, env, cfg, out); err != nil || !pr.Done {
+					t.Errorf("probe after the run = %+v, %v", pr, err)
+				}
 			}
 		})
 	}

@@ -3,11 +3,15 @@ package modelimport
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +30,10 @@ type marker struct {
 	ModelID      string `json:"model_id"`
 	ModelVersion string `json:"model_version"`
 	Time         string `json:"time"`
+	// Files lists what planrun installed (relative path → sha256), for the
+	// probe and later imports to find a model whose files changed. Markers
+	// written before planrun kept it have none.
+	Files map[string]string `json:"files,omitempty"`
 }
 
 func markerPath(cacheDir, pmid, version string) string {
@@ -52,7 +60,7 @@ func readMarker(ctx context.Context, h hosts.Host, p string) (*marker, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, 1<<16))
+	b, err := io.ReadAll(io.LimitReader(rc, 64<<20))
 	if err != nil {
 		return nil, err
 	}
@@ -124,13 +132,28 @@ func (k *Import) runNative(ctx context.Context, env *steps.Env, c *Config) (step
 	out["dir"] = dst
 	if _, err := th.Stat(ctx, dst); err == nil {
 		m, _ := readMarker(ctx, th, mp)
+		ours := m != nil && m.SHA256 == sum
+		drift := ""
+		if ours && m.State == "done" {
+			if drift, err = installedDrift(ctx, th, dst, m.Files); err != nil {
+				return nil, fmt.Errorf("check the model installed at %s on %s: %w", dst, c.Host, err)
+			}
+		}
 		switch {
-		case m != nil && m.SHA256 == sum && m.State == "done":
+		case ours && m.State == "done" && drift == "":
 			if env.Log != nil {
 				fmt.Fprintf(env.Log, "%s on %s already holds this archive (sha256 %s): nothing to import\n", dst, c.Host, sum)
 			}
 			return out, nil
-		case m != nil && m.SHA256 == sum:
+		case ours && m.State == "done":
+			// Installed by planrun from this archive, changed since.
+			if env.Log != nil {
+				fmt.Fprintf(env.Log, "%s on %s was installed from this archive, but %s since: installing it again\n", dst, c.Host, drift)
+			}
+			if err := th.RemoveAll(ctx, dst); err != nil {
+				return nil, err
+			}
+		case ours:
 			// Our own interrupted copy: finish it below.
 		case !c.Force:
 			return nil, fmt.Errorf("import %s into %s:%s: Model %s %s local cache already existed (set force: true to replace it)",
@@ -160,7 +183,7 @@ func (k *Import) runNative(ctx context.Context, env *steps.Env, c *Config) (step
 	if err != nil {
 		return nil, fmt.Errorf("install model on %s: %w", c.Host, err)
 	}
-	mk.State = "done"
+	mk.State, mk.Files = "done", cr.Sums
 	if err := writeMarker(ctx, th, mp, mk); err != nil {
 		return nil, fmt.Errorf("write import marker on %s: %w", c.Host, err)
 	}
@@ -171,8 +194,35 @@ func (k *Import) runNative(ctx context.Context, env *steps.Env, c *Config) (step
 	return out, nil
 }
 
-// probeNative: done when the pipeline is in place and the marker says
-// done with the archive's sha256.
+// installedDrift compares the model at dir on h with the files planrun
+// installed there (want, from the marker) and describes the first
+// difference, "" when each is there with its sha256. Files added since
+// are not a difference: FATE may add its own. Every file is hashed where
+// it lies. A marker without files (older planrun) checks nothing.
+func installedDrift(ctx context.Context, h hosts.Host, dir string, want map[string]string) (string, error) {
+	if len(want) == 0 {
+		return "", nil
+	}
+	got, err := hosts.TreeSums(ctx, h, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "its directory is gone", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		switch s, ok := got[name]; {
+		case !ok:
+			return fmt.Sprintf("%q was removed", name), nil
+		case s != want[name]:
+			return fmt.Sprintf("%q has changed", name), nil
+		}
+	}
+	return "", nil
+}
+
+// probeNative: done when the pipeline is in place, the marker says done
+// with the archive's sha256, and every file installed is unchanged.
 func (k *Import) probeNative(ctx context.Context, env *steps.Env, c *Config, last steps.Outputs) (steps.ProbeResult, error) {
 	pmid, version := "", c.ModelVersion
 	if c.ModelID != "" {
@@ -210,6 +260,13 @@ func (k *Import) probeNative(ctx context.Context, env *steps.Env, c *Config, las
 	sum, err := fhost.SHA256(ctx, fp)
 	if err != nil || sum != m.SHA256 {
 		return steps.ProbeResult{}, nil
+	}
+	drift, err := installedDrift(ctx, th, dst, m.Files)
+	if err != nil {
+		return steps.ProbeResult{}, fmt.Errorf("check the model installed at %s on %s: %w", dst, c.Host, err)
+	}
+	if drift != "" {
+		return steps.ProbeResult{Why: fmt.Sprintf("in %s on %s, %s", dst, c.Host, drift)}, nil
 	}
 	_, _, modelID, _ := fate.ParsePartyModelID(pmid)
 	out := outputs(c.Role, c.PartyID, modelID, version, "", sum)

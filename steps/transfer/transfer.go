@@ -90,7 +90,9 @@ func (*Transfer) Probe(ctx context.Context, env *steps.Env, cfg any, last steps.
 		return steps.ProbeResult{}, err
 	}
 	if res.Skipped != res.Files {
-		return steps.ProbeResult{}, nil
+		c := cfg.(*Config)
+		return steps.ProbeResult{Why: fmt.Sprintf("%d of %d file(s) at %s are missing or differ from %s",
+			res.Files-res.Skipped, res.Files, c.To, c.From)}, nil
 	}
 	return steps.ProbeResult{Done: true, Outputs: outputs(res)}, nil
 }

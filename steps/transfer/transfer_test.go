@@ -69,8 +69,9 @@ func TestLocalTransferAndProbe(t *testing.T) {
 		t.Errorf("probe outputs (-want +got):\n%s", d)
 	}
 	os.WriteFile(filepath.Join(base, "site/inbox/model/a"), []byte("ALPHA"), 0o644)
-	if pr, err = k.Probe(ctx, env, cfg, out); err != nil || pr.Done {
-		t.Errorf("probe after the destination changed: %+v, %v", pr, err)
+	pr, err = k.Probe(ctx, env, cfg, out)
+	if why := "1 of 2 file(s) at site:inbox/ are missing or differ from model"; err != nil || pr.Done || pr.Why != why {
+		t.Errorf("probe after the destination changed: %+v, %v; want why %q", pr, err, why)
 	}
 }
 

@@ -1,0 +1,93 @@
+package hosts
+
+import (
+	"context"
+	"fmt"
+	"path"
+)
+
+// TreeSums hashes every file of the tree at root on h, where it lies, and
+// returns relative path → sha256, as Copy would list the tree (links
+// inside it followed, planrun's own temporary and record files left out).
+// On a host that hashes many files with one command (SSH), small files go
+// a batch at a time; the rest, and every file on a host without a hash
+// tool, one by one. ManifestDigest of the result is the tree's digest as
+// Copy reports it.
+func TreeSums(ctx context.Context, h Host, root string) (map[string]string, error) {
+	t, err := walkTree(ctx, h, root, nil)
+	if err != nil {
+		return nil, err
+	}
+	files := t.files
+	sums := make([]string, len(files))
+	if bh, ok := h.(batchHasher); ok {
+		batches := sumBatches(files, stageBatch)
+		err := forEach(ctx, len(batches), 4, func(ctx context.Context, k int) error {
+			b := batches[k]
+			names := make([]string, len(b))
+			for j, i := range b {
+				names[j] = files[i].srcRel
+			}
+			got, ok, err := bh.sha256Many(ctx, root, names)
+			if err != nil || !ok { // !ok: no tool; one by one below
+				return err
+			}
+			for j, i := range b {
+				sums[i] = got[j]
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var rest []int
+	for i, s := range sums {
+		if s == "" {
+			rest = append(rest, i)
+		}
+	}
+	err = forEach(ctx, len(rest), verifyParallel, func(ctx context.Context, k int) error {
+		i := rest[k]
+		s, err := h.SHA256(ctx, path.Join(root, files[i].srcRel))
+		if err != nil {
+			return fmt.Errorf("sha256 %s: %w", path.Join(root, files[i].srcRel), err)
+		}
+		sums[i] = s
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(files))
+	for i, f := range files {
+		m[f.rel] = sums[i]
+	}
+	return m, nil
+}
+
+// sumBatches groups the small files that hash tools name plainly into
+// batches within lim; the others are in none.
+func sumBatches(files []treeEntry, lim batchLimits) [][]int {
+	var out [][]int
+	var cur []int
+	var args int
+	var size int64
+	for i, f := range files {
+		if f.info.Size() > batchMaxSize || !plainSumName(f.srcRel) {
+			continue
+		}
+		n := len(f.srcRel) + 3 // quoted, and a space
+		if len(cur) > 0 && (len(cur) >= lim.files || args+n > lim.args || size+f.info.Size() > lim.bytes) {
+			out = append(out, cur)
+			cur, args, size = nil, 0, 0
+		}
+		cur = append(cur, i)
+		args += n
+		size += f.info.Size()
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
