@@ -86,8 +86,12 @@ func (k *Import) Probe(ctx context.Context, env *steps.Env, cfg any, last steps.
 			return steps.ProbeResult{}, err
 		}
 		ok, err := cl.Exists(ctx, flow.ModelRef{Role: c.Role, PartyID: c.PartyID, ModelID: c.ModelID, ModelVersion: c.ModelVersion})
-		if err != nil || !ok {
+		if err != nil {
 			return steps.ProbeResult{}, err
+		}
+		if !ok {
+			return steps.ProbeResult{Why: fmt.Sprintf("the FATE Flow of %s has no model %s %s",
+				c.Host, fate.PartyModelID(c.Role, c.PartyID, c.ModelID), c.ModelVersion)}, nil
 		}
 		out := outputs(c.Role, c.PartyID, c.ModelID, c.ModelVersion, "", "")
 		if last != nil {

@@ -86,6 +86,12 @@ func TestFlowImportResumeSafe(t *testing.T) {
 			if err != nil || !pr.Done {
 				t.Errorf("probe = %+v, %v", pr, err)
 			}
+			absent := flowCfg(cfg.File)
+			absent.ModelVersion = "20990101000000000000"
+			why := "the FATE Flow of new-guest has no model guest#99#" + modelID + " 20990101000000000000"
+			if pr, err := k.Probe(ctx, env, absent, nil); err != nil || pr.Done || pr.Why != why {
+				t.Errorf("probe of a model the server does not have = %+v, %v; want why %q", pr, err, why)
+			}
 			// A different model under the same id and version is refused.
 			other := archive(t, t.TempDir(), "other-params")
 			_, err = k.Run(ctx, env, flowCfg(other))
@@ -182,8 +188,8 @@ func TestNativeImportFinishesItsInterruptedCopy(t *testing.T) {
 	}
 	os.WriteFile(mp, []byte(strings.Replace(string(b), `"done"`, `"copying"`, 1)), 0o644)
 	os.Remove(filepath.Join(cache, "guest#99#"+modelID, version, "variables/data/dataio_0/dataio/DataIOMeta"))
-	if pr, _ := k.Probe(context.Background(), env, cfg, nil); pr.Done {
-		t.Errorf("probe done for an unfinished copy")
+	if pr, _ := k.Probe(context.Background(), env, cfg, nil); pr.Done || !strings.HasSuffix(pr.Why, "on new-guest is missing or unfinished") {
+		t.Errorf("probe of an unfinished copy: %+v", pr)
 	}
 	if _, err := k.Run(context.Background(), env, cfg); err != nil {
 		t.Fatalf("resume of own copy: %v", err)

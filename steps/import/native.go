@@ -246,11 +246,11 @@ func (k *Import) probeNative(ctx context.Context, env *steps.Env, c *Config, las
 	}
 	dst := path.Join(cache, pmid, version)
 	if _, err := th.Stat(ctx, path.Join(dst, "variables/data/pipeline/pipeline/Pipeline")); err != nil {
-		return steps.ProbeResult{}, nil
+		return steps.ProbeResult{Why: fmt.Sprintf("%s on %s has no pipeline", dst, c.Host)}, nil
 	}
 	m, err := readMarker(ctx, th, markerPath(cache, pmid, version))
 	if err != nil || m.State != "done" {
-		return steps.ProbeResult{}, nil
+		return steps.ProbeResult{Why: fmt.Sprintf("planrun's record of installing %s on %s is missing or unfinished", dst, c.Host)}, nil
 	}
 	fh, fp := hosts.ParseAddress(c.File)
 	fhost, err := env.Hosts.Host(ctx, fh)
@@ -258,8 +258,11 @@ func (k *Import) probeNative(ctx context.Context, env *steps.Env, c *Config, las
 		return steps.ProbeResult{}, err
 	}
 	sum, err := fhost.SHA256(ctx, fp)
-	if err != nil || sum != m.SHA256 {
-		return steps.ProbeResult{}, nil
+	switch {
+	case err != nil:
+		return steps.ProbeResult{Why: fmt.Sprintf("the archive %s cannot be read: %v", c.File, err)}, nil
+	case sum != m.SHA256:
+		return steps.ProbeResult{Why: fmt.Sprintf("%s on %s was installed from another archive than %s", dst, c.Host, c.File)}, nil
 	}
 	drift, err := installedDrift(ctx, th, dst, m.Files)
 	if err != nil {

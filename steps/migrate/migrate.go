@@ -2,7 +2,9 @@ package migrate
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -90,8 +92,11 @@ func (m *Migrate) Probe(ctx context.Context, env *steps.Env, cfg any, last steps
 		return steps.ProbeResult{}, nil
 	}
 	got, err := fate.FileSHA256(zip)
-	if err != nil || got != sum {
-		return steps.ProbeResult{}, nil
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return steps.ProbeResult{Why: zip + " is gone"}, nil
+	case err != nil || got != sum:
+		return steps.ProbeResult{Why: zip + " no longer has the sha256 it was made with"}, nil
 	}
 	return steps.ProbeResult{Done: true, Outputs: last}, nil
 }

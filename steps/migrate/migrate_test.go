@@ -183,8 +183,12 @@ func TestNative(t *testing.T) {
 		t.Errorf("probe = %+v, %v", pr, err)
 	}
 	os.WriteFile(zip, []byte("tampered"), 0o644)
-	if pr, _ := k.Probe(context.Background(), env, cfg, out); pr.Done {
-		t.Errorf("probe done on a changed zip")
+	if pr, _ := k.Probe(context.Background(), env, cfg, out); pr.Done || pr.Why != zip+" no longer has the sha256 it was made with" {
+		t.Errorf("probe on a changed zip: %+v", pr)
+	}
+	os.Remove(zip)
+	if pr, _ := k.Probe(context.Background(), env, cfg, out); pr.Done || pr.Why != zip+" is gone" {
+		t.Errorf("probe on a removed zip: %+v", pr)
 	}
 }
 
