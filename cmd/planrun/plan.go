@@ -39,9 +39,10 @@ same plan in the state directory. It only reads the state.
 
 With --refresh it also checks, as apply --refresh would, that each step
 already done still holds: it runs the kind's probe, which changes no file
-and no model (a transfer's destination compared with its source, an
-imported model looked up or asked of FATE Flow), so it connects to the
-plan's hosts.`,
+and no model (a transfer's destination compared with its source, each
+file of a natively imported model hashed where it lies, FATE Flow asked
+for a model it imported), so it connects to the plan's hosts. A step that
+would run again says what its probe found.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(view.PlanFormats, f.format) {
