@@ -59,6 +59,10 @@ func (k *Import) runFlow(ctx context.Context, env *steps.Env, c *Config) (steps.
 			return nil, fmt.Errorf("%w (this server does not replace models even with force_update, as FATE 1.5–1.8 do not: remove the model on %s first)", err, c.Host)
 		}
 		same, why, cerr := k.sameAsServer(ctx, env, cl, c)
+		if errors.Is(cerr, flow.ErrNotFound) {
+			return nil, fmt.Errorf("%w, yet it cannot export it (%w): its database lists the model, whose files in model_local_cache are gone; "+
+				"set force: true to import it again", err, cerr)
+		}
 		if cerr != nil {
 			return nil, fmt.Errorf("%w; compare with the existing model: %w", err, cerr)
 		}

@@ -323,3 +323,44 @@ func TestNativeImportDrift(t *testing.T) {
 		})
 	}
 }
+
+// TestFlowImportFilesGone: the files of a model FATE Flow imported are
+// deleted from its model_local_cache. 1.9+ still lists the model in its
+// database: the import is refused as existing and the export finds
+// nothing; the error says so and what to do, and force imports it again.
+// 1.5-1.8 only look at the files, and import it again.
+func TestFlowImportFilesGone(t *testing.T) {
+	for _, gen := range []flowtest.Generation{flowtest.Gen19, flowtest.Gen15} {
+		t.Run(gen.String(), func(t *testing.T) {
+			srv := flowtest.New(t, flowtest.Options{Generation: gen})
+			env := newEnv(t, map[string]hosts.Spec{"new-guest": {Flow: srv.URL}})
+			cfg := flowCfg(archive(t, t.TempDir(), ""))
+			k := modelimport.New()
+			ctx := context.Background()
+			if _, err := k.Run(ctx, env, cfg); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.RemoveAll(filepath.Join(srv.CacheDir(), "guest#99#"+modelID, version)); err != nil {
+				t.Fatal(err)
+			}
+			if pr, err := k.Probe(ctx, env, cfg, nil); err != nil || pr.Done {
+				t.Errorf("probe with the files gone = %+v, %v", pr, err)
+			}
+			_, err := k.Run(ctx, env, cfg)
+			want := "its database lists the model, whose files in model_local_cache are gone; set force: true to import it again"
+			switch {
+			case gen == flowtest.Gen19 && (err == nil || !strings.Contains(err.Error(), want)):
+				t.Fatalf("import with the files gone: %v; want %q", err, want)
+			case gen == flowtest.Gen19:
+				cfg.Force = true
+				_, err = k.Run(ctx, env, cfg)
+			}
+			if err != nil {
+				t.Fatalf("import again (force %v): %v", cfg.Force, err)
+			}
+			if pr, err := k.Probe(ctx, env, cfg, nil); err != nil || !pr.Done {
+				t.Errorf("probe after importing again = %+v, %v", pr, err)
+			}
+		})
+	}
+}
