@@ -40,9 +40,10 @@ type CopyOptions struct {
 	// sha256, without reading it (like rsync's quick check, but anchored
 	// on a verified digest).
 	Checksum bool
-	// CheckOnly compares without writing anything: the result's Skipped
-	// equals Files exactly when the destination already matches (SHA256 is
-	// then set; otherwise it is empty).
+	// CheckOnly compares without writing anything: the result's SHA256
+	// (and Sums) are set exactly when the destination already matches,
+	// every file there with the source's content and every directory
+	// there; Skipped counts the files that match.
 	CheckOnly bool
 	// BytesPerSecond, when set, caps the rate at which file content is
 	// sent, for the copy's files together (like rsync --bwlimit).
@@ -309,7 +310,7 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 		send = spread(files, send)
 	}
 	if c.opts.CheckOnly {
-		if len(send) == 0 {
+		if len(send) == 0 && c.dirsThere() {
 			res.SHA256, res.Sums = c.digest(shas), c.sumsOf(shas)
 		}
 		return res, nil
@@ -319,6 +320,8 @@ func (c *copier) run(ctx context.Context) (CopyResult, error) {
 		if err := c.dst.Remove(ctx, SumsName(c.final)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return CopyResult{}, err
 		}
+	}
+	if len(send) > 0 || c.staged || !c.dirsThere() { // (an empty directory may be all that is missing)
 		if err := c.makeDirs(ctx); err != nil {
 			return CopyResult{}, err
 		}
@@ -421,6 +424,20 @@ func (c *copier) digest(shas []string) string {
 		return shas[0]
 	}
 	return manifestDigest(c.t.files, shas)
+}
+
+// dirsThere reports whether the destination has every directory of the
+// source tree (listDest found them), for a tree; a file has none.
+func (c *copier) dirsThere() bool {
+	if c.single {
+		return true
+	}
+	for _, d := range c.t.dirs {
+		if !c.haveDirs[d.rel] {
+			return false
+		}
+	}
+	return true
 }
 
 // sumsOf maps a tree's files to their digests (nil for a single file).

@@ -92,6 +92,7 @@ type checkDone func(s *plan.Step, k steps.Kind, cfg any, pr *checkpoint.StepStat
 // p's hosts, as apply --refresh runs it.
 func probeDone(ctx context.Context, p *plan.Plan, pool *hosts.Pool, work string) checkDone {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	red := redactorFor(p, os.LookupEnv) // what a probe says may hold a resolved secret
 	return func(s *plan.Step, k steps.Kind, cfg any, pr *checkpoint.StepState) (string, steps.Outputs) {
 		rerun, res, err := runner.RefreshCheck(k, cfg, func(prober steps.Prober) (steps.ProbeResult, error) {
 			env := &steps.Env{StepID: s.ID, Attempt: pr.Attempt, BaseDir: p.BaseDir, WorkDir: work,
@@ -99,9 +100,9 @@ func probeDone(ctx context.Context, p *plan.Plan, pool *hosts.Pool, work string)
 			return prober.Probe(ctx, env, cfg, pr.Outputs)
 		})
 		if err != nil {
-			return "refresh: cannot check it (apply --refresh fails it): " + err.Error(), nil
+			return red.String("refresh: cannot check it (apply --refresh fails it): " + err.Error()), nil
 		}
-		return rerun, res.Outputs
+		return red.String(rerun), res.Outputs
 	}
 }
 

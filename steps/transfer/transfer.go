@@ -89,10 +89,13 @@ func (*Transfer) Probe(ctx context.Context, env *steps.Env, cfg any, last steps.
 	if err != nil {
 		return steps.ProbeResult{}, err
 	}
-	if res.Skipped != res.Files {
+	if res.SHA256 == "" {
 		c := cfg.(*Config)
-		return steps.ProbeResult{Why: fmt.Sprintf("%d of %d file(s) at %s are missing or differ from %s",
-			res.Files-res.Skipped, res.Files, c.To, c.From)}, nil
+		why := fmt.Sprintf("%d of %d file(s) at %s are missing or differ from %s", res.Files-res.Skipped, res.Files, c.To, c.From)
+		if res.Skipped == res.Files {
+			why = fmt.Sprintf("directories of %s are missing at %s", c.From, c.To)
+		}
+		return steps.ProbeResult{Why: why}, nil
 	}
 	return steps.ProbeResult{Done: true, Outputs: outputs(res)}, nil
 }

@@ -23,6 +23,7 @@ func (p *countProgress) Add(n int64)      { p.done.Add(n) }
 
 func TestLocalTransferAndProbe(t *testing.T) {
 	base := t.TempDir()
+	os.MkdirAll(filepath.Join(base, "model/empty"), 0o755)
 	for rel, data := range map[string]string{"model/a": "alpha", "model/sub/b": "beta!", "model/skip.tmp": "x"} {
 		p := filepath.Join(base, rel)
 		os.MkdirAll(filepath.Dir(p), 0o755)
@@ -72,6 +73,20 @@ func TestLocalTransferAndProbe(t *testing.T) {
 	pr, err = k.Probe(ctx, env, cfg, out)
 	if why := "1 of 2 file(s) at site:inbox/ are missing or differ from model"; err != nil || pr.Done || pr.Why != why {
 		t.Errorf("probe after the destination changed: %+v, %v; want why %q", pr, err, why)
+	}
+	if _, err := k.Run(ctx, env, cfg); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(base, "site/inbox/model/empty"))
+	pr, err = k.Probe(ctx, env, cfg, out)
+	if why := "directories of model are missing at site:inbox/"; err != nil || pr.Done || pr.Why != why {
+		t.Errorf("probe after an empty directory went: %+v, %v; want why %q", pr, err, why)
+	}
+	if _, err := k.Run(ctx, env, cfg); err != nil {
+		t.Fatalf("run after an empty directory went: %v", err)
+	}
+	if fi, err := os.Stat(filepath.Join(base, "site/inbox/model/empty")); err != nil || !fi.IsDir() {
+		t.Errorf("the empty directory is not back: %v", err)
 	}
 }
 
