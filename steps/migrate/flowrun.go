@@ -147,20 +147,21 @@ func (m *Migrate) probeFlow(ctx context.Context, env *steps.Env, c *Config, last
 		}
 		return steps.ProbeResult{Done: true, Outputs: out}, nil
 	}
+	absent := fmt.Sprintf("the FATE Flow of %s has no model %s %s", c.Host, fate.PartyModelID(party.Role, newID, modelID), mc.UnifyModelVersion)
 	zip, _ := last["zip"].(string)
 	if zip == "" {
-		return steps.ProbeResult{}, nil
+		return steps.ProbeResult{Why: absent}, nil
 	}
 	h, err := env.Hosts.Host(ctx, c.Host)
 	if err != nil {
 		return steps.ProbeResult{}, nil
 	}
 	if _, err := h.Stat(ctx, zip); err != nil {
-		return steps.ProbeResult{}, nil
+		return steps.ProbeResult{Why: absent + ", and " + zip + " is gone"}, nil
 	}
 	if sum, _ := last["sha256"].(string); sum != "" {
 		if got, err := h.SHA256(ctx, zip); err != nil || got != sum {
-			return steps.ProbeResult{}, nil
+			return steps.ProbeResult{Why: absent + ", and " + zip + " no longer has the sha256 it was made with"}, nil
 		}
 	}
 	return steps.ProbeResult{Done: true, Outputs: last}, nil

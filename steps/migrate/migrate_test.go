@@ -123,6 +123,13 @@ func TestFlowOnePartyPerStep(t *testing.T) {
 			if err != nil || !pr.Done || pr.Outputs["zip"] != zip {
 				t.Errorf("probe after success = %+v, %v", pr, err)
 			}
+			// The migrated model and its zip deleted behind planrun's back.
+			os.RemoveAll(filepath.Join(srv.CacheDir(), "guest#99#"+newModelID, unify))
+			os.Remove(zip)
+			why := "the FATE Flow of new-guest has no model guest#99#" + newModelID + " " + unify + ", and " + zip + " is gone"
+			if pr, err := k.Probe(context.Background(), env, cfg, out); err != nil || pr.Done || pr.Why != why {
+				t.Errorf("probe after the model went = %+v, %v; want why %q", pr, err, why)
+			}
 		})
 	}
 }
