@@ -309,6 +309,45 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 			t.Errorf("check-only after the copy: %+v, %v", check, err)
 		}
 	})
+	t.Run("type clash", func(t *testing.T) {
+		// A directory where the source has a file, or a file where it has
+		// a directory: a check finds no match, a copy says which entry
+		// is in the way and changes nothing.
+		tree := map[string]fileSpec{"x": {[]byte("x\n"), 0o644, time.Unix(1.6e9, 0)},
+			"d/f": {[]byte("f\n"), 0o644, time.Unix(1.6e9, 0)}}
+		writeTree(t, src, "tc", tree)
+		for _, tc := range []struct{ root, dir, file, want string }{
+			{root: "tc1", dir: "tc1/x", want: "tc1/x on " + dst.Name() + " is a directory, where the source has a file"},
+			{root: "tc2", file: "tc2/d", want: "tc2/d on " + dst.Name() + " is a file, where the source has a directory"},
+		} {
+			root := tc.root
+			if err := dst.MkdirAll(ctx, root, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if tc.dir != "" {
+				if err := dst.MkdirAll(ctx, tc.dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				WriteFile(t, dst, tc.file, []byte("mine\n"), 0o644)
+			}
+			check, err := hosts.Copy(ctx, src, "tc", dst, root, hosts.CopyOptions{CheckOnly: true})
+			if err != nil || check.SHA256 != "" {
+				t.Errorf("check-only against %s: %+v, %v", root, check, err)
+			}
+			_, err = hosts.Copy(ctx, src, "tc", dst, root, hosts.CopyOptions{})
+			if err == nil || !strings.Contains(err.Error(), tc.want+": remove it, or copy elsewhere") {
+				t.Errorf("copy onto %s: %v; want %q", root, err, tc.want)
+			}
+			if tc.file != "" {
+				if got := ReadFile(t, dst, tc.file); string(got) != "mine\n" {
+					t.Errorf("%s was changed: %q", tc.file, got)
+				}
+			} else if fi, err := dst.Stat(ctx, tc.dir); err != nil || !fi.IsDir() {
+				t.Errorf("%s is no longer a directory: %v", tc.dir, err)
+			}
+		}
+	})
 	t.Run("missing source", func(t *testing.T) {
 		_, err := hosts.Copy(ctx, src, "nothing-here", dst, "x", hosts.CopyOptions{})
 		mustNotExist(t, "copy missing", err)
