@@ -156,41 +156,57 @@ func TestBatchVerifyOneCommandPerBatch(t *testing.T) {
 // TestTreeSumsBatches: TreeSums hashes many small files on an SSH host
 // with a few runs of the hash tool (batches of up to 1,024 files, not one
 // each), a large file with its own, and a name hash tools would escape
-// through SFTP; every digest agrees with the local file's.
+// through SFTP; on a host without a hash tool, every file through SFTP.
+// Every digest agrees with the local file's.
 func TestTreeSumsBatches(t *testing.T) {
-	log := filepath.Join(t.TempDir(), "runs")
-	bin := wrappedOpenSSL(t, "echo $# >> "+log) // a line per run: its argument count
-	srv := sshtest.StartInProcess(t)
-	srv.SetExecEnv("PATH=" + bin + ":/usr/bin:/bin")
-	h := srv.Host(t, "remote")
-	files := smallTree(t, srv.Dir, 1100)
-	files["big"] = randomBytes(5<<20, 7)
-	files["new\nline"] = []byte("odd\n")
-	for _, rel := range []string{"big", "new\nline"} {
-		if err := os.WriteFile(filepath.Join(srv.Dir, "m", rel), files[rel], 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want := map[string]string{}
-	for rel, b := range files {
-		want[rel] = fmt.Sprintf("%x", sha256.Sum256(b))
-	}
-	got, err := hosts.TreeSums(context.Background(), h, "m")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("TreeSums (-want +got):\n%s", d)
-	}
-	b, _ := os.ReadFile(log)
-	runs, args := 0, 0
-	for _, l := range strings.Fields(string(b)) {
-		n, _ := strconv.Atoi(l)
-		runs, args = runs+1, args+n-3 // less "dgst -sha256 -r"
-	}
-	t.Logf("openssl ran %d times for %d files", runs, args)
-	// Two batches, each split between two runs, and the large file.
-	if runs > 5 || args < 1101 {
-		t.Errorf("openssl ran %d times for %d files, want at most 5 runs for the 1,101 files it can name", runs, args)
+	for _, tc := range []struct {
+		name     string
+		path     string // the server's PATH; "" = the wrapped openssl first
+		maxRuns  int
+		minFiles int // files openssl hashed
+	}{
+		// Two batches, each split between two runs, and the large file.
+		{name: "openssl", maxRuns: 5, minFiles: 1101},
+		{name: "no hash tool", path: "/planrun-nowhere"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "runs")
+			bin := wrappedOpenSSL(t, "echo $# >> "+log) // a line per run: its argument count
+			srv := sshtest.StartInProcess(t)
+			if tc.path == "" {
+				tc.path = bin + ":/usr/bin:/bin"
+			}
+			srv.SetExecEnv("PATH=" + tc.path)
+			h := srv.Host(t, "remote")
+			files := smallTree(t, srv.Dir, 1100)
+			files["big"] = randomBytes(5<<20, 7)
+			files["new\nline"] = []byte("odd\n")
+			for _, rel := range []string{"big", "new\nline"} {
+				if err := os.WriteFile(filepath.Join(srv.Dir, "m", rel), files[rel], 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := map[string]string{}
+			for rel, b := range files {
+				want[rel] = fmt.Sprintf("%x", sha256.Sum256(b))
+			}
+			got, err := hosts.TreeSums(context.Background(), h, "m")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("TreeSums (-want +got):\n%s", d)
+			}
+			b, _ := os.ReadFile(log)
+			runs, args := 0, 0
+			for _, l := range strings.Fields(string(b)) {
+				n, _ := strconv.Atoi(l)
+				runs, args = runs+1, args+n-3 // less "dgst -sha256 -r"
+			}
+			t.Logf("openssl ran %d times for %d files", runs, args)
+			if runs > tc.maxRuns || args < tc.minFiles {
+				t.Errorf("openssl ran %d times for %d files, want at most %d runs for at least %d files", runs, args, tc.maxRuns, tc.minFiles)
+			}
+		})
 	}
 }
