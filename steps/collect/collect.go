@@ -153,7 +153,8 @@ func (*Collect) Probe(ctx context.Context, env *steps.Env, cfg any, last steps.O
 	}
 	want, err := src.SHA256(ctx, srcPath)
 	if err != nil {
-		return steps.ProbeResult{}, nil // the source is gone or unreadable: not provably done
+		// The source is gone or unreadable: not provably done.
+		return steps.ProbeResult{Why: fmt.Sprintf("its source %s cannot be read: %v", c.From, err)}, nil
 	}
 	local, err := env.Hosts.Host(ctx, hosts.LocalName)
 	if err != nil {

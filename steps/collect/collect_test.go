@@ -108,6 +108,11 @@ func TestCollect(t *testing.T) {
 			if pr, _ := k.Probe(context.Background(), e, cfg, out); pr.Done || pr.Why != differs {
 				t.Errorf("probe after the source changed: %+v, want why %q", pr, differs)
 			}
+			os.Remove(src)
+			unread := "its source local:" + src + " cannot be read: "
+			if pr, _ := k.Probe(context.Background(), e, cfg, out); pr.Done || !strings.HasPrefix(pr.Why, unread) {
+				t.Errorf("probe after the source went: %+v, want why %q...", pr, unread)
+			}
 		})
 	}
 }
