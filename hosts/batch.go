@@ -30,6 +30,21 @@ type batchLimits struct {
 	bytes int64 // of file content
 }
 
+// batchFill is what a batch holds, counted against batchLimits.
+type batchFill struct {
+	files, args int
+	bytes       int64
+}
+
+// add counts a file of size bytes named name on the command line, and
+// reports whether the batch is now full under lim.
+func (b *batchFill) add(name string, size int64, lim batchLimits) bool {
+	b.files++
+	b.args += len(name) + 3 // quoted, and a space
+	b.bytes += size
+	return b.files >= lim.files || b.args >= lim.args || b.bytes >= lim.bytes
+}
+
 var (
 	// Files renamed into place one batch at a time: bytes bound what an
 	// interruption leaves unrenamed.
@@ -84,10 +99,9 @@ type verifier struct {
 	fail context.CancelCauseFunc
 	g    errgroup.Group
 
-	mu    sync.Mutex
-	pend  []pendingFile
-	args  int
-	bytes int64
+	mu   sync.Mutex
+	pend []pendingFile
+	fill batchFill
 }
 
 // shellWarmer is implemented by hosts whose hash commands run in a shell
@@ -111,10 +125,8 @@ func (v *verifier) add(ctx context.Context, f pendingFile) {
 	}
 	v.mu.Lock()
 	v.pend = append(v.pend, f)
-	v.args += len(f.name) + 3
-	v.bytes += f.size
 	var batch []pendingFile
-	if len(v.pend) >= v.lim.files || v.args >= v.lim.args || v.bytes >= v.lim.bytes {
+	if v.fill.add(f.name, f.size, v.lim) {
 		batch = v.take()
 	}
 	v.mu.Unlock()
@@ -125,7 +137,7 @@ func (v *verifier) add(ctx context.Context, f pendingFile) {
 
 func (v *verifier) take() []pendingFile {
 	b := v.pend
-	v.pend, v.args, v.bytes = nil, 0, 0
+	v.pend, v.fill = nil, batchFill{}
 	return b
 }
 

@@ -67,24 +67,20 @@ func TreeSums(ctx context.Context, h Host, root string) (map[string]string, erro
 }
 
 // sumBatches groups the small files that hash tools name plainly into
-// batches within lim; the others are in none.
+// batches within lim (counted as Copy's verification counts them); the
+// others are in none.
 func sumBatches(files []treeEntry, lim batchLimits) [][]int {
 	var out [][]int
 	var cur []int
-	var args int
-	var size int64
+	var fill batchFill
 	for i, f := range files {
 		if f.info.Size() > batchMaxSize || !plainSumName(f.srcRel) {
 			continue
 		}
-		n := len(f.srcRel) + 3 // quoted, and a space
-		if len(cur) > 0 && (len(cur) >= lim.files || args+n > lim.args || size+f.info.Size() > lim.bytes) {
-			out = append(out, cur)
-			cur, args, size = nil, 0, 0
-		}
 		cur = append(cur, i)
-		args += n
-		size += f.info.Size()
+		if fill.add(f.srcRel, f.info.Size(), lim) {
+			out, cur, fill = append(out, cur), nil, batchFill{}
+		}
 	}
 	if len(cur) > 0 {
 		out = append(out, cur)
