@@ -108,7 +108,16 @@ type verifier struct {
 // that takes a while to start (see SSH.warmHashShell).
 type shellWarmer interface {
 	warmHashShell(ctx context.Context)
+	// hashShellLive reports whether a shell has started (idle or busy).
+	hashShellLive() bool
 }
+
+// readBackMax bounds the bytes of a batch hashed by reading the files
+// back (Host.SHA256) while the host's hash shell is still starting:
+// reading back a few MiB takes milliseconds, where the shell's start (a
+// login shell's ~/.bashrc) can take a few hundred. A small copy is then
+// done before its shell is. Larger batches wait for the shell.
+const readBackMax = sumStreamLimit
 
 // newVerifier verifies files under root (in batches of lim) on dst.
 func newVerifier(dst Host, root string, lim batchLimits, fail context.CancelCauseFunc) *verifier {
@@ -169,6 +178,23 @@ func (v *verifier) flush(ctx context.Context, batch []pendingFile) error {
 	return err
 }
 
+// readBack reports whether batch is better hashed file by file.
+func (v *verifier) readBack(batch []pendingFile) bool {
+	var n int64
+	for _, f := range batch {
+		n += f.size
+	}
+	return readBackFirst(v.dst, n)
+}
+
+// readBackFirst reports whether n bytes of small files on h are better
+// hashed by reading them back than by h's hash shell: they are few, and
+// the shell has not started yet.
+func readBackFirst(h Host, n int64) bool {
+	w, ok := h.(shellWarmer)
+	return ok && n <= readBackMax && !w.hashShellLive()
+}
+
 // verifyRename hashes the batch, renames the files that match (marking
 // them settled) and reports the first that does not; checked says the
 // digests could be computed at all.
@@ -177,11 +203,14 @@ func (v *verifier) verifyRename(ctx context.Context, batch []pendingFile, settle
 	for i, f := range batch {
 		names[i] = f.name
 	}
-	got, ok, err := v.bh.sha256Many(ctx, v.root, names)
-	if err != nil {
-		return false, fmt.Errorf("verify: %w", err)
+	var got []string
+	ok := false
+	if !v.readBack(batch) {
+		if got, ok, err = v.bh.sha256Many(ctx, v.root, names); err != nil {
+			return false, fmt.Errorf("verify: %w", err)
+		}
 	}
-	if !ok { // no hash tool on the host: one by one
+	if !ok { // read back, or no hash tool on the host: one by one
 		got = make([]string, len(batch))
 		var g errgroup.Group
 		g.SetLimit(verifyParallel)

@@ -93,6 +93,9 @@ func TestBatchVerifyDetectsCorruption(t *testing.T) {
 					os.Mkdir(filepath.Join(srv.Dir, "m"), 0o755)
 				}
 				ctx := context.Background()
+				if err := hosts.StartHashShell(ctx, dst); err != nil { // else small batches are read back
+					t.Fatal(err)
+				}
 				srv.CorruptWrite(m.corrupt)
 				_, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{})
 				if err == nil || !strings.Contains(err.Error(), "verify") || !strings.Contains(err.Error(), "f017") {
@@ -137,7 +140,11 @@ func TestBatchVerifyOneCommandPerBatch(t *testing.T) {
 	dst := srv.Host(t, "remote")
 	src := hosts.NewLocal("local", t.TempDir())
 	files := smallTree(t, src.Root(), 600)
-	res, err := hosts.Copy(context.Background(), src, "m", dst, "m", hosts.CopyOptions{})
+	ctx := context.Background()
+	if err := hosts.StartHashShell(ctx, dst); err != nil { // else small batches are read back
+		t.Fatal(err)
+	}
+	res, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +157,69 @@ func TestBatchVerifyOneCommandPerBatch(t *testing.T) {
 	checkSame(t, filepath.Join(src.Root(), "m"), filepath.Join(srv.Dir, "m"), files)
 	if left := tempLeftovers(t, srv.Dir); len(left) != 0 {
 		t.Errorf("temp files left: %v", left)
+	}
+}
+
+// TestSmallCopyReadsBack: a copy of a few small files does not wait for
+// the host's hash shell, whose login shell may take long to start (here:
+// until the test ends). Its files are read back through SFTP to verify
+// them, and a file the server stores wrongly is still caught. TreeSums of
+// the copy does the same.
+func TestSmallCopyReadsBack(t *testing.T) {
+	for _, corrupt := range []bool{false, true} {
+		t.Run(fmt.Sprintf("corrupt=%v", corrupt), func(t *testing.T) {
+			gate := t.TempDir()
+			shell := filepath.Join(gate, "slow-login-shell")
+			script := "#!/bin/sh\nwhile [ ! -e " + gate + "/open ]; do sleep 0.01; done\nexec /bin/sh \"$@\"\n"
+			if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			srv := sshtest.StartInProcess(t)
+			t.Cleanup(func() { os.WriteFile(filepath.Join(gate, "open"), nil, 0o644) }) // before the server's
+			srv.SetShell(shell)
+			dst := srv.Host(t, "remote")
+			src := hosts.NewLocal("local", t.TempDir())
+			files := smallTree(t, src.Root(), 12)
+			if corrupt {
+				srv.CorruptWrite("f007")
+			}
+			// A bound for the case under test failing (waiting for the
+			// shell), not a timing: the copy needs milliseconds.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			res, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{})
+			if corrupt {
+				if err == nil || !strings.Contains(err.Error(), "verify") || !strings.Contains(err.Error(), "f007") {
+					t.Fatalf("copy with a corrupted file: %v; want a verify error naming f007", err)
+				}
+				if _, err := os.Stat(filepath.Join(srv.Dir, "m")); err == nil {
+					t.Error("the tree appeared although a file did not verify")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Files != 12 || res.Skipped != 0 {
+				t.Errorf("result %+v: want 12 files sent", res)
+			}
+			checkSame(t, filepath.Join(src.Root(), "m"), filepath.Join(srv.Dir, "m"), files)
+			if left := tempLeftovers(t, srv.Dir); len(left) != 0 {
+				t.Errorf("temp files or staging directory left: %v", left)
+			}
+			// TreeSums of the small tree does not wait for the shell either.
+			want, err := hosts.TreeSums(ctx, src, "m")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := hosts.TreeSums(ctx, dst, "m")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want, got); d != "" || len(got) != 12 {
+				t.Errorf("TreeSums of the copy, %d files (-local +remote):\n%s", len(got), d)
+			}
+		})
 	}
 }
 

@@ -33,3 +33,17 @@ func SetDeadGrace(d time.Duration) (restore func()) {
 
 // User is the user h logs in as (for tests).
 func User(h *SSH) string { return h.user }
+
+// StartHashShell starts h's hash shell and waits until it runs, so that
+// a copy's batches are hashed by it rather than read back (for tests).
+func StartHashShell(ctx context.Context, h *SSH) error {
+	h.warmHashShell(ctx)
+	for !h.hashShellLive() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return nil
+}

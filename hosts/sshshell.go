@@ -128,6 +128,20 @@ func (h *SSH) warmHashShell(ctx context.Context) {
 	}
 }
 
+// hashShellLive reports whether the connection has a hash shell started
+// (idle or running a command).
+func (h *SSH) hashShellLive() bool {
+	h.mu.Lock()
+	c := h.conn
+	h.mu.Unlock()
+	if c == nil {
+		return false
+	}
+	c.shells.mu.Lock()
+	defer c.shells.mu.Unlock()
+	return c.shells.live > 0
+}
+
 // close discards the idle shells (the connection is gone).
 func (p *shells) close() {
 	for {

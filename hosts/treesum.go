@@ -11,8 +11,9 @@ import (
 // inside it followed, planrun's own temporary and record files left out).
 // On a host that hashes many files with one command (SSH), small files go
 // a batch at a time; the rest, and every file on a host without a hash
-// tool, one by one. ManifestDigest of the result is the tree's digest as
-// Copy reports it.
+// tool, one by one (as are a few MiB of small files on a host whose
+// hash shell has not started yet: see readBackFirst). ManifestDigest of
+// the result is the tree's digest as Copy reports it.
 func TreeSums(ctx context.Context, h Host, root string) (map[string]string, error) {
 	t, err := walkTree(ctx, h, root, nil)
 	if err != nil {
@@ -20,7 +21,13 @@ func TreeSums(ctx context.Context, h Host, root string) (map[string]string, erro
 	}
 	files := t.files
 	sums := make([]string, len(files))
-	if bh, ok := h.(batchHasher); ok {
+	var batched int64 // bytes
+	for _, f := range files {
+		if f.info.Size() <= batchMaxSize {
+			batched += f.info.Size()
+		}
+	}
+	if bh, ok := h.(batchHasher); ok && !readBackFirst(h, batched) {
 		batches := sumBatches(files, stageBatch)
 		err := forEach(ctx, len(batches), 4, func(ctx context.Context, k int) error {
 			b := batches[k]
