@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"runtime/debug"
 	"sort"
@@ -74,7 +75,13 @@ func stateError(err error) error {
 	switch {
 	case errors.As(err, &le):
 		return &exitError{Code: exitLocked, Err: err}
-	case errors.As(err, &fe), errors.As(err, &ce):
+	case errors.As(err, &ce):
+		run := filepath.Dir(ce.File)
+		return &exitError{Code: exitBadState, Err: fmt.Errorf("%w\n"+
+			"planrun appends whole events only, so something else changed that file: restore it, or move %s "+
+			"out of the state directory; planrun then goes on from the run before it, or starts anew "+
+			"(steps find what earlier runs left in place)", err, run)}
+	case errors.As(err, &fe):
 		return &exitError{Code: exitBadState, Err: err}
 	}
 	return &exitError{Code: exitStepFailed, Err: err}
