@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/planrun/planrun/internal/suggest"
 )
 
 // loadItems reads a batch's for_each items and names each one.
@@ -203,7 +205,7 @@ func (l *loader) checkItemExprs(b *batch, it item, field string, v any) {
 		switch r.Scope {
 		case "vars":
 			if _, ok := l.plan.Vars[r.Name]; !ok {
-				l.c.add(it.pos, "%s: unknown var %q", where, r.Name)
+				l.c.add(it.pos, "%s: unknown var %q%s", where, r.Name, suggest.Hint(r.Name, keys(l.plan.Vars)))
 			}
 		case "env":
 			if _, ok := l.opts.Getenv(r.Name); !ok {

@@ -201,7 +201,7 @@ steps:
 				`plan.yaml:7:46: step "s": unknown item field "colour" (fields: name, port)`,
 				`plan.yaml:7:75: step "s": items 1, 2, 3 and 2 more have no field "port"`,
 				`plan.yaml:8:37: step "u": needs: a step cannot need its own batch "b"`,
-				`plan.yaml:8:58: step "u": unknown step "s[9]"`,
+				`plan.yaml:8:58: step "u": unknown step "s[9]": batch "b" has no item "9" (items: 0, 1, 2, 3, 4, 5)`,
 			},
 		},
 		"per-item problems are merged": {

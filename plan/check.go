@@ -2,9 +2,12 @@ package plan
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/planrun/planrun/internal/suggest"
 )
 
 // target is one dependency of a raw step, resolved to concrete ids per item.
@@ -31,7 +34,7 @@ func (l *loader) checkStep(st *rawStep) {
 			names := l.opts.Registry.Names()
 			hint := "no kinds are registered"
 			if len(names) > 0 {
-				hint = "known kinds: " + strings.Join(names, ", ")
+				hint = suggest.Prefix(st.kind, names) + "known kinds: " + strings.Join(names, ", ")
 			}
 			l.c.add(posOf(file, st.kindNode), "%s: unknown kind %q (%s)", where, st.kind, hint)
 		}
@@ -40,7 +43,7 @@ func (l *loader) checkStep(st *rawStep) {
 		if _, ok := l.plan.Limits[n.Value]; !ok {
 			hint := "the plan defines no limits"
 			if len(l.plan.Limits) > 0 {
-				hint = "pools: " + knownList(keys(l.plan.Limits))
+				hint = suggest.Prefix(n.Value, keys(l.plan.Limits)) + "pools: " + knownList(keys(l.plan.Limits))
 			}
 			l.c.add(posOf(file, n), "%s: unknown limits pool %q (%s)", where, n.Value, hint)
 		}
@@ -58,6 +61,26 @@ func (l *loader) checkStep(st *rawStep) {
 	}
 }
 
+// unknownCopy says why ID[KEY] names no step: the item or the step is
+// unknown.
+func (l *loader) unknownCopy(id string) string {
+	base, key, _ := strings.Cut(strings.TrimSuffix(id, "]"), "[")
+	if dep, ok := l.ids[base]; ok && dep.batch != nil {
+		var items []string
+		for _, it := range dep.batch.items {
+			items = append(items, it.key)
+		}
+		list := knownList(items)
+		if len(items) > 8 {
+			sort.Strings(items)
+			list = strings.Join(items[:8], ", ") + fmt.Sprintf(", … (%d in all)", len(items))
+		}
+		return fmt.Sprintf("unknown step %q: batch %q has no item %q (%sitems: %s)", id, dep.batch.name, key,
+			suggest.Prefix(key, items), list)
+	}
+	return fmt.Sprintf("unknown step %q%s", id, suggest.Hint(id, keys(l.copies)))
+}
+
 // resolveStep resolves what a `needs:` entry (need) or the step of a
 // ${{ steps.ID.outputs.N }} reference names: a step id, ID[KEY], or a
 // batch template (its copy for the same item inside its block). A need
@@ -68,7 +91,7 @@ func (l *loader) resolveStep(st *rawStep, id string, need bool) (target, string)
 		if l.copies[id] {
 			return target{ids: []string{id}}, ""
 		}
-		return target{}, fmt.Sprintf("unknown step %q", id)
+		return target{}, l.unknownCopy(id)
 	}
 	if b, ok := l.batches[id]; ok {
 		switch {
@@ -88,7 +111,7 @@ func (l *loader) resolveStep(st *rawStep, id string, need bool) (target, string)
 	dep, ok := l.ids[id]
 	switch {
 	case !ok:
-		return target{}, fmt.Sprintf("unknown step %q", id)
+		return target{}, fmt.Sprintf("unknown step %q%s", id, suggest.Hint(id, append(keys(l.ids), keys(l.batches)...)))
 	case dep.batch == nil:
 		return target{ids: []string{id}}, ""
 	case dep.batch == st.batch:
@@ -134,7 +157,7 @@ func (l *loader) checkExprs(st *rawStep, n *yaml.Node, depth int) {
 		switch r.Scope {
 		case "vars":
 			if _, ok := l.plan.Vars[r.Name]; !ok {
-				l.c.add(pos, "%s: unknown var %q", where, r.Name)
+				l.c.add(pos, "%s: unknown var %q%s", where, r.Name, suggest.Hint(r.Name, keys(l.plan.Vars)))
 			}
 		case "env":
 			if _, ok := l.opts.Getenv(r.Name); !ok {
@@ -170,7 +193,7 @@ func (l *loader) checkItemRef(st *rawStep, pos Pos, r ref) {
 	case n == 0:
 		hint := "items have no fields"
 		if len(b.fields) > 0 {
-			hint = "fields: " + knownList(keys(b.fields))
+			hint = suggest.Prefix(r.Name, keys(b.fields)) + "fields: " + knownList(keys(b.fields))
 		}
 		l.c.add(pos, "%s: unknown item field %q (%s)", where, r.Name, hint)
 	default:

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/planrun/planrun/internal/suggest"
+	"github.com/planrun/planrun/schemas"
 	"github.com/planrun/planrun/steps"
 )
 
@@ -160,6 +162,9 @@ type configProblem struct {
 // time). It only reads the loader, so calls may run concurrently.
 func (l *loader) configProblems(st *rawStep, s *Step) *configResult {
 	res := &configResult{}
+	if s.With == nil && schemas.WithRequired(st.kind) {
+		return res // reported as a missing "with", not as each parameter missing
+	}
 	kind, _ := l.opts.Registry.Lookup(st.kind)
 	cfg := kind.NewConfig()
 	var with any = s.With
@@ -209,7 +214,8 @@ func (l *loader) configProblems(st *rawStep, s *Step) *configResult {
 				res.host = r.Host
 			}
 			if _, ok := l.plan.Hosts[r.Host]; !ok && r.Host != "local" {
-				add(splitPath(r.Path), "", fmt.Sprintf("unknown host %q (hosts: %s)", r.Host, knownList(append(keys(l.plan.Hosts), "local"))))
+				known := append(keys(l.plan.Hosts), "local")
+				add(splitPath(r.Path), "", fmt.Sprintf("unknown host %q (%shosts: %s)", r.Host, suggest.Prefix(r.Host, known), knownList(known)))
 			}
 		}
 	}

@@ -39,7 +39,7 @@ func TestLoadErrors(t *testing.T) {
 			files: map[string]string{"plan.yaml": "version: 2\nstepz: []\nsteps:\n  - {id: a, kind: echo}\n"},
 			want: []string{
 				"plan.yaml:1:10: version: unsupported plan version 2: want 1",
-				`plan.yaml:2:1: unknown field "stepz"`,
+				`plan.yaml:2:1: unknown field "stepz" (did you mean "steps"?)`,
 			},
 		},
 		"wrong types": {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +15,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/planrun/planrun/internal/suggest"
 )
 
 // Problem is one schema violation.
@@ -32,6 +35,7 @@ type Problem struct {
 type compiled struct {
 	plan, hosts *jsonschema.Schema
 	kinds       map[string]*jsonschema.Schema
+	doc         any // the composed schema document (for property names)
 }
 
 var compile = sync.OnceValues(func() (*compiled, error) {
@@ -50,7 +54,7 @@ var compile = sync.OnceValues(func() (*compiled, error) {
 	if err := c.AddResource(PlanURL, doc); err != nil {
 		return nil, fmt.Errorf("add plan schema: %w", err)
 	}
-	out := &compiled{kinds: map[string]*jsonschema.Schema{}}
+	out := &compiled{kinds: map[string]*jsonschema.Schema{}, doc: doc}
 	if out.plan, err = c.Compile(PlanURL); err != nil {
 		return nil, fmt.Errorf("compile plan schema: %w", err)
 	}
@@ -129,6 +133,72 @@ func check(s *jsonschema.Schema, doc any) []Problem {
 	return out
 }
 
+// properties lists the property names the schema at url (a location in
+// the plan schema) declares, with those of the schemas it combines
+// (allOf, $ref, if/then/else), for "did you mean" hints.
+func (c *compiled) properties(url string) []string {
+	_, frag, ok := strings.Cut(url, "#")
+	if !ok {
+		return nil
+	}
+	node := pointer(c.doc, frag)
+	seen := map[string]bool{}
+	var names []string
+	var visit func(n any, depth int)
+	visit = func(n any, depth int) {
+		m, ok := n.(map[string]any)
+		if !ok || depth > 4 {
+			return
+		}
+		if props, ok := m["properties"].(map[string]any); ok {
+			for k := range props {
+				if !seen[k] {
+					seen[k] = true
+					names = append(names, k)
+				}
+			}
+		}
+		if ref, ok := m["$ref"].(string); ok && strings.HasPrefix(ref, "#") {
+			visit(pointer(c.doc, ref[1:]), depth+1)
+		}
+		for _, k := range []string{"then", "else"} {
+			visit(m[k], depth+1)
+		}
+		if all, ok := m["allOf"].([]any); ok {
+			for _, a := range all {
+				visit(a, depth+1)
+			}
+		}
+	}
+	visit(node, 0)
+	slices.Sort(names)
+	return names
+}
+
+// pointer resolves a JSON pointer ("/$defs/host") in doc; nil when it
+// leads nowhere.
+func pointer(doc any, ptr string) any {
+	if ptr == "" {
+		return doc
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch v := doc.(type) {
+		case map[string]any:
+			doc = v[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(v) {
+				return nil
+			}
+			doc = v[i]
+		default:
+			return nil
+		}
+	}
+	return doc
+}
+
 var printer = message.NewPrinter(language.English)
 
 // flatten turns the error tree into leaf problems with readable messages.
@@ -148,8 +218,12 @@ func flatten(e *jsonschema.ValidationError, out *[]Problem) {
 			add("", fmt.Sprintf("missing field %q", m))
 		}
 	case *kind.AdditionalProperties:
+		var known []string
+		if c, err := compile(); err == nil {
+			known = c.properties(e.SchemaURL)
+		}
 		for _, p := range k.Properties {
-			add(p, fmt.Sprintf("unknown field %q", p))
+			add(p, fmt.Sprintf("unknown field %q%s", p, suggest.Hint(p, known)))
 		}
 	case *kind.FalseSchema:
 		if n := len(path); n > 0 {

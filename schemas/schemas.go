@@ -46,6 +46,20 @@ func Kind(name string) ([]byte, bool) {
 	return b, true
 }
 
+// WithRequired reports whether steps of kind name must have a `with:`
+// block (the kind has required parameters; the plan schema then reports
+// a step without one as missing the field "with").
+func WithRequired(name string) bool {
+	b, ok := Kind(name)
+	if !ok {
+		return false
+	}
+	var ks struct {
+		Required []string `json:"required"`
+	}
+	return json.Unmarshal(b, &ks) == nil && len(ks.Required) > 0
+}
+
 // Plan returns the full plan schema, indented JSON: plan.json with every
 // kind's `with:` schema composed in under $defs/with-<kind>, selected by
 // an if/then on the step's `kind`.

@@ -117,7 +117,7 @@ func TestCheckPlan(t *testing.T) {
 		"batch block": {
 			doc: `{"version": 1, "steps": [{"batch": "b", "for_each": {"file": 3, "keys": "x"}, "steps": [{"id": "c"}]}]}`,
 			want: []Problem{
-				{Path: []string{"steps", "0", "for_each"}, Key: "keys", Msg: `unknown field "keys"`},
+				{Path: []string{"steps", "0", "for_each"}, Key: "keys", Msg: `unknown field "keys" (did you mean "key"?)`},
 				{Path: []string{"steps", "0", "for_each", "file"}, Msg: "want string, got number"},
 				{Path: []string{"steps", "0", "steps", "0"}, Msg: `missing field "kind"`},
 			},
