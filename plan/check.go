@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -70,13 +69,8 @@ func (l *loader) unknownCopy(id string) string {
 		for _, it := range dep.batch.items {
 			items = append(items, it.key)
 		}
-		list := knownList(items)
-		if len(items) > 8 {
-			sort.Strings(items)
-			list = strings.Join(items[:8], ", ") + fmt.Sprintf(", … (%d in all)", len(items))
-		}
 		return fmt.Sprintf("unknown step %q: batch %q has no item %q (%sitems: %s)", id, dep.batch.name, key,
-			suggest.Prefix(key, items), list)
+			suggest.Prefix(key, items), itemList(items))
 	}
 	return fmt.Sprintf("unknown step %q%s", id, suggest.Hint(id, keys(l.copies)))
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/planrun/planrun/internal/dag"
+	"github.com/planrun/planrun/internal/suggest"
 )
 
 // Graph returns the plan's dependency graph: one node per step, in plan
@@ -35,6 +36,57 @@ func (p *Plan) Step(id string) (*Step, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Select returns the ids of the steps name stands for, as a `needs:`
+// entry would: a step id (or ID[KEY], one item's copy), a batch step's id
+// (every item's copy), or a batch's name (every step of every item).
+// ok is false when name matches nothing; hint then says what was
+// probably meant, if anything (" (did you mean …?)", or for ID[KEY] the
+// batch's items).
+func (p *Plan) Select(name string) (ids []string, ok bool, hint string) {
+	if _, ok := p.Step(name); ok {
+		return []string{name}, true, ""
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, s := range p.Steps {
+		tmpl, _, _ := strings.Cut(s.ID, "[")
+		if s.Batch != "" && (s.Batch == name || tmpl == name) {
+			ids = append(ids, s.ID)
+		}
+		for _, n := range []string{s.ID, tmpl, s.Batch} {
+			if n != "" && !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	if len(ids) > 0 {
+		return ids, true, ""
+	}
+	if base, key, ok := strings.Cut(strings.TrimSuffix(name, "]"), "["); ok {
+		var batch string
+		var items []string
+		for _, s := range p.Steps {
+			if tmpl, _, _ := strings.Cut(s.ID, "["); tmpl == base && s.Batch != "" {
+				batch, items = s.Batch, append(items, s.Item)
+			}
+		}
+		if batch != "" {
+			return nil, false, fmt.Sprintf(": batch %q has no item %q (%sitems: %s)", batch, key, suggest.Prefix(key, items), itemList(items))
+		}
+	}
+	return nil, false, suggest.Hint(name, names)
+}
+
+// itemList lists item keys for a message: the first 8, and how many in
+// all when there are more.
+func itemList(items []string) string {
+	if len(items) > 8 {
+		return strings.Join(items[:8], ", ") + fmt.Sprintf(", … (%d in all)", len(items))
+	}
+	return strings.Join(items, ", ")
 }
 
 // DownstreamOf returns ids and every step that depends on one of them,

@@ -39,7 +39,7 @@ succeeded there with the same fingerprint are not run again ("already done").`,
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&f.state, "state", defaultState, "state `DIR`")
-	fs.StringSliceVar(&f.only, "only", nil, "run only these step `ID`s and what they need")
+	fs.StringSliceVar(&f.only, "only", nil, "run only these steps and what they need: a step `ID`, ID[KEY] (one item), a batch step's id or a batch name (all items)")
 	f.sched.add(fs)
 	f.out.add(fs)
 	return cmd
@@ -52,10 +52,9 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 	if err != nil {
 		return err
 	}
-	for _, id := range f.only {
-		if _, ok := p.Step(id); !ok {
-			return &exitError{Code: exitUsage, Err: fmt.Errorf("--only: plan has no step %q", id)}
-		}
+	only, err := selectSteps(p, "--only", f.only)
+	if err != nil {
+		return err
 	}
 	st, lock, err := openState(ctx, f.state, command)
 	if err != nil {
@@ -71,7 +70,7 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 		return stateError(err)
 	}
 	defer run.Close()
-	x := &execution{store: st, run: run, plan: p, reg: reg, prior: prior, only: f.only, sched: f.sched, out: f.out, command: command}
+	x := &execution{store: st, run: run, plan: p, reg: reg, prior: prior, only: only, sched: f.sched, out: f.out, command: command}
 	return x.execute(ctx, s)
 }
 
@@ -108,4 +107,18 @@ func createRun(ctx context.Context, st checkpoint.Store, p *plan.Plan) (checkpoi
 		t = t.Add(time.Microsecond)
 	}
 	return nil, errors.New("create run: no free run id")
+}
+
+// selectSteps expands the step names given to flag (see plan.Select); a
+// name that matches no step is a usage error.
+func selectSteps(p *plan.Plan, flag string, names []string) ([]string, error) {
+	var ids []string
+	for _, n := range names {
+		sel, ok, hint := p.Select(n)
+		if !ok {
+			return nil, &exitError{Code: exitUsage, Err: fmt.Errorf("%s: plan has no step or batch %q%s", flag, n, hint)}
+		}
+		ids = append(ids, sel...)
+	}
+	return ids, nil
 }

@@ -49,9 +49,9 @@ for a later resume.`,
 	fs := cmd.Flags()
 	fs.StringVar(&f.state, "state", defaultState, "state `DIR`")
 	fs.StringVar(&f.planFile, "plan", "", "compare with the plan in `FILE` and resume with it")
-	fs.StringSliceVar(&f.from, "from", nil, "run step `ID` and everything downstream again")
+	fs.StringSliceVar(&f.from, "from", nil, "run step `ID` (or a batch step's copies, or a batch) and everything downstream again")
 	fs.BoolVar(&f.acceptDrift, "accept-drift", false, "resume even if --plan changed the plan's structure")
-	fs.StringSliceVar(&f.only, "only", nil, "resume only these step `ID`s and what they need; the rest stays as it is for a later resume")
+	fs.StringSliceVar(&f.only, "only", nil, "resume only these steps (`ID`, ID[KEY], a batch step's id or a batch name) and what they need; the rest stays as it is for a later resume")
 	f.sched.add(fs)
 	f.out.add(fs)
 	return cmd
@@ -97,16 +97,14 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		}
 		p = np
 	}
-	for _, sid := range f.from {
-		if _, ok := p.Step(sid); !ok {
-			return &exitError{Code: exitUsage, Err: fmt.Errorf("--from: plan has no step %q", sid)}
-		}
+	from, err := selectSteps(p, "--from", f.from)
+	if err != nil {
+		return err
 	}
-	force = append(force, plan.DownstreamOf(p, f.from)...)
-	for _, sid := range f.only {
-		if _, ok := p.Step(sid); !ok {
-			return &exitError{Code: exitUsage, Err: fmt.Errorf("--only: plan has no step %q", sid)}
-		}
+	force = append(force, plan.DownstreamOf(p, from)...)
+	only, err := selectSteps(p, "--only", f.only)
+	if err != nil {
+		return err
 	}
 	run, err := st.OpenRun(ctx, id)
 	if err != nil {
@@ -119,6 +117,6 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		}
 	}
 	x := &execution{store: st, run: run, plan: p, reg: reg, prior: checkpoint.Fold(d.Events), priorInRun: true,
-		force: force, only: f.only, sched: f.sched, out: f.out, command: command}
+		force: force, only: only, sched: f.sched, out: f.out, command: command}
 	return x.execute(ctx, s)
 }
