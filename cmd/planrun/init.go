@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/planrun/planrun/fate"
 	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/plan"
 )
 
 // initArgs are `planrun init`'s flags.
@@ -111,7 +111,7 @@ func runInit(s streams, a initArgs) error {
 	if err != nil {
 		return &exitError{Code: exitUsage, Err: err}
 	}
-	inv, err := readInventory(a.hosts)
+	inv, err := readInventory(a.hosts, s.err)
 	if err != nil {
 		return &exitError{Code: exitUsage, Err: err}
 	}
@@ -159,32 +159,24 @@ func runInit(s streams, a initArgs) error {
 	return nil
 }
 
-func readInventory(p string) (*inventory, error) {
-	b, err := os.ReadFile(p)
+// readInventory reads hosts.yaml; its problems are printed to stderr
+// as file:line:col: message, every one of them.
+func readInventory(p string, stderr io.Writer) (*inventory, error) {
+	in, err := plan.LoadInventory(p, func(party string) error {
+		_, err := fate.ParseParty(party)
+		return err
+	})
+	var es plan.Errors
+	if errors.As(err, &es) {
+		for _, e := range es {
+			fmt.Fprintln(stderr, e)
+		}
+		return nil, fmt.Errorf("invalid hosts inventory %s: %d problem(s)", p, len(es))
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read hosts inventory: %w", err)
+		return nil, err
 	}
-	var inv inventory
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&inv); err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
-	}
-	var probs []string
-	for party, h := range inv.Parties {
-		if _, err := fate.ParseParty(party); err != nil {
-			probs = append(probs, fmt.Sprintf("%s: parties.%q: %v", p, party, err))
-		}
-		if _, ok := inv.Hosts[h]; !ok && h != hosts.LocalName {
-			probs = append(probs, fmt.Sprintf("%s: parties.%q: host %q is not under hosts", p, party, h))
-		}
-	}
-	sort.Strings(probs)
-	if len(probs) > 0 {
-		return nil, errors.New(strings.Join(probs, "\n"))
-	}
-	inv.file = p
-	return &inv, nil
+	return &inventory{Hosts: in.Hosts, Parties: in.Parties, file: p}, nil
 }
 
 // modelItem is one row of --models.

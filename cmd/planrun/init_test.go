@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,7 +40,7 @@ func TestInitGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			inv, err := readInventory(filepath.Join(dir, "hosts.yaml"))
+			inv, err := readInventory(filepath.Join(dir, "hosts.yaml"), io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}
