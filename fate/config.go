@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/planrun/planrun/fate/convert"
+	"github.com/planrun/planrun/internal/suggest"
 )
 
 // MigrateConfig is FATE's migrate_model.json. ParseMigrateConfig reads it
@@ -98,6 +99,13 @@ func parseConfigDoc(data []byte, file string, required []string) (*jsonValue, []
 	var probs []Problem
 	if len(missing) > 0 {
 		probs = append(probs, Problem{"", missingMessage(missing)})
+		// FATE ignores keys it does not know; one that is a typo of a
+		// missing key is worth saying.
+		for _, k := range doc.keys {
+			if m, ok := suggest.Closest(k, missing); ok {
+				probs = append(probs, Problem{k, fmt.Sprintf("not a key FATE reads: did you mean %q?", m)})
+			}
+		}
 	}
 	return doc, probs, nil
 }

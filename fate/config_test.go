@@ -58,6 +58,13 @@ func TestParseMigrateConfigErrors(t *testing.T) {
 		"required missing": {`{"role": {"guest": [1], "host": [2]}, "model_id": "m", "model_version": "v"}`, []Problem{
 			{"", "required argument are missing: migrate_initiator,migrate_role,execute_party,job_parameters; "},
 		}},
+		"typo of a required key": {`{"role": {"guest": [1], "host": [2]}, "model_id": "m", "model_version": "v",
+			"migrate_roles": {"guest": [3], "host": [4]}, "execute_party": {"guest": [1]}, "job_parameters": {},
+			"migrate_initator": {"role": "guest", "party_id": 3}, "extra": 1}`, []Problem{
+			{"", "required argument are missing: migrate_initiator,migrate_role; "},
+			{"migrate_roles", `not a key FATE reads: did you mean "migrate_role"?`},
+			{"migrate_initator", `not a key FATE reads: did you mean "migrate_initiator"?`},
+		}},
 		"string ids and types": {`{"job_parameters": {}, "role": {"guest": ["9999"], "host": [10000]},
 			"migrate_role": {"guest": [99], "host": [1.5]}, "execute_party": {"guest": [9999]},
 			"migrate_initiator": {"role": "guest", "party_id": "99"}, "model_id": "m", "model_version": 5}`, []Problem{
