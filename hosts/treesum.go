@@ -2,8 +2,12 @@ package hosts
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
+	"slices"
+	"strings"
 )
 
 // TreeSums hashes every file of the tree at root on h, where it lies, and
@@ -19,7 +23,42 @@ func TreeSums(ctx context.Context, h Host, root string) (map[string]string, erro
 	if err != nil {
 		return nil, err
 	}
-	files := t.files
+	return sumEntries(ctx, h, root, t.files)
+}
+
+// FileSums hashes the files names (slash-separated, relative to root) on
+// h, where they lie, as TreeSums does, without walking the rest of the
+// tree: relative path → sha256 of each name that is a regular file
+// (through links, as Stat sees it). A name that is missing, that is a
+// directory or special file, or that does not stay under root is left out.
+func FileSums(ctx context.Context, h Host, root string, names []string) (map[string]string, error) {
+	ents := make([]treeEntry, len(names))
+	err := forEach(ctx, len(names), verifyParallel, func(ctx context.Context, k int) error {
+		n := names[k]
+		if n == "" || path.IsAbs(n) || path.Clean(n) != n || n == ".." || strings.HasPrefix(n, "../") {
+			return nil
+		}
+		fi, err := h.Stat(ctx, path.Join(root, n))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil
+		case err != nil:
+			return err
+		case fi.Mode().IsRegular():
+			ents[k] = treeEntry{rel: n, srcRel: n, info: fi}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	files := slices.DeleteFunc(ents, func(e treeEntry) bool { return e.info == nil })
+	return sumEntries(ctx, h, root, files)
+}
+
+// sumEntries hashes files (entries under root) on h: small ones a batch
+// at a time where h can, the others one by one.
+func sumEntries(ctx context.Context, h Host, root string, files []treeEntry) (map[string]string, error) {
 	sums := make([]string, len(files))
 	var batched int64 // bytes
 	for _, f := range files {
@@ -54,7 +93,7 @@ func TreeSums(ctx context.Context, h Host, root string) (map[string]string, erro
 			rest = append(rest, i)
 		}
 	}
-	err = forEach(ctx, len(rest), verifyParallel, func(ctx context.Context, k int) error {
+	err := forEach(ctx, len(rest), verifyParallel, func(ctx context.Context, k int) error {
 		i := rest[k]
 		s, err := h.SHA256(ctx, path.Join(root, files[i].srcRel))
 		if err != nil {

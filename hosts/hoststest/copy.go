@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,28 @@ func checkTreeSums(t *testing.T, h hosts.Host, root string, files map[string]fil
 	}
 }
 
+// checkFileSums asserts FileSums of root on h finds each of files, and
+// leaves out names that are missing, directories, or outside root.
+func checkFileSums(t *testing.T, h hosts.Host, root string, files map[string]fileSpec) {
+	t.Helper()
+	names := []string{"no-such-file", "sub", "../" + path.Base(root) + "/" + firstName(files), "/etc/hostname", "./x"}
+	for rel := range files {
+		names = append(names, rel)
+	}
+	got, err := hosts.FileSums(ctxT(t), h, root, names)
+	if err != nil {
+		t.Fatalf("FileSums %s: %v", root, err)
+	}
+	if d := cmp.Diff(fileSums(files), got); d != "" {
+		t.Errorf("FileSums %s (-want +got):\n%s", root, d)
+	}
+}
+
+// firstName is the first of files' names in sorted order.
+func firstName(files map[string]fileSpec) string {
+	return slices.Sorted(maps.Keys(files))[0]
+}
+
 func runCopy(t *testing.T, newHost NewHost) {
 	pairs := map[string]func(t *testing.T) (src, dst hosts.Host){
 		"local to host": func(t *testing.T) (hosts.Host, hosts.Host) {
@@ -196,6 +219,7 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 	checkTree(t, dst, "out/model", files)
 
 	checkTreeSums(t, dst, "out/model", files)
+	checkFileSums(t, dst, "out/model", files)
 
 	// A destination file changed behind Copy's back is detected and re-sent.
 	WriteFile(t, dst, "out/model/a.bin", make([]byte, len(files["a.bin"].data)), 0o644)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -247,7 +248,8 @@ func TestImportBWLimit(t *testing.T) {
 // TestNativeImportDrift: the probe and a later run check every file
 // planrun installed. A file changed or removed behind planrun's back
 // makes the probe say what and where, and the run installs the model
-// again; a file added (FATE may add its own) is not a change; a marker
+// again; a file added (FATE may add its own; and a link out of the tree
+// or a fifo, which a copy would refuse) is not a change; a marker
 // from before planrun listed the files checks none.
 func TestNativeImportDrift(t *testing.T) {
 	const param = "variables/data/dataio_0/dataio/DataIOParam"
@@ -266,6 +268,14 @@ func TestNativeImportDrift(t *testing.T) {
 		}, why: `"variables/data/dataio_0/dataio/DataIOMeta" was removed`, again: true, restore: true},
 		{name: "added", tamper: func(t *testing.T, dir, _ string) {
 			os.WriteFile(filepath.Join(dir, "variables/data/extra.json"), []byte("{}"), 0o644)
+		}},
+		{name: "link out of the tree and fifo added", tamper: func(t *testing.T, dir, _ string) {
+			if err := os.Symlink("/etc/hostname", filepath.Join(dir, "variables/data/outside")); err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Mkfifo(filepath.Join(dir, "variables/fifo"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}},
 		{name: "marker without files", tamper: func(t *testing.T, dir, marker string) {
 			b, _ := os.ReadFile(marker)

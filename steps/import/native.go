@@ -203,10 +203,15 @@ func installedDrift(ctx context.Context, h hosts.Host, dir string, want map[stri
 	if len(want) == 0 {
 		return "", nil
 	}
-	got, err := hosts.TreeSums(ctx, h, dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := h.Stat(ctx, dir); errors.Is(err, fs.ErrNotExist) {
 		return "its directory is gone", nil
+	} else if err != nil {
+		return "", err
 	}
+	// Only the files installed are hashed: what was added beside them
+	// (anything, a link out of the tree or a fifo included) is not
+	// planrun's to check.
+	got, err := hosts.FileSums(ctx, h, dir, slices.Collect(maps.Keys(want)))
 	if err != nil {
 		return "", err
 	}
