@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/planrun/planrun/internal/suggest"
 	"github.com/planrun/planrun/internal/view"
 	"github.com/planrun/planrun/runner/checkpoint"
 )
@@ -18,6 +21,54 @@ import (
 type statusFlags struct {
 	state  string
 	asJSON bool
+	states []string // --filter
+	items  []string // --item
+}
+
+// stepStates are the states status shows a step in.
+var stepStates = []string{checkpoint.StatusPending, "running", checkpoint.StatusSucceeded, checkpoint.StatusFailed,
+	checkpoint.StatusSkipped, checkpoint.StatusInterrupted, checkpoint.StatusUnknown}
+
+// selectSteps sets status.Show from --filter and --item; a state or item
+// that cannot match is a usage error.
+func (f *statusFlags) selectSteps(status *view.Status) error {
+	if len(f.states) == 0 && len(f.items) == 0 {
+		return nil
+	}
+	states, items := map[string]bool{}, map[string]bool{}
+	for _, st := range f.states {
+		if !slices.Contains(stepStates, st) {
+			return &exitError{Code: exitUsage, Err: fmt.Errorf("--filter: no state %q (%sstates: %s)", st,
+				suggest.Prefix(st, stepStates), strings.Join(stepStates, ", "))}
+		}
+		states[st] = true
+	}
+	known := map[string]bool{}
+	var keys []string
+	for _, st := range status.Steps {
+		if st.Item != "" && !known[st.Item] {
+			known[st.Item] = true
+			keys = append(keys, st.Item)
+		}
+	}
+	for _, it := range f.items {
+		if !known[it] {
+			return &exitError{Code: exitUsage, Err: fmt.Errorf("--item: the run has no item %q%s", it, suggest.Hint(it, keys))}
+		}
+		items[it] = true
+	}
+	status.Show = func(st view.StepStatus) bool {
+		return (len(states) == 0 || states[st.State]) && (len(items) == 0 || items[st.Item])
+	}
+	var what []string
+	if len(f.states) > 0 {
+		what = append(what, strings.Join(f.states, " or "))
+	}
+	if len(f.items) > 0 {
+		what = append(what, "of item "+strings.Join(f.items, " or "))
+	}
+	status.Shown = strings.Join(what, ", ")
+	return nil
 }
 
 func newStatusCmd(s streams) *cobra.Command {
@@ -26,7 +77,10 @@ func newStatusCmd(s streams) *cobra.Command {
 		Use:   "status",
 		Short: "Show each step's state in the latest run",
 		Long: `Show the latest run of the state directory: each step's state, attempts,
-times, outputs and last error. It only reads the state.`,
+times, outputs and last error. It only reads the state.
+
+In a large batch, --filter failed lists only the steps that failed (and
+their errors), and --item KEY one item's chain of steps.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := checkpoint.OpenFile(f.state)
@@ -40,6 +94,9 @@ times, outputs and last error. It only reads the state.`,
 			if err != nil {
 				return stateError(err)
 			}
+			if err := f.selectSteps(&status); err != nil {
+				return err
+			}
 			if err := view.RenderStatus(s.out, status, f.asJSON); err != nil {
 				return &exitError{Code: exitStepFailed, Err: err}
 			}
@@ -48,6 +105,8 @@ times, outputs and last error. It only reads the state.`,
 	}
 	cmd.Flags().StringVar(&f.state, "state", defaultState, "state `DIR`")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print JSON")
+	cmd.Flags().StringSliceVar(&f.states, "filter", nil, "list only steps in these `STATE`s (pending, running, succeeded, failed, skipped, interrupted, unknown); the counts cover every step")
+	cmd.Flags().StringSliceVar(&f.items, "item", nil, "list only the steps of these batch item `KEY`s")
 	return cmd
 }
 

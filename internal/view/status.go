@@ -20,6 +20,24 @@ type Status struct {
 	Finished time.Time // zero while running or after a crash
 	State    string    // running | ok | failed | interrupted | ...
 	Steps    []StepStatus
+	// Show, when set, selects the steps listed (the counts still cover
+	// every step); Shown says what it selects, for the text view.
+	Show  func(StepStatus) bool
+	Shown string
+}
+
+// shown returns the steps s lists.
+func (s Status) shown() []StepStatus {
+	if s.Show == nil {
+		return s.Steps
+	}
+	var out []StepStatus
+	for _, st := range s.Steps {
+		if s.Show(st) {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // StepStatus is one step of a Status.
@@ -101,6 +119,8 @@ func statusJSON(s Status) jsonStatus {
 		Counts:     map[string]int{}, Steps: []jsonStepStatus{}}
 	for _, st := range s.Steps {
 		out.Counts[st.State]++
+	}
+	for _, st := range s.shown() {
 		out.Steps = append(out.Steps, jsonStepStatus{ID: st.ID, Kind: st.Kind, Host: st.Host,
 			Batch: st.Batch, Item: st.Item, State: st.State, Attempts: st.Attempts, AlreadyDone: st.AlreadyDone,
 			Started: timePtr(st.Started), Finished: timePtr(st.Finished),
@@ -156,14 +176,19 @@ func statusText(w io.Writer, s Status) error {
 		}
 		fmt.Fprintf(&b, "%s%d %s", sep, counts[st], st)
 	}
-	b.WriteString("\n\n")
+	b.WriteString("\n")
+	shown := s.shown()
+	if s.Show != nil {
+		fmt.Fprintf(&b, "showing %d of them: %s\n", len(shown), s.Shown)
+	}
+	b.WriteString("\n")
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("render status: %w", err)
 	}
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STEP\tKIND\tHOST\tITEM\tSTATE\tATTEMPTS\tDURATION")
-	for _, st := range s.Steps {
+	for _, st := range shown {
 		d, a := "-", strconv.Itoa(st.Attempts)
 		if !st.Started.IsZero() && !st.Finished.IsZero() {
 			d = formatDuration(span(st.Started, st.Finished))
@@ -180,7 +205,7 @@ func statusText(w io.Writer, s Status) error {
 
 	b.Reset()
 	var outs, errs []string
-	for _, st := range s.Steps {
+	for _, st := range shown {
 		if len(st.Outputs) > 0 {
 			outs = append(outs, "  "+st.ID+": "+formatOutputs(st.Outputs))
 		}
