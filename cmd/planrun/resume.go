@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -60,6 +62,10 @@ for a later resume.`,
 func runResume(ctx context.Context, s streams, f *resumeFlags, command string) error {
 	tuneGC()
 	reg := kindRegistry()
+	noRuns := &exitError{Code: exitUsage, Err: fmt.Errorf("nothing to resume: no run recorded in %s (start one with `planrun apply PLAN`)", f.state)}
+	if _, err := os.Stat(f.state); errors.Is(err, fs.ErrNotExist) {
+		return noRuns // and no state directory made for nothing (a mistyped --state)
+	}
 	st, lock, err := openState(ctx, f.state, command)
 	if err != nil {
 		return err
@@ -67,7 +73,7 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 	defer lock.Unlock()
 	id, err := checkpoint.Latest(ctx, st)
 	if errors.Is(err, checkpoint.ErrNoRuns) {
-		return &exitError{Code: exitUsage, Err: fmt.Errorf("nothing to resume: no run recorded in %s (start one with `planrun apply PLAN`)", f.state)}
+		return noRuns
 	}
 	if err != nil {
 		return stateError(err)
