@@ -26,6 +26,7 @@ type planFlags struct {
 	state   string
 	format  string
 	refresh bool
+	only    []string
 }
 
 func newPlanCmd(s streams) *cobra.Command {
@@ -53,6 +54,10 @@ would run again says what its probe found.`,
 			if err != nil {
 				return err
 			}
+			only, err := selectSteps(p, "--only", f.only)
+			if err != nil {
+				return err
+			}
 			st, err := checkpoint.OpenFile(f.state)
 			if err != nil {
 				return stateError(err)
@@ -72,6 +77,7 @@ would run again says what its probe found.`,
 				check = probeAll(p, reg, prior, probeDone(cmd.Context(), p, pool, work))
 			}
 			pv := preview(p, reg, prior, check)
+			leaveOut(p, &pv, only)
 			if err := view.RenderPlan(s.out, f.format, pv); err != nil {
 				return &exitError{Code: exitStepFailed, Err: err}
 			}
@@ -80,6 +86,7 @@ would run again says what its probe found.`,
 	}
 	cmd.Flags().StringVar(&f.state, "state", defaultState, "state `DIR`")
 	cmd.Flags().StringVar(&f.format, "format", "text", "text, json, dot or mermaid")
+	cmd.Flags().StringSliceVar(&f.only, "only", nil, "preview apply --only: these steps (`ID`, ID[KEY], a batch step's id or a batch name) and what they need; the rest is left out")
 	cmd.Flags().BoolVar(&f.refresh, "refresh", false, "check that each step already done still holds (runs its probe: connects to hosts)")
 	return cmd
 }
@@ -150,6 +157,37 @@ func probeAll(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.St
 			return r.rerun, r.out
 		}
 		return check(s, k, cfg, pr)
+	}
+}
+
+// leaveOut marks the steps apply --only would leave out: all but only
+// and what they need (nothing when only is empty).
+func leaveOut(p *plan.Plan, pv *view.Preview, only []string) {
+	if len(only) == 0 {
+		return
+	}
+	needs := make(map[string][]string, len(p.Steps))
+	for _, s := range p.Steps {
+		needs[s.ID] = s.Needs
+	}
+	keep := map[string]bool{}
+	var visit func(id string)
+	visit = func(id string) {
+		if keep[id] {
+			return
+		}
+		keep[id] = true
+		for _, n := range needs[id] {
+			visit(n)
+		}
+	}
+	for _, id := range only {
+		visit(id)
+	}
+	for i := range pv.Steps {
+		if d := &pv.Steps[i]; !keep[d.ID] {
+			d.Action, d.Reason = view.ActionOut, "left out by --only"
+		}
 	}
 }
 

@@ -24,7 +24,7 @@ type PreviewStep struct {
 	Batch  string   `json:"batch,omitempty"`
 	Item   string   `json:"item,omitempty"`
 	Needs  []string `json:"needs,omitempty"`
-	Action string   `json:"action"` // ActionRun or ActionSkip
+	Action string   `json:"action"` // ActionRun, ActionSkip or ActionOut
 	Reason string   `json:"reason,omitempty"`
 }
 
@@ -32,16 +32,17 @@ type PreviewStep struct {
 const (
 	ActionRun  = "run"
 	ActionSkip = "skip"
+	ActionOut  = "out" // left out by --only: neither run nor needed
 )
 
 // PlanFormats are the formats RenderPlan accepts.
 var PlanFormats = []string{"text", "json", "dot", "mermaid"}
 
 // RenderPlan writes p in format: "text" (a list grouped by batch item,
-// each step with RUN or SKIP (reason), kind, host and needs), "json"
-// (Preview as indented JSON), "dot" (a Graphviz digraph, skipped steps
-// dashed and grey, one cluster per batch item) or "mermaid" (flowchart TD,
-// skipped steps in class "skip").
+// each step with RUN, SKIP or OUT (reason), kind, host and needs), "json"
+// (Preview as indented JSON), "dot" (a Graphviz digraph, steps that do
+// not run dashed and grey, one cluster per batch item) or "mermaid"
+// (flowchart TD, steps that do not run in class "skip").
 func RenderPlan(w io.Writer, format string, p Preview) error {
 	var err error
 	switch format {
@@ -68,16 +69,19 @@ func RenderPlan(w io.Writer, format string, p Preview) error {
 	return nil
 }
 
-// counts returns how many steps run and how many are skipped.
-func (p Preview) counts() (run, skip int) {
+// counts returns how many steps run, are skipped and are left out.
+func (p Preview) counts() (run, skip, out int) {
 	for _, s := range p.Steps {
-		if s.Action == ActionSkip {
+		switch s.Action {
+		case ActionSkip:
 			skip++
-		} else {
+		case ActionOut:
+			out++
+		default:
 			run++
 		}
 	}
-	return run, skip
+	return run, skip, out
 }
 
 // planText writes:
@@ -89,7 +93,7 @@ func (p Preview) counts() (run, skip int) {
 //	batch models, item m1:
 //	  RUN   m1-copy        transfer  old-guest
 func planText(w io.Writer, p Preview) error {
-	run, skip := p.counts()
+	run, skip, out := p.counts()
 	name := p.Name
 	if name == "" {
 		name = "(unnamed)"
@@ -98,14 +102,15 @@ func planText(w io.Writer, p Preview) error {
 	if p.Hash != "" {
 		fmt.Fprintf(w, " (sha256 %s)", short(strings.TrimPrefix(p.Hash, "sha256:"), 12))
 	}
-	fmt.Fprintf(w, ": %s, %d to run, %d to skip\n", plural(int64(len(p.Steps)), "step"), run, skip)
+	fmt.Fprintf(w, ": %s, %d to run, %d to skip", plural(int64(len(p.Steps)), "step"), run, skip)
+	if out > 0 {
+		fmt.Fprintf(w, ", %d left out by --only", out)
+	}
+	fmt.Fprintln(w)
 	rows := make([][6]string, len(p.Steps))
 	var width [6]int
 	for i, s := range p.Steps {
-		action, note := "RUN", ""
-		if s.Action == ActionSkip {
-			action = "SKIP"
-		}
+		action, note := strings.ToUpper(s.Action), ""
 		if s.Reason != "" {
 			note = "(" + oneLine(s.Reason) + ")"
 		}

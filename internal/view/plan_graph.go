@@ -45,8 +45,8 @@ func planDot(w io.Writer, p Preview) error {
 			label += " @ " + s.Host
 		}
 		attrs := "label=" + dotQuote(label)
-		if s.Action == ActionSkip {
-			skip := "skip"
+		if s.Action != ActionRun {
+			skip := s.Action
 			if s.Reason != "" {
 				skip += ": " + oneLine(s.Reason)
 			}
@@ -108,8 +108,8 @@ func planMermaid(w io.Writer, p Preview) error {
 		if s.Host != "" {
 			label += " @ " + mermaidText(s.Host)
 		}
-		if s.Action == ActionSkip {
-			label += "<br/><i>skip"
+		if s.Action != ActionRun {
+			label += "<br/><i>" + s.Action
 			if s.Reason != "" {
 				label += ": " + mermaidText(oneLine(s.Reason))
 			}
