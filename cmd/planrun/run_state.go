@@ -187,9 +187,17 @@ func interruptible(parent context.Context, stderr io.Writer) (ctx context.Contex
 	}
 }
 
+// maxListedErrors bounds the failures summaryExit prints one by one: a
+// batch of thousands that fails on a dead host would bury the summary.
+const maxListedErrors = 20
+
 // summaryExit reports a run's failures and maps its status to an exit code.
 func summaryExit(sum *runner.Summary, stderr io.Writer) error {
-	for _, e := range sum.Errors {
+	for i, e := range sum.Errors {
+		if i == maxListedErrors {
+			fmt.Fprintf(stderr, "planrun: … and %d more: `planrun status --filter failed` lists every failed step with its error\n", len(sum.Errors)-i)
+			break
+		}
 		fmt.Fprintln(stderr, "planrun:", e)
 	}
 	switch sum.Status {
