@@ -331,9 +331,11 @@ func (s *hashShell) run(ctx context.Context, line string) (Result, error) {
 				ch <- answer{err: err}
 				return
 			}
-			if rest, ok := strings.CutPrefix(l, s.marker+" "); ok {
-				code, err := strconv.Atoi(strings.TrimSpace(rest))
-				ch <- answer{res: Result{ExitCode: code, Stdout: out}, err: err}
+			// The marker may follow text without a newline (a login
+			// shell's greeting, before the first answer).
+			if i := strings.Index(l, s.marker+" "); i >= 0 {
+				code, err := strconv.Atoi(strings.TrimSpace(l[i+len(s.marker)+1:]))
+				ch <- answer{res: Result{ExitCode: code, Stdout: append(out, l[:i]...)}, err: err}
 				return
 			}
 			out = append(out, l...)

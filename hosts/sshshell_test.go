@@ -78,6 +78,33 @@ func TestWarmHashShell(t *testing.T) {
 	}
 }
 
+// TestGreetingShell: a login shell that greets on stdout, without a
+// newline, before it runs the command, still serves one hash shell (its
+// greeting is not taken for output, and the shell is not given up on).
+func TestGreetingShell(t *testing.T) {
+	shell := filepath.Join(t.TempDir(), "greeting-shell")
+	script := "#!/bin/sh\nprintf 'Welcome to the cluster'\nexec /bin/sh \"$@\"\n"
+	if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := sshtest.StartInProcess(t)
+	srv.SetShell(shell)
+	h := srv.Host(t, "remote")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	local := hosts.NewLocal("l", srv.Dir)
+	os.WriteFile(filepath.Join(srv.Dir, "big"), randomBytes(5<<20, 98), 0o644)
+	want, _ := local.SHA256(ctx, "big")
+	for i := range 3 {
+		if got, err := h.SHA256(ctx, "big"); err != nil || got != want {
+			t.Fatalf("hash %d: %q, %v; want %q", i, got, err, want)
+		}
+	}
+	if got := srv.Execs(); got != 1 {
+		t.Errorf("%d exec sessions for 3 hashes, want 1 (the hash shell)", got)
+	}
+}
+
 // TestBusyShell: a batch waits for the busy hash shell instead of
 // starting a second login shell; a large file's hash starts a second
 // shell beside the busy one.
