@@ -1,14 +1,18 @@
 package hosts
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"path"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
@@ -289,6 +293,9 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 			sftp.MaxPacketUnchecked(size),
 		)
 		if err != nil {
+			if ctx.Err() == nil && strings.Contains(err.Error(), "version packet") {
+				err = h.explainSFTPStart(client, err)
+			}
 			client.Close()
 			c.closeSFTP()
 			if ctx.Err() != nil {
@@ -313,6 +320,39 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 	}
 	c.packet = size
 	return c, nil
+}
+
+// explainSFTPStart looks at what the SFTP subsystem prints unasked when
+// its first answer could not be read: sshd starts an external sftp-server
+// through the user's login shell, and text its startup files print comes
+// first, where an SFTP packet should. That is named, with the remedy.
+func (h *SSH) explainSFTPStart(client *ssh.Client, err error) error {
+	sess, serr := client.NewSession()
+	if serr != nil {
+		return err
+	}
+	defer sess.Close()
+	out, serr := sess.StdoutPipe()
+	if serr != nil || sess.RequestSubsystem("sftp") != nil {
+		return err
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b := make([]byte, 200)
+		n, _ := io.ReadAtLeast(out, b, 1)
+		got <- b[:max(n, 0)]
+	}()
+	var text []byte
+	select {
+	case text = <-got:
+	case <-time.After(2 * time.Second):
+	}
+	if len(text) < 4 || !utf8.Valid(text) || bytes.ContainsFunc(text[:4], func(r rune) bool { return r < ' ' && r != '\n' && r != '\t' }) {
+		return err // no text (an SFTP packet starts with its length)
+	}
+	return fmt.Errorf("%w: the SFTP server printed %q before its first answer: sshd starts it through "+
+		"the login shell of %s, whose startup files (e.g. ~/.bashrc) print to standard output; make them "+
+		"print only in interactive shells (this breaks scp and sftp too)", err, text, h.user)
 }
 
 func (h *SSH) jumpHost(ctx context.Context) (*SSH, error) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/planrun/planrun/hosts"
@@ -87,6 +88,39 @@ func TestLoginShellConformance(t *testing.T) {
 			srv := sshtest.StartInProcess(t)
 			srv.SetShell(path)
 			hoststest.Run(t, func(t *testing.T) hosts.Host { return srv.NewHost(t, "remote") })
+		})
+	}
+}
+
+// TestSFTPGreeting: when the SFTP server prints text before its first
+// answer (sshd starts an external sftp-server through a login shell whose
+// ~/.bashrc prints), connecting fails with that text and the remedy, not
+// only "packet too long".
+func TestSFTPGreeting(t *testing.T) {
+	for name, start := range map[string]func(t *testing.T) *sshtest.Server{
+		"in-process": func(t *testing.T) *sshtest.Server {
+			srv := sshtest.StartInProcess(t)
+			srv.GreetSFTP("Welcome to the cluster\n")
+			return srv
+		},
+		"OpenSSH": func(t *testing.T) *sshtest.Server {
+			// sshd runs a forced command for every session, the SFTP
+			// subsystem included, through the user's login shell.
+			return sshtest.StartSSHDWith(t, `ForceCommand printf 'Welcome to the cluster\n'; exec /usr/lib/openssh/sftp-server`)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := start(t).NewHost(t, "greeter")
+			_, err := h.Stat(context.Background(), ".")
+			if err == nil {
+				t.Fatal("connected, want an error")
+			}
+			for _, want := range []string{`start sftp:`, `the SFTP server printed "Welcome to the cluster\n" before its first answer`,
+				"make them print only in interactive shells"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
 		})
 	}
 }

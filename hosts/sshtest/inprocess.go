@@ -35,6 +35,7 @@ type inProcess struct {
 	// keepalives counts the clients' keepalive@openssh.com requests.
 	keepalives atomic.Int64
 	silentSFTP atomic.Bool
+	sftpGreet  atomic.Pointer[string]
 	// more: further authorized public keys (marshalled), for User.
 	more sync.Map
 
@@ -172,6 +173,11 @@ func (s *Server) Offers() int64 { return s.mustInProc().offers.Load() }
 // SilentSFTP makes the server leave requests for the SFTP subsystem
 // unanswered (a server that stops answering right after the handshake).
 func (s *Server) SilentSFTP(on bool) { s.mustInProc().silentSFTP.Store(on) }
+
+// GreetSFTP makes the SFTP subsystem write text before it answers, as
+// sftp-server does when sshd starts it through a login shell whose
+// ~/.bashrc prints something (which breaks SFTP for every client).
+func (s *Server) GreetSFTP(text string) { s.mustInProc().sftpGreet.Store(&text) }
 
 // Keepalives reports how many keepalive requests clients have sent.
 func (s *Server) Keepalives() int64 { return s.mustInProc().keepalives.Load() }
@@ -385,6 +391,9 @@ func (ip *inProcess) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			req.Reply(true, nil)
 			go func() {
 				defer close(done)
+				if g := ip.sftpGreet.Load(); g != nil {
+					io.WriteString(ch, *g)
+				}
 				rs := sftp.NewRequestServer(ch, osHandlers(ip), sftp.WithStartDirectory(ip.srv.Dir))
 				rs.Serve()
 				rs.Close()
