@@ -86,6 +86,8 @@ type SSH struct {
 	ownJump   *SSH // a jump host not in the inventory
 	closed    bool
 	sumTool   int // index in hashTools of the first one to try; len = none works
+	// canRun: the host runs commands (known once asked: runsCommands).
+	canRun, canRunKnown bool
 
 	// sessions bounds concurrent exec sessions: OpenSSH allows 10 per
 	// connection by default (MaxSessions), one of which is SFTP's.

@@ -49,6 +49,12 @@ func checkHosts(p *plan.Plan) []hostCheck {
 		}
 	}
 	sort.Strings(names)
+	commands := map[string]bool{} // hosts exec steps run commands on
+	for _, st := range p.Steps {
+		if st.Kind == "exec" {
+			commands[st.Host] = true
+		}
+	}
 	out := make([]hostCheck, len(names))
 	var g errgroup.Group
 	g.SetLimit(16)
@@ -58,7 +64,7 @@ func checkHosts(p *plan.Plan) []hostCheck {
 			defer cancel()
 			start := time.Now()
 			out[i] = hostCheck{name: name}
-			out[i].addr, out[i].note, out[i].err = checkHost(c, pool, name)
+			out[i].addr, out[i].note, out[i].err = checkHost(c, pool, name, commands[name])
 			if spec, _ := pool.Spec(name); spec.SSH != "" || spec.Flow != "" {
 				out[i].took = time.Since(start)
 			}
@@ -72,12 +78,12 @@ func checkHosts(p *plan.Plan) []hostCheck {
 // checkHost checks one host and returns where it is (an SSH host's
 // address or a local host's root, and its FATE Flow URL), and a note for
 // a root that does not exist yet (steps create it).
-func checkHost(ctx context.Context, pool *hosts.Pool, name string) (where, note string, err error) {
+func checkHost(ctx context.Context, pool *hosts.Pool, name string, commands bool) (where, note string, err error) {
 	spec, _ := pool.Spec(name)
 	var at []string
 	if spec.SSH != "" || spec.Root != "" || spec.FateBase != "" {
 		var addr string
-		addr, note, err = checkFiles(ctx, pool, name, spec)
+		addr, note, err = checkFiles(ctx, pool, name, spec, commands)
 		at = append(at, addr)
 		if err != nil {
 			return strings.Join(at, ", "), "", err
@@ -90,13 +96,16 @@ func checkHost(ctx context.Context, pool *hosts.Pool, name string) (where, note 
 	return strings.Join(at, ", "), note, err
 }
 
-// checkFiles reaches a host's files and commands.
-func checkFiles(ctx context.Context, pool *hosts.Pool, name string, spec hosts.Spec) (addr, note string, err error) {
+// checkFiles reaches a host's files and commands. A host that runs no
+// command (an SFTP-only account) is only an error when exec steps need
+// it to (commands): transfers, collects and native imports work there.
+func checkFiles(ctx context.Context, pool *hosts.Pool, name string, spec hosts.Spec, commands bool) (addr, note string, err error) {
 	h, err := pool.Host(ctx, name)
 	if err != nil {
 		return "", "", err
 	}
 	s, isSSH := h.(*hosts.SSH)
+	var notes []string
 	if isSSH {
 		addr = s.Addr()
 		// In /: the root is checked below, and may not exist yet.
@@ -106,7 +115,13 @@ func checkFiles(ctx context.Context, pool *hosts.Pool, name string, spec hosts.S
 		}
 		if res.ExitCode != 0 {
 			msg, _, _ := strings.Cut(strings.TrimSpace(string(res.Stderr)), "\n")
-			return addr, "", fmt.Errorf("the login shell ran `true` with exit status %d: %s", res.ExitCode, msg)
+			if msg == "" { // nologin says it on stdout
+				msg, _, _ = strings.Cut(strings.TrimSpace(string(res.Stdout)), "\n")
+			}
+			if commands {
+				return addr, "", fmt.Errorf("the login shell ran `true` with exit status %d: %s (exec steps run commands there)", res.ExitCode, msg)
+			}
+			notes = append(notes, fmt.Sprintf("it runs no commands (`true`: exit status %d: %s): files only, which is all its steps need", res.ExitCode, msg))
 		}
 	} else if l, ok := h.(*hosts.Local); ok {
 		addr = l.Root()
@@ -114,7 +129,7 @@ func checkFiles(ctx context.Context, pool *hosts.Pool, name string, spec hosts.S
 	err = isDir(h.Stat(ctx, "."))
 	if errors.Is(err, fs.ErrNotExist) {
 		// fate_base is not checked then: it may lie under the root a step makes.
-		return addr, "its root does not exist yet", nil
+		return addr, strings.Join(append(notes, "its root does not exist yet"), "; "), nil
 	}
 	if err != nil {
 		where := "root"
@@ -123,11 +138,13 @@ func checkFiles(ctx context.Context, pool *hosts.Pool, name string, spec hosts.S
 		}
 		return addr, "", fmt.Errorf("%s: %w", where, err)
 	}
-	if spec.FateBase == "" {
-		return addr, "", nil
+	if spec.FateBase != "" {
+		note, err = checkFateBase(ctx, h, spec.FateBase)
+		if note != "" {
+			notes = append(notes, note)
+		}
 	}
-	note, err = checkFateBase(ctx, h, spec.FateBase)
-	return addr, note, err
+	return addr, strings.Join(notes, "; "), err
 }
 
 // checkFateBase checks that a host's fate_base is a directory; a missing

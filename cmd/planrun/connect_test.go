@@ -107,3 +107,34 @@ func TestValidateConnect(t *testing.T) {
 		t.Error("--connect created a host's root")
 	}
 }
+
+// TestValidateConnectSFTPOnly: an account whose login shell refuses
+// commands (nologin) is ok for a host that only transfers files, with a
+// note, and an error for a host exec steps run commands on.
+func TestValidateConnectSFTPOnly(t *testing.T) {
+	nologin := filepath.Join(t.TempDir(), "nologin")
+	os.WriteFile(nologin, []byte("#!/bin/sh\necho 'This account is currently not available.'\nexit 1\n"), 0o755)
+	srv := sshtest.StartInProcess(t)
+	srv.SetShell(nologin)
+	entry := fmt.Sprintf("{ssh: %q, identity_files: [%q], known_hosts: %q, root: %q, ssh_config: none}",
+		srv.User+"@"+srv.Addr, srv.IdentityFile, srv.KnownHosts, srv.Dir)
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.yaml")
+	os.WriteFile(plan, []byte("version: 1\nhosts:\n  files: "+entry+"\n  cmds: "+entry+"\nsteps:\n"+
+		"  - {id: get, kind: transfer, with: {from: \"files:.\", to: \"local:"+filepath.Join(dir, "got")+"\"}}\n"+
+		"  - {id: hi, kind: exec, with: {host: cmds, command: \"echo hi\"}}\n"), 0o644)
+	var out, errb bytes.Buffer
+	if code := run([]string{"validate", "--connect", plan}, nil, &out, &errb); code != exitStepFailed {
+		t.Errorf("exit %d, want %d", code, exitStepFailed)
+	}
+	wantOut := regexp.QuoteMeta("host files ("+srv.Addr+"): ok in ") + `.*; it runs no commands \(` + "`true`" +
+		`: exit status 1: This account is currently not available\.\): files only, which is all its steps need`
+	if !regexp.MustCompile("(?m)^" + wantOut + "$").MatchString(out.String()) {
+		t.Errorf("stdout:\n%s\nwant a line matching %s", out.String(), wantOut)
+	}
+	wantErr := `host cmds \(` + regexp.QuoteMeta(srv.Addr) + `\): the login shell ran ` + "`true`" +
+		` with exit status 1: This account is currently not available\. \(exec steps run commands there\)`
+	if !regexp.MustCompile("(?m)^" + wantErr + "$").MatchString(errb.String()) {
+		t.Errorf("stderr:\n%s\nwant a line matching %s", errb.String(), wantErr)
+	}
+}
