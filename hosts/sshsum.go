@@ -96,7 +96,9 @@ func (h *SSH) runsCommands(ctx context.Context) bool {
 	var b [8]byte
 	rand.Read(b[:])
 	token := "planrun-" + hex.EncodeToString(b[:])
-	res, err := h.Exec(ctx, Command{Path: "echo", Args: []string{token}})
+	// /bin/sh by its path, echo built in: a PATH without programs is not
+	// taken for a host that refuses commands.
+	res, err := h.Exec(ctx, Command{Path: "/bin/sh", Args: []string{"-c", "echo " + token}})
 	if err != nil {
 		return true // unknown: keep the tool's error
 	}
