@@ -281,42 +281,59 @@ func TestTreeSumsBatches(t *testing.T) {
 	}
 }
 
-// TestSFTPOnlyAccount: on an account whose login shell refuses every
-// command (nologin: a message on stdout, exit 1), a copy and TreeSums
-// verify every file through SFTP instead of failing on the hash tool, and
-// ask once whether commands run at all.
+// TestSFTPOnlyAccount: on an account that runs no command (a login shell
+// that refuses them, as nologin does: a message on stdout, exit 1; or
+// OpenSSH's ForceCommand internal-sftp, which serves SFTP whatever is
+// asked), a copy and TreeSums verify every file through SFTP instead of
+// failing on the hash tool, and ask once whether commands run at all.
 func TestSFTPOnlyAccount(t *testing.T) {
-	nologin := filepath.Join(t.TempDir(), "nologin")
-	script := "#!/bin/sh\necho 'This account is currently not available.'\nexit 1\n"
-	if err := os.WriteFile(nologin, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	srv := sshtest.StartInProcess(t)
-	srv.SetShell(nologin)
-	dst := srv.Host(t, "remote")
-	src := hosts.NewLocal("local", t.TempDir())
-	files := smallTree(t, src.Root(), 300) // batches past readBackMax: the hash tool is tried
-	files["big"] = randomBytes(5<<20, 11)  // hashed by a command of its own when it can
-	os.WriteFile(filepath.Join(src.Root(), "m/big"), files["big"], 0o644)
-	ctx := context.Background()
-	res, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Files != len(files) {
-		t.Errorf("result %+v: want %d files", res, len(files))
-	}
-	checkSame(t, filepath.Join(src.Root(), "m"), filepath.Join(srv.Dir, "m"), files)
-	got, err := hosts.TreeSums(ctx, dst, "m")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := hosts.TreeSums(ctx, src, "m")
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("TreeSums (-local +remote):\n%s", d)
-	}
-	// The hash shell, the hash tool, and the check whether commands run.
-	if n := srv.Execs(); n > 4 {
-		t.Errorf("%d exec sessions, want at most 4: asked once, then SFTP only", n)
+	for name, start := range map[string]func(t *testing.T) *sshtest.Server{
+		"nologin": func(t *testing.T) *sshtest.Server {
+			nologin := filepath.Join(t.TempDir(), "nologin")
+			script := "#!/bin/sh\necho 'This account is currently not available.'\nexit 1\n"
+			if err := os.WriteFile(nologin, []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			srv := sshtest.StartInProcess(t)
+			srv.SetShell(nologin)
+			return srv
+		},
+		"OpenSSH ForceCommand internal-sftp": func(t *testing.T) *sshtest.Server {
+			return sshtest.StartSSHDWith(t, "ForceCommand internal-sftp")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := start(t)
+			dst := srv.Host(t, "remote")
+			src := hosts.NewLocal("local", t.TempDir())
+			files := smallTree(t, src.Root(), 300) // batches past readBackMax: the hash tool is tried
+			files["big"] = randomBytes(5<<20, 11)  // hashed by a command of its own when it can
+			os.WriteFile(filepath.Join(src.Root(), "m/big"), files["big"], 0o644)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			res, err := hosts.Copy(ctx, src, "m", dst, "m", hosts.CopyOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Files != len(files) {
+				t.Errorf("result %+v: want %d files", res, len(files))
+			}
+			checkSame(t, filepath.Join(src.Root(), "m"), filepath.Join(srv.Dir, "m"), files)
+			got, err := hosts.TreeSums(ctx, dst, "m")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := hosts.TreeSums(ctx, src, "m")
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("TreeSums (-local +remote):\n%s", d)
+			}
+			if name == "nologin" {
+				// The hash shell, the hash tool, and the check whether
+				// commands run.
+				if n := srv.Execs(); n > 4 {
+					t.Errorf("%d exec sessions, want at most 4: asked once, then SFTP only", n)
+				}
+			}
+		})
 	}
 }
