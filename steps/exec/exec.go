@@ -113,7 +113,7 @@ func (*Exec) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs, e
 		return nil, fmt.Errorf("run command on %s: %w", h.Name(), err)
 	}
 	if res.ExitCode != 0 {
-		return nil, fmt.Errorf("exit status %d: %s", res.ExitCode, tail(res.Stderr, 5, 2048))
+		return nil, fmt.Errorf("exit status %d: %s", res.ExitCode, failureText(res.Stderr, res.Stdout))
 	}
 	return outputs(res.Stdout), nil
 }
@@ -157,11 +157,25 @@ func outputs(stdout []byte) steps.Outputs {
 	return out
 }
 
-// tail returns the last n lines of b (at most max bytes), trimmed.
+// failureText is what a failed command said: the end of its stderr, or
+// when that is empty the end of its stdout (nologin and sshd's
+// "This service allows sftp connections only." say why there).
+func failureText(stderr, stdout []byte) string {
+	if t := tail(stderr, 5, 2048); t != "" {
+		return t
+	}
+	if t := tail(stdout, 3, 1024); t != "" {
+		return "(no stderr; stdout ends: " + t + ")"
+	}
+	return "(no output)"
+}
+
+// tail returns the last n lines of b (at most max bytes), trimmed; ""
+// when b holds nothing but white space.
 func tail(b []byte, n, max int) string {
 	b = bytes.TrimRight(b, "\n\r\t ")
 	if len(b) == 0 {
-		return "(no stderr)"
+		return ""
 	}
 	lines := bytes.Split(b, []byte("\n"))
 	if len(lines) > n {

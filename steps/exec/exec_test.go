@@ -54,6 +54,14 @@ func TestRun(t *testing.T) {
 			cfg:     exec.Config{Command: "echo l1 >&2; echo l2 >&2; exit 7"},
 			wantErr: "exit status 7: l1\nl2",
 		},
+		"non-zero exit, said on stdout": {
+			cfg:     exec.Config{Command: "echo 'This account is currently not available.'; exit 1"},
+			wantErr: "exit status 1: (no stderr; stdout ends: This account is currently not available.)",
+		},
+		"non-zero exit, silent": {
+			cfg:     exec.Config{Command: "exit 3"},
+			wantErr: "exit status 3: (no output)",
+		},
 		"timeout": {
 			cfg:     exec.Config{Command: "sleep 20", Timeout: "300ms"},
 			wantErr: "command timed out after 300ms",
