@@ -295,8 +295,13 @@ func (h *SSH) dial(ctx context.Context) (*sshConn, error) {
 			sftp.MaxPacketUnchecked(size),
 		)
 		if err != nil {
-			if ctx.Err() == nil && strings.Contains(err.Error(), "version packet") {
+			switch {
+			case ctx.Err() != nil:
+			case strings.Contains(err.Error(), "version packet"):
 				err = h.explainSFTPStart(client, err)
+			case strings.Contains(err.Error(), "subsystem request failed"):
+				err = fmt.Errorf("%w: the server refuses SFTP, which planrun moves files with "+
+					"(its sshd_config needs a `Subsystem sftp` line, and no Match block that takes it away from %s)", err, h.user)
 			}
 			client.Close()
 			c.closeSFTP()

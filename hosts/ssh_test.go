@@ -92,6 +92,17 @@ func TestLoginShellConformance(t *testing.T) {
 	}
 }
 
+// TestSFTPRefused: a server without SFTP says so, and what to change.
+func TestSFTPRefused(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	srv.RefuseSFTP()
+	_, err := srv.NewHost(t, "nosftp").Stat(context.Background(), ".")
+	if err == nil || !strings.Contains(err.Error(), "start sftp: ssh: subsystem request failed: the server refuses SFTP") ||
+		!strings.Contains(err.Error(), "`Subsystem sftp`") {
+		t.Errorf("connect to a server without SFTP: %v; want it to say the server refuses SFTP", err)
+	}
+}
+
 // TestSFTPGreeting: when the SFTP server prints text before its first
 // answer (sshd starts an external sftp-server through a login shell whose
 // ~/.bashrc prints), connecting fails with that text and the remedy, not

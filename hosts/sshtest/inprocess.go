@@ -36,6 +36,7 @@ type inProcess struct {
 	keepalives atomic.Int64
 	silentSFTP atomic.Bool
 	sftpGreet  atomic.Pointer[string]
+	noSFTP     atomic.Bool
 	// more: further authorized public keys (marshalled), for User.
 	more sync.Map
 
@@ -173,6 +174,10 @@ func (s *Server) Offers() int64 { return s.mustInProc().offers.Load() }
 // SilentSFTP makes the server leave requests for the SFTP subsystem
 // unanswered (a server that stops answering right after the handshake).
 func (s *Server) SilentSFTP(on bool) { s.mustInProc().silentSFTP.Store(on) }
+
+// RefuseSFTP makes the server refuse the SFTP subsystem (an sshd_config
+// without a Subsystem sftp line).
+func (s *Server) RefuseSFTP() { s.mustInProc().noSFTP.Store(true) }
 
 // GreetSFTP makes the SFTP subsystem write text before it answers, as
 // sftp-server does when sshd starts it through a login shell whose
@@ -386,6 +391,10 @@ func (ip *inProcess) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			}
 			if ip.silentSFTP.Load() {
 				continue // never answers: see SilentSFTP
+			}
+			if ip.noSFTP.Load() {
+				req.Reply(false, nil) // see RefuseSFTP
+				continue
 			}
 			started = true
 			req.Reply(true, nil)
