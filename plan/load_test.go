@@ -23,6 +23,14 @@ func TestLoadErrors(t *testing.T) {
 			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - id: a\n    kind: echo: x\n"},
 			want:  []string{"plan.yaml:4:1: parse YAML: mapping values are not allowed in this context"},
 		},
+		"malformed yaml: a tab indents a sequence": {
+			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n\t- {id: a, kind: echo}\n"},
+			want:  []string{"plan.yaml:3:1: parse YAML: found character that cannot start any token (a tab: YAML indents with spaces only)"},
+		},
+		"malformed yaml: a tab indents a key": {
+			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - id: a\n    kind: echo\n  \twith: {}\n"},
+			want:  []string{"plan.yaml:5:3: parse YAML: found a tab character that violates indentation"},
+		},
 		"empty file": {
 			files: map[string]string{"plan.yaml": "# nothing here\n"},
 			want:  []string{"plan.yaml:1:1: plan is empty: want at least version: 1 and steps"},

@@ -30,7 +30,23 @@ func (l *loader) parseYAML(name string) *yaml.Node {
 	l.lines[name] = strings.Split(string(b), "\n")
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
-		l.c.add(yamlErrPos(name, err), "parse YAML: %s", yamlProblem(err))
+		pos, msg := yamlErrPos(name, err), yamlProblem(err)
+		if strings.Contains(msg, "tab character") || strings.Contains(msg, "cannot start any token") {
+			// yaml's line is the tab's, or the one before it.
+			ls := l.lines[name]
+			for n := pos.Line; n >= 1 && n <= len(ls) && n <= pos.Line+1; n++ {
+				line := ls[n-1]
+				indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+				if i := strings.IndexByte(indent, '\t'); i >= 0 {
+					pos.Line, pos.Col = n, i+1
+					if !strings.Contains(msg, "tab character") {
+						msg += " (a tab: YAML indents with spaces only)"
+					}
+					break
+				}
+			}
+		}
+		l.c.add(pos, "parse YAML: %s", msg)
 		return nil
 	}
 	return &root
