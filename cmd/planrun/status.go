@@ -29,9 +29,9 @@ type statusFlags struct {
 var stepStates = []string{checkpoint.StatusPending, "running", checkpoint.StatusSucceeded, checkpoint.StatusFailed,
 	checkpoint.StatusSkipped, checkpoint.StatusInterrupted, checkpoint.StatusUnknown}
 
-// selectSteps sets status.Show from --filter and --item; a state or item
+// filterSteps sets status.Show from --filter and --item; a state or item
 // that cannot match is a usage error.
-func (f *statusFlags) selectSteps(status *view.Status) error {
+func (f *statusFlags) filterSteps(status *view.Status) error {
 	if len(f.states) == 0 && len(f.items) == 0 {
 		return nil
 	}
@@ -94,7 +94,7 @@ their errors), and --item KEY one item's chain of steps.`,
 			if err != nil {
 				return stateError(err)
 			}
-			if err := f.selectSteps(&status); err != nil {
+			if err := f.filterSteps(&status); err != nil {
 				return err
 			}
 			if err := view.RenderStatus(s.out, status, f.asJSON); err != nil {
