@@ -47,17 +47,22 @@ func Kind(name string) ([]byte, bool) {
 }
 
 // WithRequired reports whether steps of kind name must have a `with:`
-// block (the kind has required parameters; the plan schema then reports
-// a step without one as missing the field "with").
+// block: the plan schema then reports a step without one as missing the
+// field "with" (see requiresWith).
 func WithRequired(name string) bool {
-	b, ok := Kind(name)
-	if !ok {
+	c, err := compile()
+	if err != nil {
 		return false
 	}
-	var ks struct {
-		Required []string `json:"required"`
-	}
-	return json.Unmarshal(b, &ks) == nil && len(ks.Required) > 0
+	ks, _ := pointer(c.doc, "/$defs/with-"+name).(map[string]any)
+	return ks != nil && requiresWith(ks)
+}
+
+// requiresWith is the plan schema's rule for a kind's `with:` schema ks:
+// a kind with required parameters makes `with:` itself required.
+func requiresWith(ks map[string]any) bool {
+	req, _ := ks["required"].([]any)
+	return len(req) > 0
 }
 
 // Plan returns the full plan schema, indented JSON: plan.json with every
@@ -99,8 +104,7 @@ func compose() ([]byte, error) {
 		then := map[string]any{
 			"properties": map[string]any{"with": map[string]any{"$ref": "#/$defs/with-" + name}},
 		}
-		if req, _ := ks["required"].([]any); len(req) > 0 {
-			// The kind has required parameters: `with:` itself is required.
+		if requiresWith(ks) {
 			then["required"] = []any{"with"}
 		}
 		allOf = append(allOf, map[string]any{
