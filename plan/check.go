@@ -69,8 +69,7 @@ func (l *loader) unknownCopy(id string) string {
 		for _, it := range dep.batch.items {
 			items = append(items, it.key)
 		}
-		return fmt.Sprintf("unknown step %q: batch %q has no item %q (%sitems: %s)", id, dep.batch.name, key,
-			suggest.Prefix(key, items), itemList(items))
+		return fmt.Sprintf("unknown step %q: %s", id, noItem(dep.batch.name, key, items))
 	}
 	return fmt.Sprintf("unknown step %q%s", id, suggest.Hint(id, keys(l.copies)))
 }

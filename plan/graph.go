@@ -74,19 +74,20 @@ func (p *Plan) Select(name string) (ids []string, ok bool, hint string) {
 			}
 		}
 		if batch != "" {
-			return nil, false, fmt.Sprintf(": batch %q has no item %q (%sitems: %s)", batch, key, suggest.Prefix(key, items), itemList(items))
+			return nil, false, ": " + noItem(batch, key, items)
 		}
 	}
 	return nil, false, suggest.Hint(name, names)
 }
 
-// itemList lists item keys for a message: the first 8, and how many in
-// all when there are more.
-func itemList(items []string) string {
+// noItem says that batch has no item key, listing its items (the first
+// 8, and how many in all when there are more) and the one probably meant.
+func noItem(batch, key string, items []string) string {
+	list := strings.Join(items, ", ")
 	if len(items) > 8 {
-		return strings.Join(items[:8], ", ") + fmt.Sprintf(", … (%d in all)", len(items))
+		list = strings.Join(items[:8], ", ") + fmt.Sprintf(", … (%d in all)", len(items))
 	}
-	return strings.Join(items, ", ")
+	return fmt.Sprintf("batch %q has no item %q (%sitems: %s)", batch, key, suggest.Prefix(key, items), list)
 }
 
 // DownstreamOf returns ids and every step that depends on one of them,

@@ -22,14 +22,8 @@ type Inventory struct {
 // party name checked by checkParty when not nil. Every problem is
 // reported, as Errors with positions.
 func LoadInventory(file string, checkParty func(string) error) (*Inventory, error) {
-	l := &loader{
-		opts:    Options{},
-		bad:     map[*yaml.Node]bool{},
-		plan:    &Plan{Hosts: map[string]hosts.Spec{}},
-		hostPos: map[string]Pos{},
-		lines:   map[string][]string{},
-		dir:     ".",
-	}
+	l := newLoader(Options{})
+	l.dir = "."
 	root := l.parseYAML(file)
 	if root == nil {
 		return nil, l.c.result()

@@ -43,17 +43,9 @@ type entry struct {
 	batch *batch
 }
 
-// Load reads, checks and expands the plan files (their steps, vars, hosts
-// and limits are merged; most callers pass one file). On any problem it
-// returns Errors, holding every problem found, sorted by position.
-func Load(files []string, opts Options) (*Plan, error) {
-	if opts.Getenv == nil {
-		opts.Getenv = os.LookupEnv
-	}
-	if opts.Registry == nil {
-		opts.Registry = steps.NewRegistry()
-	}
-	l := &loader{
+// newLoader is an empty loader for one Load (or LoadInventory).
+func newLoader(opts Options) *loader {
+	return &loader{
 		opts:    opts,
 		bad:     map[*yaml.Node]bool{},
 		plan:    &Plan{Vars: map[string]string{}, Hosts: map[string]hosts.Spec{}, Limits: map[string]int{}},
@@ -66,6 +58,19 @@ func Load(files []string, opts Options) (*Plan, error) {
 		steps:   map[*Step]*rawStep{},
 		lines:   map[string][]string{},
 	}
+}
+
+// Load reads, checks and expands the plan files (their steps, vars, hosts
+// and limits are merged; most callers pass one file). On any problem it
+// returns Errors, holding every problem found, sorted by position.
+func Load(files []string, opts Options) (*Plan, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = os.LookupEnv
+	}
+	if opts.Registry == nil {
+		opts.Registry = steps.NewRegistry()
+	}
+	l := newLoader(opts)
 	if len(files) == 0 {
 		l.c.add(Pos{}, "load plan: no plan file given")
 		return nil, l.c.result()
