@@ -65,6 +65,10 @@ func walkTree(ctx context.Context, h Host, root string, exclude []string) (*tree
 	return t, nil
 }
 
+// leavesRoot reports whether the clean relative path rel climbs out of
+// the directory it is relative to.
+func leavesRoot(rel string) bool { return rel == ".." || strings.HasPrefix(rel, "../") }
+
 // followLink resolves the symlink at rel: it must point (lexically, and
 // through further links) at a regular file inside the tree.
 func followLink(ctx context.Context, h Host, root, rel string) (treeEntry, error) {
@@ -82,7 +86,7 @@ func followLink(ctx context.Context, h Host, root, rel string) (treeEntry, error
 			return treeEntry{}, fmt.Errorf("symlink %s points outside the tree (%s)", path.Join(root, rel), target)
 		}
 		next := path.Join(path.Dir(cur), target)
-		if next == ".." || strings.HasPrefix(next, "../") {
+		if leavesRoot(next) {
 			return treeEntry{}, fmt.Errorf("symlink %s points outside the tree (%s)", path.Join(root, rel), target)
 		}
 		fi, err := lk.Lstat(ctx, path.Join(root, next))

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"path"
 	"slices"
-	"strings"
 )
 
 // TreeSums hashes every file of the tree at root on h, where it lies, and
@@ -35,7 +34,7 @@ func FileSums(ctx context.Context, h Host, root string, names []string) (map[str
 	ents := make([]treeEntry, len(names))
 	err := forEach(ctx, len(names), verifyParallel, func(ctx context.Context, k int) error {
 		n := names[k]
-		if n == "" || path.IsAbs(n) || path.Clean(n) != n || n == ".." || strings.HasPrefix(n, "../") {
+		if path.IsAbs(n) || path.Clean(n) != n || leavesRoot(n) { // "" cleans to "."
 			return nil
 		}
 		fi, err := h.Stat(ctx, path.Join(root, n))
