@@ -169,14 +169,8 @@ func TestSmallCopyReadsBack(t *testing.T) {
 	for _, corrupt := range []bool{false, true} {
 		t.Run(fmt.Sprintf("corrupt=%v", corrupt), func(t *testing.T) {
 			gate := t.TempDir()
-			shell := filepath.Join(gate, "slow-login-shell")
-			script := "#!/bin/sh\nwhile [ ! -e " + gate + "/open ]; do sleep 0.01; done\nexec /bin/sh \"$@\"\n"
-			if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			srv := sshtest.StartInProcess(t)
+			srv := loginShellServer(t, "while [ ! -e "+gate+"/open ]; do sleep 0.01; done\nexec /bin/sh \"$@\"")
 			t.Cleanup(func() { os.WriteFile(filepath.Join(gate, "open"), nil, 0o644) }) // before the server's
-			srv.SetShell(shell)
 			dst := srv.Host(t, "remote")
 			src := hosts.NewLocal("local", t.TempDir())
 			files := smallTree(t, src.Root(), 12)
@@ -289,14 +283,7 @@ func TestTreeSumsBatches(t *testing.T) {
 func TestSFTPOnlyAccount(t *testing.T) {
 	for name, start := range map[string]func(t *testing.T) *sshtest.Server{
 		"nologin": func(t *testing.T) *sshtest.Server {
-			nologin := filepath.Join(t.TempDir(), "nologin")
-			script := "#!/bin/sh\necho 'This account is currently not available.'\nexit 1\n"
-			if err := os.WriteFile(nologin, []byte(script), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			srv := sshtest.StartInProcess(t)
-			srv.SetShell(nologin)
-			return srv
+			return loginShellServer(t, "echo 'This account is currently not available.'\nexit 1")
 		},
 		"OpenSSH ForceCommand internal-sftp": func(t *testing.T) *sshtest.Server {
 			return sshtest.StartSSHDWith(t, "ForceCommand internal-sftp")

@@ -62,6 +62,20 @@ func wrappedOpenSSL(t *testing.T, pre string) string {
 	return bin
 }
 
+// loginShellServer starts an in-process server whose user's login shell
+// is the sh script body (which sshd would run each command line with, as
+// "SHELL -c LINE").
+func loginShellServer(t *testing.T, body string) *sshtest.Server {
+	t.Helper()
+	shell := filepath.Join(t.TempDir(), "login-shell")
+	if err := os.WriteFile(shell, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := sshtest.StartInProcess(t)
+	srv.SetShell(shell)
+	return srv
+}
+
 // tempLeftovers lists temp files under dir.
 func tempLeftovers(t *testing.T, dir string) []string {
 	var out []string

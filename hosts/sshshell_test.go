@@ -82,13 +82,7 @@ func TestWarmHashShell(t *testing.T) {
 // newline, before it runs the command, still serves one hash shell (its
 // greeting is not taken for output, and the shell is not given up on).
 func TestGreetingShell(t *testing.T) {
-	shell := filepath.Join(t.TempDir(), "greeting-shell")
-	script := "#!/bin/sh\nprintf 'Welcome to the cluster'\nexec /bin/sh \"$@\"\n"
-	if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	srv := sshtest.StartInProcess(t)
-	srv.SetShell(shell)
+	srv := loginShellServer(t, "printf 'Welcome to the cluster'\nexec /bin/sh \"$@\"")
 	h := srv.Host(t, "remote")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
