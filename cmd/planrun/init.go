@@ -14,7 +14,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/planrun/planrun/fate"
-	"github.com/planrun/planrun/hosts"
 	"github.com/planrun/planrun/plan"
 )
 
@@ -29,11 +28,10 @@ type initArgs struct {
 	force   bool
 }
 
-// inventory is a hosts.yaml for planrun init.
+// inventory is a hosts.yaml for planrun init, and the file it was read from.
 type inventory struct {
-	Hosts   map[string]hosts.Spec `yaml:"hosts"`
-	Parties map[string]string     `yaml:"parties"`
-	file    string
+	*plan.Inventory
+	file string
 }
 
 func newInitCmd(s streams) *cobra.Command {
@@ -176,7 +174,7 @@ func readInventory(p string, stderr io.Writer) (*inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &inventory{Hosts: in.Hosts, Parties: in.Parties, file: p}, nil
+	return &inventory{Inventory: in, file: p}, nil
 }
 
 // modelItem is one row of --models.
