@@ -243,9 +243,29 @@ func (l *Local) Exec(ctx context.Context, cmd Command) (Result, error) {
 		return res, nil
 	}
 	if err != nil {
+		if c.Dir != "" {
+			// A working directory that is gone fails the start as
+			// "fork/exec PROGRAM: no such file or directory", which
+			// blames the program.
+			if fi, serr := os.Stat(c.Dir); serr != nil {
+				return res, fmt.Errorf("run %s: working directory %s: %w", cmd.Path, c.Dir, unwrapPath(serr))
+			} else if !fi.IsDir() {
+				return res, fmt.Errorf("run %s: working directory %s: not a directory", cmd.Path, c.Dir)
+			}
+		}
 		return res, fmt.Errorf("run %s: %w", cmd.Path, err)
 	}
 	return res, nil
+}
+
+// unwrapPath returns the cause of a *fs.PathError (the caller names the
+// path), or err.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // Close does nothing: the local machine needs no connection.

@@ -76,6 +76,22 @@ var execTests = map[string]func(*testing.T, hosts.Host){
 			t.Errorf("cat marker: %q, %v, %s", res.Stdout, err, res.Stderr)
 		}
 	},
+	"missing dir": func(t *testing.T, h hosts.Host) {
+		// The directory, not the program, is named as what is missing.
+		c := sh("true")
+		c.Dir = "no/such/dir"
+		res, err := h.Exec(ctxT(t), c)
+		switch {
+		case err != nil:
+			if msg := err.Error(); !strings.Contains(msg, "no/such/dir") || !strings.Contains(msg, "no such file or directory") {
+				t.Errorf("error %q does not say the directory no/such/dir is missing", msg)
+			}
+		case res.ExitCode == 0:
+			t.Error("ran with a missing working directory")
+		case !strings.Contains(string(res.Stderr), "no/such/dir"):
+			t.Errorf("exit %d, stderr %q does not name the directory", res.ExitCode, res.Stderr)
+		}
+	},
 	"missing program": func(t *testing.T, h hosts.Host) {
 		res, err := h.Exec(ctxT(t), hosts.Command{Path: "planrun-no-such-program"})
 		if err == nil && res.ExitCode != 127 {
