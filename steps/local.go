@@ -55,3 +55,25 @@ func FetchAt(ctx context.Context, env *Env, addr, subdir string, bytesPerSecond 
 	}
 	return LocalPath(ctx, env, res.Path)
 }
+
+// LocalOutput is how an output names p, an absolute path on this machine
+// that a step made: relative to the local host's directory (its root,
+// else the plan's) when p is inside it, as the plan's own relative paths
+// are, so that a workspace moved whole with its state directory still
+// finds it (see plan.Plan.Relocate); otherwise p. LocalPath reads it back.
+func LocalOutput(ctx context.Context, env *Env, p string) string {
+	base := env.BaseDir
+	if h, err := env.Hosts.Host(ctx, hosts.LocalName); err == nil {
+		if l, ok := h.(*hosts.Local); ok && l.Root() != "" {
+			base = l.Root()
+		}
+	}
+	if base == "" || !filepath.IsAbs(p) {
+		return p
+	}
+	rel, err := filepath.Rel(base, p)
+	if err != nil || !filepath.IsLocal(rel) {
+		return p
+	}
+	return filepath.ToSlash(rel)
+}

@@ -46,3 +46,44 @@ func TestFetch(t *testing.T) {
 		t.Errorf("fetched content %q, %v", b, err)
 	}
 }
+
+// TestLocalOutput: a path a step made is named relative to the local
+// host's directory when inside it, and LocalPath reads it back; anything
+// else stays as it is.
+func TestLocalOutput(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		root string // the local host's root ("": the plan's directory)
+		p    string
+		want string
+	}{
+		{"inside", "", filepath.Join(base, "work/m/a#1.zip"), "work/m/a#1.zip"},
+		{"the directory itself", "", base, "."},
+		{"outside", "", "/var/tmp/x.zip", "/var/tmp/x.zip"},
+		{"sibling with the same prefix", "", base + "-other/x.zip", base + "-other/x.zip"},
+		{"already relative", "", "rel/x.zip", "rel/x.zip"},
+		{"inside the local host's root", filepath.Join(base, "r"), filepath.Join(base, "r/w/x.zip"), "w/x.zip"},
+		{"outside the local host's root", filepath.Join(base, "r"), filepath.Join(base, "w/x.zip"), filepath.Join(base, "w/x.zip")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inv := map[string]hosts.Spec{}
+			if tc.root != "" {
+				inv[hosts.LocalName] = hosts.Spec{Root: tc.root}
+			}
+			pool := hosts.NewPool(inv, hosts.PoolOptions{BaseDir: base})
+			t.Cleanup(func() { pool.Close() })
+			env := &steps.Env{StepID: "s1", BaseDir: base, Hosts: pool}
+			got := steps.LocalOutput(ctx, env, tc.p)
+			if got != tc.want {
+				t.Fatalf("LocalOutput(%s) = %q, want %q", tc.p, got, tc.want)
+			}
+			if filepath.IsAbs(tc.p) {
+				if back, err := steps.LocalPath(ctx, env, got); err != nil || back != filepath.Clean(tc.p) {
+					t.Errorf("LocalPath(%q) = %q, %v; want %s", got, back, err, tc.p)
+				}
+			}
+		})
+	}
+}

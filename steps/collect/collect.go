@@ -128,7 +128,7 @@ func (*Collect) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs
 	if env.Log != nil {
 		fmt.Fprintf(env.Log, "collected %s into %s: %d bytes, %d entries, sha256 %s\n", c.From, dir, res.Bytes, n, res.SHA256)
 	}
-	return steps.Outputs{"path": file, "sha256": res.SHA256}, nil
+	return steps.Outputs{"path": steps.LocalOutput(ctx, env, file), "sha256": res.SHA256}, nil
 }
 
 // Probe reports done when the local copy has the source's sha256 and
@@ -141,7 +141,9 @@ func (*Collect) Probe(ctx context.Context, env *steps.Env, cfg any, last steps.O
 		return steps.ProbeResult{}, err
 	}
 	if p, ok := last["path"].(string); ok && p != "" && c.To == "" {
-		file = p
+		if file, err = steps.LocalPath(ctx, env, p); err != nil {
+			return steps.ProbeResult{}, err
+		}
 	}
 	if _, err := os.Stat(file); err != nil {
 		return steps.ProbeResult{Why: file + " is gone"}, nil
@@ -167,5 +169,5 @@ func (*Collect) Probe(ctx context.Context, env *steps.Env, cfg any, last steps.O
 	if _, err := VerifyZip(file, c.expect()); err != nil {
 		return steps.ProbeResult{}, nil
 	}
-	return steps.ProbeResult{Done: true, Outputs: steps.Outputs{"path": file, "sha256": got}}, nil
+	return steps.ProbeResult{Done: true, Outputs: steps.Outputs{"path": steps.LocalOutput(ctx, env, file), "sha256": got}}, nil
 }

@@ -85,7 +85,10 @@ func TestCollect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out["path"] != dst || out["sha256"] != sha(tc.data) {
+			// Named relative to the plan's directory, which holds the
+			// work directory.
+			rel := "work/collect-guest/guest#99#m_1.zip"
+			if out["path"] != rel || out["sha256"] != sha(tc.data) {
 				t.Errorf("outputs = %v", out)
 			}
 			pr, err := k.Probe(context.Background(), e, cfg, out)
@@ -96,7 +99,7 @@ func TestCollect(t *testing.T) {
 			// the last success put it; without it, not done.
 			later := *e
 			later.WorkDir = filepath.Join(t.TempDir(), "work")
-			if pr, err := k.Probe(context.Background(), &later, cfg, out); err != nil || !pr.Done || pr.Outputs["path"] != dst {
+			if pr, err := k.Probe(context.Background(), &later, cfg, out); err != nil || !pr.Done || pr.Outputs["path"] != rel {
 				t.Errorf("probe in a later run = %+v, %v", pr, err)
 			}
 			gone := filepath.Join(later.WorkDir, "collect-guest", "guest#99#m_1.zip") + " is gone"

@@ -91,12 +91,16 @@ func (m *Migrate) Probe(ctx context.Context, env *steps.Env, cfg any, last steps
 	if zip == "" || sum == "" {
 		return steps.ProbeResult{}, nil
 	}
-	got, err := fate.FileSHA256(zip)
+	file, err := steps.LocalPath(ctx, env, zip)
+	if err != nil {
+		return steps.ProbeResult{}, err
+	}
+	got, err := fate.FileSHA256(file)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return steps.ProbeResult{Why: zip + " is gone"}, nil
+		return steps.ProbeResult{Why: file + " is gone"}, nil
 	case err != nil || got != sum:
-		return steps.ProbeResult{Why: zip + " no longer has the sha256 it was made with"}, nil
+		return steps.ProbeResult{Why: file + " no longer has the sha256 it was made with"}, nil
 	}
 	return steps.ProbeResult{Done: true, Outputs: last}, nil
 }
@@ -133,5 +137,5 @@ func runNative(ctx context.Context, env *steps.Env, c *Config, mc *fate.MigrateC
 		fmt.Fprintf(env.Log, "migrated %s (%s) to %s %s: %s sha256 %s\n", c.Party, c.Model, res.PartyModelID, res.ModelVersion, res.Zip, res.SHA256)
 	}
 	return steps.Outputs{"party": c.Party, "model_id": res.ModelID, "party_model_id": res.PartyModelID,
-		"model_version": res.ModelVersion, "zip": res.Zip, "sha256": res.SHA256}, nil
+		"model_version": res.ModelVersion, "zip": steps.LocalOutput(ctx, env, res.Zip), "sha256": res.SHA256}, nil
 }

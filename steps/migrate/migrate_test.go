@@ -181,9 +181,15 @@ func TestNative(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zip, _ := out["zip"].(string)
-	if out["party_model_id"] != "guest#99#"+newModelID || !strings.HasPrefix(zip, env.WorkDir) {
+	// The zip is named relative to the plan's directory (the work
+	// directory is inside it), as the plan's own relative paths are.
+	rel, _ := out["zip"].(string)
+	zip := filepath.Join(env.BaseDir, rel)
+	if out["party_model_id"] != "guest#99#"+newModelID || filepath.IsAbs(rel) || !strings.HasPrefix(zip, env.WorkDir+string(filepath.Separator)) {
 		t.Errorf("outputs = %v", out)
+	}
+	if _, err := os.Stat(zip); err != nil {
+		t.Error(err)
 	}
 	pr, err := k.Probe(context.Background(), env, cfg, out)
 	if err != nil || !pr.Done {
