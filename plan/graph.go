@@ -167,7 +167,7 @@ func (l *loader) checkGraph() {
 // comments and formatting do not change it).
 func (p *Plan) computeHash() string {
 	q := *p
-	q.Hash, q.File, q.BaseDir = "", "", ""
+	q.Hash, q.File, q.BaseDir, q.StateDir = "", "", "", ""
 	q.Steps = make([]*Step, len(p.Steps))
 	for i, s := range p.Steps {
 		c := *s

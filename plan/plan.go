@@ -14,11 +14,16 @@ type Plan struct {
 	Name    string `json:"name,omitempty"`
 	// File is the plan file the plan was loaded from; BaseDir is its
 	// directory, which relative local paths resolve against.
-	File    string                `json:"file,omitempty"`
-	BaseDir string                `json:"base_dir,omitempty"`
-	Vars    map[string]string     `json:"vars,omitempty"`
-	Hosts   map[string]hosts.Spec `json:"hosts,omitempty"`
-	Limits  map[string]int        `json:"limits,omitempty"`
+	File    string `json:"file,omitempty"`
+	BaseDir string `json:"base_dir,omitempty"`
+	// StateDir is the state directory (absolute) the run was started
+	// in, set when it is frozen: if that directory has moved when the
+	// run resumes, the plan's directory is looked for at the same place
+	// relative to it (see Relocate).
+	StateDir string                `json:"state_dir,omitempty"`
+	Vars     map[string]string     `json:"vars,omitempty"`
+	Hosts    map[string]hosts.Spec `json:"hosts,omitempty"`
+	Limits   map[string]int        `json:"limits,omitempty"`
 	// Steps are the expanded steps (batches repeated per item), in file order.
 	Steps []*Step `json:"steps"`
 	// Hash is the sha256 of the expanded plan (structure and parameters).

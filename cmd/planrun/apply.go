@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,6 +65,9 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 	prior, err := priorOfSamePlan(ctx, st, p.Hash)
 	if err != nil {
 		return stateError(err)
+	}
+	if p.StateDir, err = filepath.Abs(f.state); err != nil {
+		return &exitError{Code: exitUsage, Err: fmt.Errorf("--state: %w", err)}
 	}
 	run, err := createRun(ctx, st, p)
 	if err != nil {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -85,7 +87,11 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 	p := d.Plan
 	var force []string
 	var newPlan *plan.Plan
-	if f.planFile != "" {
+	if f.planFile == "" {
+		if err := relocate(p, f.state, s.err); err != nil {
+			return err
+		}
+	} else {
 		np, err := loadPlan(f.planFile, reg, s.err)
 		if err != nil {
 			return err
@@ -125,4 +131,28 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 	x := &execution{store: st, run: run, plan: p, reg: reg, prior: checkpoint.Fold(d.Events), priorInRun: true,
 		force: force, only: only, sched: f.sched, out: f.out, command: command}
 	return x.execute(ctx, s)
+}
+
+// relocate points the frozen plan p at its directory's current place when
+// the state directory has moved since the run started (plan.Relocate),
+// and says so on w. A plan directory that is gone is a usage error: the
+// run would otherwise make its relative paths again where they were.
+func relocate(p *plan.Plan, state string, w io.Writer) error {
+	abs, err := filepath.Abs(state)
+	if err != nil {
+		return &exitError{Code: exitUsage, Err: fmt.Errorf("--state: %w", err)}
+	}
+	from, err := p.Relocate(abs)
+	var gone *plan.GoneDirError
+	if errors.As(err, &gone) {
+		return &exitError{Code: exitUsage, Err: fmt.Errorf("%w: if the plan moved, resume with --plan FILE, the plan in its new place", err)}
+	}
+	if err != nil {
+		return &exitError{Code: exitUsage, Err: err}
+	}
+	if from != "" {
+		fmt.Fprintf(w, "planrun: the state directory has moved since the run started (it was %s): "+
+			"relative paths now resolve in %s, not %s\n", p.StateDir, p.BaseDir, from)
+	}
+	return nil
 }

@@ -113,7 +113,7 @@ var envRef = regexp.MustCompile(`\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
 func redactorFor(p *plan.Plan, getenv func(string) (string, bool)) *redact.Redactor {
 	names := map[string]bool{}
 	if p.File != "" {
-		if b, err := os.ReadFile(p.File); err == nil {
+		if b, err := os.ReadFile(p.Path()); err == nil {
 			for _, m := range envRef.FindAllSubmatch(b, -1) {
 				names[string(m[1])] = true
 			}
