@@ -62,13 +62,13 @@ steps:
   - just a string
 `},
 			want: []string{
-				"plan.yaml:1:10: version: want integer, got string",
-				"plan.yaml:2:13: limits.a: want integer, got string",
+				"plan.yaml:1:10: version: want integer, got string (Plan format version. Must be 1.)",
+				"plan.yaml:2:13: limits.a: want integer, got string (How many steps of the pool may run at once.)",
 				`plan.yaml:6:12: step "a": needs: want array, got string`,
 				`plan.yaml:7:23: step "a": retry.attempts: got 0, want at least 1`,
 				`plan.yaml:7:35: step "a": retry.backoff: "soon": want a duration such as 90s, 2m30s or 1h`,
-				`plan.yaml:8:11: step "a": with: want object, got array`,
-				"plan.yaml:9:5: steps[1]: want object, got string",
+				`plan.yaml:8:11: step "a": with: want object, got array (The kind's parameters. Strings may hold ${{ vars.N }}, ${{ env.N }}, ${{ steps.ID.outputs.N }} and ${{ item.N }} expressions.)`,
+				"plan.yaml:9:5: steps[1]: want object, got string (A step, or a batch block (an object with `batch:`).)",
 			},
 		},
 		"duplicate ids point at both": {

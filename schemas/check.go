@@ -175,6 +175,33 @@ func (c *compiled) properties(url string) []string {
 	return names
 }
 
+// maxHint bounds a field's description quoted in a type error: longer
+// ones are cut to their first sentence, or left out.
+const maxHint = 160
+
+// description is the description of the schema at url (a location in the
+// plan schema), to say what a field of the wrong type is for: a list
+// where one command line goes, a number where a duration does.
+func (c *compiled) description(url string) string {
+	_, frag, ok := strings.Cut(url, "#")
+	if !ok {
+		return ""
+	}
+	m, _ := pointer(c.doc, frag).(map[string]any)
+	d, _ := m["description"].(string)
+	d = strings.TrimSpace(d)
+	if len(d) > maxHint {
+		// The first sentence: a period, a space, then a capital.
+		for i := 1; i+2 < len(d) && i < maxHint; i++ {
+			if d[i] == '.' && d[i+1] == ' ' && d[i+2] >= 'A' && d[i+2] <= 'Z' {
+				return d[:i+1]
+			}
+		}
+		return ""
+	}
+	return d
+}
+
 // pointer resolves a JSON pointer ("/$defs/host") in doc; nil when it
 // leads nowhere.
 func pointer(doc any, ptr string) any {
@@ -212,7 +239,13 @@ func flatten(e *jsonschema.ValidationError, out *[]Problem) {
 		add("", k.LocalizedString(printer))
 		return
 	case *kind.Type:
-		add("", fmt.Sprintf("want %s, got %s", strings.Join(k.Want, " or "), k.Got))
+		msg := fmt.Sprintf("want %s, got %s", strings.Join(k.Want, " or "), k.Got)
+		if c, err := compile(); err == nil {
+			if d := c.description(e.SchemaURL); d != "" {
+				msg += " (" + d + ")"
+			}
+		}
+		add("", msg)
 	case *kind.Required:
 		for _, m := range k.Missing {
 			add("", fmt.Sprintf("missing field %q", m))

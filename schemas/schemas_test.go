@@ -104,7 +104,7 @@ func TestCheckPlan(t *testing.T) {
 			want: []Problem{
 				{Path: []string{"steps", "0", "needs"}, Msg: "want array, got string"},
 				{Path: []string{"steps", "0", "retry", "attempts"}, Msg: "got 0, want at least 1"},
-				{Path: []string{"version"}, Msg: "want integer, got string"},
+				{Path: []string{"version"}, Msg: "want integer, got string (Plan format version. Must be 1.)"},
 			},
 		},
 		"bad duration and id": {
@@ -118,7 +118,7 @@ func TestCheckPlan(t *testing.T) {
 			doc: `{"version": 1, "steps": [{"batch": "b", "for_each": {"file": 3, "keys": "x"}, "steps": [{"id": "c"}]}]}`,
 			want: []Problem{
 				{Path: []string{"steps", "0", "for_each"}, Key: "keys", Msg: `unknown field "keys" (did you mean "key"?)`},
-				{Path: []string{"steps", "0", "for_each", "file"}, Msg: "want string, got number"},
+				{Path: []string{"steps", "0", "for_each", "file"}, Msg: "want string, got number (A CSV file (header row = field names) or a YAML list, relative to the plan file.)"},
 				{Path: []string{"steps", "0", "steps", "0"}, Msg: `missing field "kind"`},
 			},
 		},
@@ -160,7 +160,7 @@ func TestCheckHosts(t *testing.T) {
 	sort.Slice(got, func(i, j int) bool { return got[i].Path[0] < got[j].Path[0] })
 	want := []Problem{
 		{Path: []string{"a"}, Key: "port", Msg: `unknown field "port"`},
-		{Path: []string{"b"}, Msg: "want object, got string"},
+		{Path: []string{"b"}, Msg: "want object, got string (How to reach one machine.)"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("CheckHosts mismatch (-want +got):\n%s", diff)
@@ -187,6 +187,28 @@ func TestReference(t *testing.T) {
 	for _, k := range Kinds() {
 		if !strings.Contains(ref, "## Kind `"+k+"`: `with:`") {
 			t.Errorf("Reference() lacks kind %s", k)
+		}
+	}
+}
+
+func TestTypeErrorDescription(t *testing.T) {
+	long := strings.Repeat("word ", 40) // 200 characters, no sentence
+	c := &compiled{doc: map[string]any{"properties": map[string]any{
+		"short":    map[string]any{"type": "string", "description": "  What it is.  "},
+		"sentence": map[string]any{"type": "string", "description": "First, e.g. this. Then " + long},
+		"long":     map[string]any{"type": "string", "description": long},
+		"none":     map[string]any{"type": "string"},
+	}}}
+	for _, tc := range []struct{ url, want string }{
+		{"plan.json#/properties/short", "What it is."},
+		{"plan.json#/properties/sentence", "First, e.g. this."},
+		{"plan.json#/properties/long", ""},
+		{"plan.json#/properties/none", ""},
+		{"plan.json#/properties/missing", ""},
+		{"plan.json", ""},
+	} {
+		if got := c.description(tc.url); got != tc.want {
+			t.Errorf("description(%s) = %q, want %q", tc.url, got, tc.want)
 		}
 	}
 }
