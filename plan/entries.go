@@ -117,20 +117,10 @@ func (l *loader) readStep(s *source, n *yaml.Node, d defaults, b *batch) *rawSte
 		st.with = w
 		st.withVal, _ = value(w).(map[string]any)
 	}
-	if _, v := mapGet(n, "needs"); v != nil && v.Kind == yaml.SequenceNode {
-		for _, c := range v.Content {
-			if c = deref(c); isStr(c) {
-				st.needs = append(st.needs, c)
-			}
-		}
-	}
-	if _, v := mapGet(n, "limits"); v != nil && v.Kind == yaml.SequenceNode {
-		for _, c := range v.Content {
-			if c = deref(c); isStr(c) {
-				st.limits = append(st.limits, c)
-			}
-		}
-	}
+	_, v := mapGet(n, "needs")
+	st.needs = strList(v)
+	_, v = mapGet(n, "limits")
+	st.limits = strList(v)
 	var r rawRetry
 	if _, v := mapGet(n, "retry"); v != nil && !l.bad[v] {
 		decodeInto(value(v), &r)
@@ -150,4 +140,24 @@ func (l *loader) readStep(s *source, n *yaml.Node, d defaults, b *batch) *rawSte
 	}
 	l.ids[st.id] = st
 	return st
+}
+
+// strList returns the string nodes of a list, or a lone string as a list
+// of one (`needs: fetch`); the schema check reports anything else.
+func strList(v *yaml.Node) []*yaml.Node {
+	if v = deref(v); v == nil {
+		return nil
+	}
+	if isStr(v) {
+		return []*yaml.Node{v}
+	}
+	var out []*yaml.Node
+	if v.Kind == yaml.SequenceNode {
+		for _, c := range v.Content {
+			if c = deref(c); isStr(c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }

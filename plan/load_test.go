@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -56,7 +57,7 @@ limits: {a: zero}
 steps:
   - id: a
     kind: echo
-    needs: b
+    needs: {b: 1}
     retry: {attempts: 0, backoff: soon}
     with: [1]
   - just a string
@@ -64,7 +65,7 @@ steps:
 			want: []string{
 				"plan.yaml:1:10: version: want integer, got string (Plan format version. Must be 1.)",
 				"plan.yaml:2:13: limits.a: want integer, got string (How many steps of the pool may run at once.)",
-				`plan.yaml:6:12: step "a": needs: want array, got string`,
+				"plan.yaml:6:12: step \"a\": needs: want string or array, got object (Ids of steps that must succeed before this one starts (a batch step or batch name means all its items); one id may stand alone (`needs: fetch`).)",
 				`plan.yaml:7:23: step "a": retry.attempts: got 0, want at least 1`,
 				`plan.yaml:7:35: step "a": retry.backoff: "soon": want a duration such as 90s, 2m30s or 1h`,
 				`plan.yaml:8:11: step "a": with: want object, got array (The kind's parameters. Strings may hold ${{ vars.N }}, ${{ env.N }}, ${{ steps.ID.outputs.N }} and ${{ item.N }} expressions.)`,
@@ -226,5 +227,38 @@ steps:
 				t.Errorf("errors mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestLoneNeedsAndLimits: one id or pool name may stand alone, as in
+// `needs: fetch`, and means the list of that one; an unknown one is
+// pointed at like a list entry.
+func TestLoneNeedsAndLimits(t *testing.T) {
+	p := mustLoad(t, map[string]string{"plan.yaml": `version: 1
+limits: {net: 1}
+steps:
+  - {id: a, kind: echo}
+  - {id: b, kind: echo, needs: a, limits: net}
+  - {id: c, kind: echo, needs: [a, b], limits: [net]}
+`})
+	for _, tc := range []struct {
+		id            string
+		needs, limits []string
+	}{
+		{"b", []string{"a"}, []string{"net"}},
+		{"c", []string{"a", "b"}, []string{"net"}},
+	} {
+		s, ok := p.Step(tc.id)
+		if !ok || !slices.Equal(s.Needs, tc.needs) || !slices.Equal(s.Limits, tc.limits) {
+			t.Errorf("step %s: %+v; want needs %v, limits %v", tc.id, s, tc.needs, tc.limits)
+		}
+	}
+	_, err := load(t, map[string]string{"plan.yaml": "version: 1\nsteps:\n  - {id: a, kind: echo, needs: ghost, limits: pool}\n"})
+	want := []string{
+		`plan.yaml:3:32: step "a": needs: unknown step "ghost"`,
+		`plan.yaml:3:47: step "a": unknown limits pool "pool" (the plan defines no limits)`,
+	}
+	if diff := cmp.Diff(want, errorLines(t, err)); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }

@@ -191,9 +191,10 @@ func (c *compiled) description(url string) string {
 	d, _ := m["description"].(string)
 	d = strings.TrimSpace(d)
 	if len(d) > maxHint {
-		// The first sentence: a period, a space, then a capital.
+		// The first sentence: a period and a space not followed by a
+		// lower-case letter (as in "e.g. 5m").
 		for i := 1; i+2 < len(d) && i < maxHint; i++ {
-			if d[i] == '.' && d[i+1] == ' ' && d[i+2] >= 'A' && d[i+2] <= 'Z' {
+			if d[i] == '.' && d[i+1] == ' ' && (d[i+2] < 'a' || d[i+2] > 'z') {
 				return d[:i+1]
 			}
 		}

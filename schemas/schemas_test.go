@@ -100,9 +100,9 @@ func TestCheckPlan(t *testing.T) {
 			},
 		},
 		"wrong types": {
-			doc: `{"version": "1", "steps": [{"id": "a", "kind": "x", "needs": "b", "retry": {"attempts": 0}}]}`,
+			doc: `{"version": "1", "steps": [{"id": "a", "kind": "x", "needs": 3, "retry": {"attempts": 0}}]}`,
 			want: []Problem{
-				{Path: []string{"steps", "0", "needs"}, Msg: "want array, got string"},
+				{Path: []string{"steps", "0", "needs"}, Msg: "want string or array, got number (Ids of steps that must succeed before this one starts (a batch step or batch name means all its items); one id may stand alone (`needs: fetch`).)"},
 				{Path: []string{"steps", "0", "retry", "attempts"}, Msg: "got 0, want at least 1"},
 				{Path: []string{"version"}, Msg: "want integer, got string (Plan format version. Must be 1.)"},
 			},
@@ -174,7 +174,7 @@ func TestReference(t *testing.T) {
 		"| `version` (required) | integer | Plan format version. Must be 1. |",
 		"| `retry` | retry | This step's retry policy; unset fields come from defaults.retry. |",
 		"| `timeout` | duration |",
-		"| `needs` | list of string |",
+		"| `needs` | list of string or string |",
 		"| `hosts` | map of host or string |",
 		"## A batch block",
 		"## `defaults:`",
