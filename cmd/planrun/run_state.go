@@ -83,6 +83,12 @@ func stateError(err error) error {
 			"(steps find what earlier runs left in place)", err, run)}
 	case errors.As(err, &fe):
 		return &exitError{Code: exitBadState, Err: err}
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		// The store writes whole events or none (a torn tail is cut on
+		// the next open), so what was recorded holds.
+		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("%w\n"+
+			"the state directory's disk is full: every event recorded before this one is intact; "+
+			"free some space, then run `planrun resume` (steps cut short are checked before they run again)", err)}
 	}
 	return &exitError{Code: exitStepFailed, Err: err}
 }
