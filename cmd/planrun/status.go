@@ -29,19 +29,17 @@ type statusFlags struct {
 var stepStates = []string{checkpoint.StatusPending, "running", checkpoint.StatusSucceeded, checkpoint.StatusFailed,
 	checkpoint.StatusSkipped, checkpoint.StatusInterrupted, checkpoint.StatusUnknown}
 
-// filterSteps sets status.Show from --filter and --item; a state or item
+// filterSteps sets status.Filter from --filter and --item; a state or item
 // that cannot match is a usage error.
 func (f *statusFlags) filterSteps(status *view.Status) error {
 	if len(f.states) == 0 && len(f.items) == 0 {
 		return nil
 	}
-	states, items := map[string]bool{}, map[string]bool{}
 	for _, st := range f.states {
 		if !slices.Contains(stepStates, st) {
 			return &exitError{Code: exitUsage, Err: fmt.Errorf("--filter: no state %q (%sstates: %s)", st,
 				suggest.Prefix(st, stepStates), strings.Join(stepStates, ", "))}
 		}
-		states[st] = true
 	}
 	known := map[string]bool{}
 	var keys []string
@@ -55,19 +53,8 @@ func (f *statusFlags) filterSteps(status *view.Status) error {
 		if !known[it] {
 			return &exitError{Code: exitUsage, Err: fmt.Errorf("--item: the run has no item %q%s", it, suggest.Hint(it, keys))}
 		}
-		items[it] = true
 	}
-	status.Show = func(st view.StepStatus) bool {
-		return (len(states) == 0 || states[st.State]) && (len(items) == 0 || items[st.Item])
-	}
-	var what []string
-	if len(f.states) > 0 {
-		what = append(what, strings.Join(f.states, " or "))
-	}
-	if len(f.items) > 0 {
-		what = append(what, "of item "+strings.Join(f.items, " or "))
-	}
-	status.Shown = strings.Join(what, ", ")
+	status.Filter = &view.StatusFilter{States: f.states, Items: f.items}
 	return nil
 }
 

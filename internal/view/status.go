@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,20 +21,43 @@ type Status struct {
 	Finished time.Time // zero while running or after a crash
 	State    string    // running | ok | failed | interrupted | ...
 	Steps    []StepStatus
-	// Show, when set, selects the steps listed (the counts still cover
-	// every step); Shown says what it selects, for the text view.
-	Show  func(StepStatus) bool
-	Shown string
+	// Filter, when set, selects the steps listed (the counts still cover
+	// every step).
+	Filter *StatusFilter
+}
+
+// StatusFilter selects steps by state and by batch item; an empty list
+// selects any.
+type StatusFilter struct {
+	States []string `json:"states,omitempty"`
+	Items  []string `json:"items,omitempty"`
+}
+
+func (f *StatusFilter) match(st StepStatus) bool {
+	return (len(f.States) == 0 || slices.Contains(f.States, st.State)) &&
+		(len(f.Items) == 0 || slices.Contains(f.Items, st.Item))
+}
+
+// String says what f selects: "failed or skipped, of item guest-9999".
+func (f *StatusFilter) String() string {
+	var what []string
+	if len(f.States) > 0 {
+		what = append(what, strings.Join(f.States, " or "))
+	}
+	if len(f.Items) > 0 {
+		what = append(what, "of item "+strings.Join(f.Items, " or "))
+	}
+	return strings.Join(what, ", ")
 }
 
 // shown returns the steps s lists.
 func (s Status) shown() []StepStatus {
-	if s.Show == nil {
+	if s.Filter == nil {
 		return s.Steps
 	}
 	var out []StepStatus
 	for _, st := range s.Steps {
-		if s.Show(st) {
+		if s.Filter.match(st) {
 			out = append(out, st)
 		}
 	}
@@ -71,14 +95,17 @@ func RenderStatus(w io.Writer, s Status, asJSON bool) error {
 }
 
 type jsonStatus struct {
-	Run        string           `json:"run"`
-	Plan       string           `json:"plan,omitempty"`
-	State      string           `json:"state"`
-	Started    *time.Time       `json:"started,omitempty"`
-	Finished   *time.Time       `json:"finished,omitempty"`
-	DurationMS int64            `json:"duration_ms,omitempty"`
-	Counts     map[string]int   `json:"counts"`
-	Steps      []jsonStepStatus `json:"steps"`
+	Run        string         `json:"run"`
+	Plan       string         `json:"plan,omitempty"`
+	State      string         `json:"state"`
+	Started    *time.Time     `json:"started,omitempty"`
+	Finished   *time.Time     `json:"finished,omitempty"`
+	DurationMS int64          `json:"duration_ms,omitempty"`
+	Counts     map[string]int `json:"counts"`
+	// Filter is what selected the steps listed (status --filter, --item);
+	// counts cover every step.
+	Filter *StatusFilter    `json:"filter,omitempty"`
+	Steps  []jsonStepStatus `json:"steps"`
 }
 
 type jsonStepStatus struct {
@@ -116,7 +143,7 @@ func statusJSON(s Status) jsonStatus {
 	out := jsonStatus{Run: s.Run, Plan: s.Plan, State: s.State,
 		Started: timePtr(s.Started), Finished: timePtr(s.Finished),
 		DurationMS: span(s.Started, s.Finished).Milliseconds(),
-		Counts:     map[string]int{}, Steps: []jsonStepStatus{}}
+		Counts:     map[string]int{}, Filter: s.Filter, Steps: []jsonStepStatus{}}
 	for _, st := range s.Steps {
 		out.Counts[st.State]++
 	}
@@ -178,8 +205,8 @@ func statusText(w io.Writer, s Status) error {
 	}
 	b.WriteString("\n")
 	shown := s.shown()
-	if s.Show != nil {
-		fmt.Fprintf(&b, "showing %d of them: %s\n", len(shown), s.Shown)
+	if s.Filter != nil {
+		fmt.Fprintf(&b, "showing %d of them: %s\n", len(shown), s.Filter)
 	}
 	b.WriteString("\n")
 	if _, err := io.WriteString(w, b.String()); err != nil {
