@@ -170,6 +170,7 @@ func statusJSON(s Status) jsonStatus {
 //	  copy-guest: bytes=1234 files=3 path=work/guest sha256=1a2b…
 //	errors:
 //	  ship-guest (attempt 3): upload model.zip to new-guest: permission denied
+//	(planrun logs STEP prints the whole output of a step's last attempt; --all, of every attempt)
 func statusText(w io.Writer, s Status) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "run %s", s.Run)
@@ -245,6 +246,7 @@ func statusText(w io.Writer, s Status) error {
 	}
 	if len(errs) > 0 {
 		b.WriteString("\nerrors:\n" + strings.Join(errs, "\n") + "\n")
+		b.WriteString("(planrun logs STEP prints the whole output of a step's last attempt; --all, of every attempt)\n")
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("render status: %w", err)
