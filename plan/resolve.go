@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -137,4 +139,17 @@ func Fingerprint(s *Step, kindVersion int, params map[string]any) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// EnvNames lists the environment variables s's `with:` references
+// (${{ env.NAME }}), sorted: what Resolve will need to be set.
+func (s *Step) EnvNames() []string {
+	seen := map[string]bool{}
+	substituteAll(s.With, func(r ref) (any, bool) {
+		if r.Scope == "env" {
+			seen[r.Name] = true
+		}
+		return nil, false
+	})
+	return slices.Sorted(maps.Keys(seen))
 }

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -118,6 +120,15 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 	if err != nil {
 		return err
 	}
+	prior := checkpoint.Fold(d.Events)
+	if newPlan == nil {
+		// A new plan file was checked as it loaded; the frozen one is
+		// checked here, before anything runs (a re-run CI job that lacks
+		// a secret the first one had).
+		if err := envMissing(p, only, os.LookupEnv); err != nil {
+			return err
+		}
+	}
 	run, err := st.OpenRun(ctx, id)
 	if err != nil {
 		return stateError(err)
@@ -128,7 +139,7 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 			return stateError(err)
 		}
 	}
-	x := &execution{store: st, run: run, plan: p, reg: reg, prior: checkpoint.Fold(d.Events), priorInRun: true,
+	x := &execution{store: st, run: run, plan: p, reg: reg, prior: prior, priorInRun: true,
 		force: force, only: only, sched: f.sched, out: f.out, command: command}
 	return x.execute(ctx, s)
 }
@@ -155,4 +166,52 @@ func relocate(p *plan.Plan, state string, w io.Writer) error {
 			"relative paths now resolve in %s, not %s\n", p.StateDir, p.BaseDir, from)
 	}
 	return nil
+}
+
+// envMissing reports, as one usage error, the environment variables that
+// the steps of p (those only selects and what they need, when set)
+// reference but are not set. Steps that succeeded count too: resume
+// resolves them again to see whether they changed.
+func envMissing(p *plan.Plan, only []string, getenv func(string) (string, bool)) error {
+	selected := map[string]bool{}
+	var visit func(id string)
+	visit = func(id string) {
+		if selected[id] {
+			return
+		}
+		selected[id] = true
+		if s, ok := p.Step(id); ok {
+			for _, n := range s.Needs {
+				visit(n)
+			}
+		}
+	}
+	for _, id := range only {
+		visit(id)
+	}
+	users := map[string][]string{}
+	var names []string
+	for _, s := range p.Steps {
+		if len(only) > 0 && !selected[s.ID] {
+			continue
+		}
+		for _, n := range s.EnvNames() {
+			if _, ok := getenv(n); ok {
+				continue
+			}
+			if users[n] == nil {
+				names = append(names, n)
+			}
+			users[n] = append(users[n], s.ID)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	slices.Sort(names)
+	var lines []string
+	for _, n := range names {
+		lines = append(lines, fmt.Sprintf("environment variable %s is not set (used by %s)", n, strings.Join(users[n], ", ")))
+	}
+	return &exitError{Code: exitUsage, Err: fmt.Errorf("%s\nno step was run: set it, then resume", strings.Join(lines, "\n"))}
 }
