@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -59,19 +60,9 @@ func runLogs(ctx context.Context, s streams, f *logsFlags, args []string) error 
 	if err != nil {
 		return stateError(err)
 	}
-	runs, err := st.Runs(ctx)
+	id, runs, err := pickRun(ctx, st, f.state, f.run)
 	if err != nil {
-		return stateError(err)
-	}
-	if len(runs) == 0 {
-		return &exitError{Code: exitUsage, Err: fmt.Errorf("no run recorded in %s", f.state)}
-	}
-	id := runs[len(runs)-1]
-	if f.run != "" {
-		if !slices.Contains(runs, f.run) {
-			return &exitError{Code: exitUsage, Err: fmt.Errorf("--run: %s has no run %q%s", f.state, f.run, suggest.Hint(f.run, runs))}
-		}
-		id = f.run
+		return err
 	}
 	d, err := st.LoadRun(ctx, id)
 	if err != nil {
@@ -172,4 +163,28 @@ func ranIn(ctx context.Context, st checkpoint.Store, runs []string, run, step st
 		}
 	}
 	return run, 0
+}
+
+// pickRun returns the run --run names (the latest when run is ""), and
+// every run of the state directory, oldest first.
+func pickRun(ctx context.Context, st checkpoint.Store, state, run string) (string, []string, error) {
+	runs, err := st.Runs(ctx)
+	if err != nil {
+		return "", nil, stateError(err)
+	}
+	if len(runs) == 0 {
+		return "", nil, &exitError{Code: exitUsage, Err: fmt.Errorf("no run recorded in %s", state)}
+	}
+	if run == "" {
+		return runs[len(runs)-1], runs, nil
+	}
+	if !slices.Contains(runs, run) {
+		hint := suggest.Hint(run, runs)
+		if hint == "" {
+			last := runs[max(0, len(runs)-5):]
+			hint = fmt.Sprintf(" (its latest runs: %s)", strings.Join(last, ", "))
+		}
+		return "", nil, &exitError{Code: exitUsage, Err: fmt.Errorf("--run: %s has no run %q%s", state, run, hint)}
+	}
+	return run, runs, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -20,6 +19,7 @@ import (
 // statusFlags are the flags of `planrun status`.
 type statusFlags struct {
 	state  string
+	run    string
 	asJSON bool
 	states []string // --filter
 	items  []string // --item
@@ -63,8 +63,9 @@ func newStatusCmd(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show each step's state in the latest run",
-		Long: `Show the latest run of the state directory: each step's state, attempts,
-times, outputs and last error. It only reads the state.
+		Long: `Show the latest run of the state directory (--run ID: an earlier one): each
+step's state, attempts, times, outputs and last error. It only reads the
+state.
 
 In a large batch, --filter failed lists only the steps that failed (and
 their errors), and --item KEY one item's chain of steps.`,
@@ -74,10 +75,11 @@ their errors), and --item KEY one item's chain of steps.`,
 			if err != nil {
 				return stateError(err)
 			}
-			status, err := loadStatus(cmd.Context(), st)
-			if errors.Is(err, checkpoint.ErrNoRuns) {
-				return &exitError{Code: exitUsage, Err: fmt.Errorf("no run recorded in %s", f.state)}
+			id, runs, err := pickRun(cmd.Context(), st, f.state, f.run)
+			if err != nil {
+				return err
 			}
+			status, err := loadStatus(cmd.Context(), st, id, id == runs[len(runs)-1])
 			if err != nil {
 				return stateError(err)
 			}
@@ -91,23 +93,21 @@ their errors), and --item KEY one item's chain of steps.`,
 		},
 	}
 	cmd.Flags().StringVar(&f.state, "state", defaultState, "state `DIR`")
+	cmd.Flags().StringVar(&f.run, "run", "", "show run `ID` instead of the latest")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print JSON")
 	cmd.Flags().StringSliceVar(&f.states, "filter", nil, "list only steps in these `STATE`s (pending, running, succeeded, failed, skipped, interrupted, unknown); the counts cover every step")
 	cmd.Flags().StringSliceVar(&f.items, "item", nil, "list only the steps of these batch item `KEY`s")
 	return cmd
 }
 
-// loadStatus builds the status of the latest run.
-func loadStatus(ctx context.Context, st *checkpoint.FileStore) (view.Status, error) {
-	id, err := checkpoint.Latest(ctx, st)
-	if err != nil {
-		return view.Status{}, err
-	}
+// loadStatus builds the status of run id; only the latest run may be
+// running (the state directory's lock says whether it is).
+func loadStatus(ctx context.Context, st *checkpoint.FileStore, id string, latest bool) (view.Status, error) {
 	d, err := st.LoadRun(ctx, id)
 	if err != nil {
 		return view.Status{}, err
 	}
-	live := isLocked(st)
+	live := latest && isLocked(st)
 	s := view.Status{Run: id, Plan: d.Plan.Name}
 	for _, e := range d.Events {
 		switch e.Type {
