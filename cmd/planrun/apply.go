@@ -43,6 +43,7 @@ succeeded there with the same fingerprint are not run again ("already done").`,
 	fs.StringSliceVar(&f.only, "only", nil, "run only these steps and what they need: a step `ID`, ID[KEY] (one item), a batch step's id or a batch name (all items)")
 	f.sched.add(fs)
 	f.out.add(fs)
+	cmd.RegisterFlagCompletionFunc("only", completePlanSteps)
 	return cmd
 }
 

@@ -43,6 +43,9 @@ from the run where it ran. Secrets were redacted when the log was written.`,
 	fs.StringVar(&f.run, "run", "", "read run `ID` instead of the latest")
 	fs.IntVar(&f.attempt, "attempt", 0, "print attempt `N` (default: the last)")
 	fs.BoolVar(&f.all, "all", false, "print every attempt")
+	cmd.ValidArgsFunction = completeRunSteps
+	cmd.RegisterFlagCompletionFunc("run", completeRuns)
+	cmd.RegisterFlagCompletionFunc("attempt", completeNone)
 	return cmd
 }
 

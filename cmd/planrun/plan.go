@@ -88,6 +88,7 @@ would run again says what its probe found.`,
 	cmd.Flags().StringVar(&f.format, "format", "text", "text, json, dot or mermaid")
 	cmd.Flags().StringSliceVar(&f.only, "only", nil, "preview apply --only: these steps (`ID`, ID[KEY], a batch step's id or a batch name) and what they need; the rest is left out")
 	cmd.Flags().BoolVar(&f.refresh, "refresh", false, "check that each step already done still holds (runs its probe: connects to hosts)")
+	cmd.RegisterFlagCompletionFunc("only", completePlanSteps)
 	return cmd
 }
 

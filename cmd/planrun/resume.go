@@ -60,6 +60,8 @@ for a later resume.`,
 	fs.StringSliceVar(&f.only, "only", nil, "resume only these steps (`ID`, ID[KEY], a batch step's id or a batch name) and what they need; the rest stays as it is for a later resume")
 	f.sched.add(fs)
 	f.out.add(fs)
+	cmd.RegisterFlagCompletionFunc("only", completeRunSteps)
+	cmd.RegisterFlagCompletionFunc("from", completeRunSteps)
 	return cmd
 }
 

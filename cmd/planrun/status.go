@@ -97,6 +97,9 @@ their errors), and --item KEY one item's chain of steps.`,
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print JSON")
 	cmd.Flags().StringSliceVar(&f.states, "filter", nil, "list only steps in these `STATE`s (pending, running, succeeded, failed, skipped, interrupted, unknown); the counts cover every step")
 	cmd.Flags().StringSliceVar(&f.items, "item", nil, "list only the steps of these batch item `KEY`s")
+	cmd.RegisterFlagCompletionFunc("run", completeRuns)
+	cmd.RegisterFlagCompletionFunc("item", completeItems)
+	cmd.RegisterFlagCompletionFunc("filter", completeStates)
 	return cmd
 }
 
