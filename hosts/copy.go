@@ -138,6 +138,9 @@ const DefaultParallel = 64
 func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath string, opts CopyOptions) (CopyResult, error) {
 	fi, err := src.Stat(ctx, srcPath)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && ctx.Err() == nil {
+			err = fmt.Errorf("%w%s", err, missingHint(ctx, src, srcPath))
+		}
 		return CopyResult{}, err
 	}
 	target := dstPath

@@ -377,6 +377,29 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 		mustNotExist(t, "copy missing", err)
 		_, err = hosts.TreeSums(ctx, dst, "nothing-here")
 		mustNotExist(t, "TreeSums of nothing", err)
+
+		// A mistyped model version or id is met with the name meant, or
+		// with what the deepest directory that exists holds.
+		ver := map[string]fileSpec{"202311251200000000000/a.pb": {[]byte("a"), 0o644, time.Unix(1.6e9, 0)}}
+		writeTree(t, src, "mlc/guest#9999#m", ver)
+		for _, tc := range []struct{ path, hint string }{
+			{"mlc/guest#9999#m/202311251200000000009", ` (did you mean "202311251200000000000"?)`},
+			{"mlc/guest#999#m/202311251200000000000", ` (mlc has no "guest#999#m"; did you mean "guest#9999#m"?)`},
+			{"mlc/host#10000#m/1/", ` (mlc has no "host#10000#m"; mlc holds guest#9999#m)`},
+			{"mlc/guest#9999#m/202311251200000000000/zz.pb", ` (mlc/guest#9999#m/202311251200000000000 holds a.pb)`},
+			{"mcl/guest#9999#m", ` (the host's directory has no "mcl"; did you mean "mlc"?)`},
+			{"nothing/at/all", ""},
+		} {
+			_, err := hosts.Copy(ctx, src, tc.path, dst, "x", hosts.CopyOptions{})
+			mustNotExist(t, "copy "+tc.path, err)
+			switch {
+			case err == nil:
+			case tc.hint == "" && strings.HasSuffix(err.Error(), ")"):
+				t.Errorf("copy %s: %v\nwant no hint", tc.path, err)
+			case !strings.HasSuffix(err.Error(), tc.hint):
+				t.Errorf("copy %s: %v\nwant it to end in %q", tc.path, err, tc.hint)
+			}
+		}
 	})
 	t.Run("symlinks", func(t *testing.T) {
 		writeTree(t, src, "linked", map[string]fileSpec{"real": {[]byte("data"), 0o644, time.Unix(1e9, 0)}})
