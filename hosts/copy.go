@@ -139,7 +139,7 @@ func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath st
 	fi, err := src.Stat(ctx, srcPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && ctx.Err() == nil {
-			err = fmt.Errorf("%w%s", err, missingHint(ctx, src, srcPath))
+			err = fmt.Errorf("%w%s", err, MissingHint(ctx, src, srcPath))
 		}
 		return CopyResult{}, err
 	}

@@ -15,12 +15,12 @@ import (
 // one asked for.
 const maxListed = 8
 
-// missingHint explains a path that does not exist on h, for an operator
+// MissingHint explains a path that does not exist on h, for an operator
 // who mistyped a model id or version: the deepest directory of p that
 // exists, what it lacks, and its entry closest to that (or its entries,
 // when few). It asks h at most once per missing level, and only after the
 // error; "" when nothing useful is found.
-func missingHint(ctx context.Context, h Host, p string) string {
+func MissingHint(ctx context.Context, h Host, p string) string {
 	p = path.Clean(cleanSlash(p))
 	missing := path.Base(p)
 	for dir := path.Dir(p); ; dir = path.Dir(dir) {

@@ -2,7 +2,9 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 
 	"github.com/planrun/planrun/hosts"
@@ -42,6 +44,9 @@ func FetchAt(ctx context.Context, env *Env, addr, subdir string, bytesPerSecond 
 		return "", err
 	}
 	if l, ok := h.(*hosts.Local); ok {
+		if _, err := l.Stat(ctx, p); errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%s: %w%s", addr, err, hosts.MissingHint(ctx, l, p))
+		}
 		return l.Resolve(p), nil
 	}
 	local, err := env.Hosts.Host(ctx, hosts.LocalName)

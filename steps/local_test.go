@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/planrun/planrun/hosts"
@@ -26,11 +27,18 @@ func TestFetch(t *testing.T) {
 	pool := hosts.NewPool(map[string]hosts.Spec{"cluster": {Root: "cluster"}, "far": srv.Spec()}, hosts.PoolOptions{BaseDir: base})
 	t.Cleanup(func() { pool.Close() })
 	env := &steps.Env{StepID: "s1", BaseDir: base, WorkDir: filepath.Join(base, "work"), Hosts: pool, Progress: steps.NopProgress{}}
+	abs := filepath.Join(t.TempDir(), "d.zip")
+	for _, p := range []string{filepath.Join(base, "a/b.zip"), filepath.Join(base, "cluster", "c.zip"), abs} {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte("local bytes"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	for _, tc := range []struct{ addr, want string }{
 		{"local:a/b.zip", filepath.Join(base, "a/b.zip")},
 		{"cluster:c.zip", filepath.Join(base, "cluster", "c.zip")},
-		{"/abs/d.zip", "/abs/d.zip"},
+		{abs, abs},
 		{"far:model.zip", filepath.Join(base, "work", "s1", "in", "model.zip")},
 	} {
 		got, err := steps.Fetch(ctx, env, tc.addr, "in")
@@ -44,6 +52,11 @@ func TestFetch(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(base, "work", "s1", "in", "model.zip"))
 	if err != nil || string(b) != "remote bytes" {
 		t.Errorf("fetched content %q, %v", b, err)
+	}
+	// A local path that is not there fails at once, saying what is.
+	_, err = steps.Fetch(ctx, env, "local:a/bb.zip", "in")
+	if want := `(did you mean "b.zip"?)`; err == nil || !strings.HasPrefix(err.Error(), "local:a/bb.zip: ") || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("Fetch of a missing local file: %v, want an error ending in %s", err, want)
 	}
 }
 
