@@ -32,6 +32,15 @@ func TestLoadErrors(t *testing.T) {
 			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - id: a\n    kind: echo\n  \twith: {}\n"},
 			want:  []string{"plan.yaml:5:3: parse YAML: found a tab character that violates indentation"},
 		},
+		"a second document": {
+			files: map[string]string{"plan.yaml": "version: 1\nsteps: [{id: a, kind: echo}]\n---\nversion: 1\nsteps: [{id: b, kind: echo}]\n"},
+			want:  []string{"plan.yaml:4:1: a second YAML document (after ---): planrun reads one document per file; put it in a file of its own"},
+		},
+		"a second document that does not parse": {
+			files: map[string]string{"plan.yaml": "version: 1\nsteps: [{id: a, kind: echo}]\n---\n- [b\n"},
+			want: []string{"plan.yaml:4:1: a second YAML document (after ---): planrun reads one document per file; put it in a file of its own " +
+				"(it does not parse: did not find expected ',' or ']' in the flow sequence [ ] that starts on this line)"},
+		},
 		"empty file": {
 			files: map[string]string{"plan.yaml": "# nothing here\n"},
 			want:  []string{"plan.yaml:1:1: plan is empty: want at least version: 1 and steps"},
@@ -260,5 +269,14 @@ steps:
 	}
 	if diff := cmp.Diff(want, errorLines(t, err)); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+// TestMarkedDocument: document markers around the one document, and an
+// empty document after it, are no second document.
+func TestMarkedDocument(t *testing.T) {
+	p := mustLoad(t, map[string]string{"plan.yaml": "---\nversion: 1\nsteps: [{id: a, kind: echo}]\n...\n---\n"})
+	if len(p.Steps) != 1 {
+		t.Errorf("%d steps, want 1", len(p.Steps))
 	}
 }

@@ -1,8 +1,10 @@
 package plan
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -29,7 +31,26 @@ func (l *loader) parseYAML(name string) *yaml.Node {
 	}
 	l.lines[name] = strings.Split(string(b), "\n")
 	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	err = dec.Decode(&root)
+	if errors.Is(err, io.EOF) {
+		return &root // empty: the caller says so
+	}
+	if err == nil {
+		// A second document is not read: say so rather than drop it.
+		const second = "a second YAML document (after ---): planrun reads one document per file; " +
+			"put it in a file of its own"
+		var next yaml.Node
+		switch err := dec.Decode(&next); {
+		case err == nil:
+			if n := deref(&next); n != nil && !(n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null") {
+				l.c.add(posOf(name, n), second)
+			}
+		case !errors.Is(err, io.EOF):
+			l.c.add(yamlErrPos(name, err), "%s (it does not parse: %s)", second, yamlProblem(err))
+		}
+	}
+	if err != nil {
 		pos, msg := yamlErrPos(name, err), yamlProblem(err)
 		if strings.Contains(msg, "tab character") || strings.Contains(msg, "cannot start any token") {
 			// yaml's line is the tab's, or the one before it.
