@@ -1,6 +1,9 @@
 package hosts
 
-import "strings"
+import (
+	"path"
+	"strings"
+)
 
 // LocalName is the inventory name of the machine planrun runs on. It always
 // exists, whether or not the inventory lists it.
@@ -28,4 +31,18 @@ func validHostName(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// homeRel reports whether p names the home directory by the shorthand
+// scp and the shells take ("~", or "~/" and a path), and returns the
+// rest of p ("." for "~" itself), relative to that home. "~user/" is not
+// taken: it stays a plain relative path.
+func homeRel(p string) (string, bool) {
+	if p == "~" {
+		return ".", true
+	}
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		return path.Clean("./" + rest), true
+	}
+	return "", false
 }

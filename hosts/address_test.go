@@ -1,6 +1,10 @@
 package hosts
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 func TestParseAddress(t *testing.T) {
 	tests := map[string]struct{ in, host, path string }{
@@ -23,5 +27,39 @@ func TestParseAddress(t *testing.T) {
 				t.Errorf("ParseAddress(%q) = %q, %q; want %q, %q", tc.in, h, p, tc.host, tc.path)
 			}
 		})
+	}
+}
+
+func TestHomePaths(t *testing.T) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Skip("no home directory:", err)
+	}
+	ssh := &SSH{spec: Spec{Root: "/srv/fate"}}
+	sshHomeRoot := &SSH{spec: Spec{Root: "~/fate"}}
+	local := NewLocal("local", "/plans")
+	for _, tc := range []struct{ p, local, ssh, sshHomeRoot string }{
+		{"~", home, ".", "."},
+		{"~/", home, ".", "."},
+		{"~/a/../b", filepath.Join(home, "b"), "b", "b"},
+		{"~user/x", "/plans/~user/x", "/srv/fate/~user/x", "fate/~user/x"},
+		{"a~/x", "/plans/a~/x", "/srv/fate/a~/x", "fate/a~/x"},
+		{"model", "/plans/model", "/srv/fate/model", "fate/model"},
+		{"/abs", "/abs", "/abs", "/abs"},
+	} {
+		if got := local.Resolve(tc.p); got != tc.local {
+			t.Errorf("local %q = %q, want %q", tc.p, got, tc.local)
+		}
+		if got := ssh.resolve(tc.p); got != tc.ssh {
+			t.Errorf("ssh %q = %q, want %q", tc.p, got, tc.ssh)
+		}
+		if got := sshHomeRoot.resolve(tc.p); got != tc.sshHomeRoot {
+			t.Errorf("ssh with root ~/fate: %q = %q, want %q", tc.p, got, tc.sshHomeRoot)
+		}
+	}
+	p := NewPool(map[string]Spec{"h": {Root: "~/models"}}, PoolOptions{BaseDir: "/plans"})
+	defer p.Close()
+	if got := p.localRoot(Spec{Root: "~/models"}); got != filepath.Join(home, "models") {
+		t.Errorf("local root ~/models = %q", got)
 	}
 }

@@ -43,10 +43,16 @@ func (l *Local) Name() string { return l.name }
 // Root returns the directory relative paths resolve against ("" = cwd).
 func (l *Local) Root() string { return l.root }
 
-// Resolve returns the OS path for a path on this host.
+// Resolve returns the OS path for a path on this host. "~" and "~/..."
+// are in the user's home directory, as scp and the shells take them.
 func (l *Local) Resolve(p string) string {
 	if p == "" {
 		p = "."
+	}
+	if rest, ok := homeRel(p); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, filepath.FromSlash(rest))
+		}
 	}
 	if filepath.IsAbs(p) || l.root == "" {
 		return filepath.Clean(p)

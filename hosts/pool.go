@@ -134,6 +134,9 @@ func (p *Pool) localRoot(spec Spec) string {
 	if root == "" {
 		return p.opts.BaseDir
 	}
+	if _, ok := homeRel(root); ok {
+		return NewLocal("", "").Resolve(root)
+	}
 	if !filepath.IsAbs(root) && p.opts.BaseDir != "" {
 		root = filepath.Join(p.opts.BaseDir, root)
 	}

@@ -135,8 +135,16 @@ func (h *SSH) resolve(p string) string {
 	if p == "" {
 		p = "."
 	}
-	if h.spec.Root != "" && !path.IsAbs(p) {
-		return path.Join(h.spec.Root, p)
+	if rest, ok := homeRel(p); ok {
+		// Relative to the login directory, which is the home: where
+		// SFTP starts and commands run.
+		return rest
+	}
+	if root := h.spec.Root; root != "" && !path.IsAbs(p) {
+		if rest, ok := homeRel(root); ok {
+			root = rest
+		}
+		return path.Join(root, p)
 	}
 	return path.Clean(p)
 }

@@ -5,6 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"io/fs"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +70,41 @@ var execTests = map[string]func(*testing.T, hosts.Host){
 		}
 		if want := `it's "quoted" $x|two words|here`; string(res.Stdout) != want {
 			t.Errorf("stdout %q, want %q", res.Stdout, want)
+		}
+	},
+	"home shorthand": func(t *testing.T, h hosts.Host) {
+		// "~" is the login home for files and commands alike (as scp
+		// and the shells take it), not a directory named "~".
+		ctx := ctxT(t)
+		for _, p := range []string{"~", "~/", "~/."} {
+			if fi, err := h.Stat(ctx, p); err != nil || !fi.IsDir() {
+				t.Fatalf("stat %s: %v, %v", p, fi, err)
+			}
+		}
+		c := sh("pwd -P")
+		c.Dir = "~"
+		res, err := h.Exec(ctx, c)
+		home := strings.TrimSpace(string(res.Stdout))
+		if err != nil || res.ExitCode != 0 || !strings.HasPrefix(home, "/") {
+			t.Fatalf("pwd in ~: %q, exit %d, %v, %s", home, res.ExitCode, err, res.Stderr)
+		}
+		names := func(dir string) []string {
+			ents, err := h.ReadDir(ctx, dir)
+			if err != nil {
+				t.Fatalf("read %s: %v", dir, err)
+			}
+			var out []string
+			for _, e := range ents {
+				out = append(out, e.Name())
+			}
+			slices.Sort(out)
+			return out
+		}
+		if a, b := names("~"), names(home); !slices.Equal(a, b) {
+			t.Errorf("~ lists %v, %s (where commands in ~ run) lists %v", a, home, b)
+		}
+		if _, err := h.Stat(ctx, "~/planrun-no-such-file"); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("stat ~/planrun-no-such-file: %v, want not exist", err)
 		}
 	},
 	"default dir is the host's": func(t *testing.T, h hosts.Host) {
