@@ -100,6 +100,11 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		if err != nil {
 			return err
 		}
+		// Recorded with the plan's directory it goes with (the plan may
+		// be stored again: SetPlan below).
+		if np.StateDir, err = filepath.Abs(f.state); err != nil {
+			return &exitError{Code: exitUsage, Err: fmt.Errorf("--state: %w", err)}
+		}
 		drift := plan.Diff(p, np)
 		if drift.StructureChanged && !f.acceptDrift {
 			fmt.Fprint(s.err, drift.String())
