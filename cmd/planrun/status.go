@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -20,6 +21,7 @@ import (
 type statusFlags struct {
 	state  string
 	run    string
+	runs   bool
 	asJSON bool
 	states []string // --filter
 	items  []string // --item
@@ -79,6 +81,23 @@ their errors), and --item KEY one item's chain of steps.`,
 			if err != nil {
 				return err
 			}
+			if f.runs {
+				if f.run != "" || len(f.states) > 0 || len(f.items) > 0 {
+					return &exitError{Code: exitUsage, Err: errors.New("--runs lists every run: not with --run, --filter or --item")}
+				}
+				all := make([]view.Status, 0, len(runs))
+				for _, r := range runs {
+					rs, err := loadStatus(cmd.Context(), st, r, r == id)
+					if err != nil {
+						return stateError(err)
+					}
+					all = append(all, rs)
+				}
+				if err := view.RenderRuns(s.out, all, f.asJSON); err != nil {
+					return &exitError{Code: exitStepFailed, Err: err}
+				}
+				return nil
+			}
 			status, err := loadStatus(cmd.Context(), st, id, id == runs[len(runs)-1])
 			if err != nil {
 				return stateError(err)
@@ -94,6 +113,7 @@ their errors), and --item KEY one item's chain of steps.`,
 	}
 	cmd.Flags().StringVar(&f.state, "state", defaultState, "state `DIR`")
 	cmd.Flags().StringVar(&f.run, "run", "", "show run `ID` instead of the latest")
+	cmd.Flags().BoolVar(&f.runs, "runs", false, "list every run of the state directory, one line each")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print JSON")
 	cmd.Flags().StringSliceVar(&f.states, "filter", nil, "list only steps in these `STATE`s (pending, running, succeeded, failed, skipped, interrupted, unknown); the counts cover every step")
 	cmd.Flags().StringSliceVar(&f.items, "item", nil, "list only the steps of these batch item `KEY`s")

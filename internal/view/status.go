@@ -1,6 +1,7 @@
 package view
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -188,14 +189,7 @@ func statusText(w io.Writer, s Status) error {
 		}
 		b.WriteString("\n")
 	}
-	counts := map[string]int{}
-	var states []string
-	for _, st := range s.Steps {
-		if counts[st.State] == 0 {
-			states = append(states, st.State)
-		}
-		counts[st.State]++
-	}
+	counts, states := stateCounts(s.Steps)
 	fmt.Fprintf(&b, "%s", plural(int64(len(s.Steps)), "step"))
 	for i, st := range states {
 		sep := ", "
@@ -294,4 +288,73 @@ func formatOutputs(outs map[string]any) string {
 		parts = append(parts, k+"="+v)
 	}
 	return strings.Join(parts, " ")
+}
+
+// jsonRun is one run of a runs listing (status --runs --json).
+type jsonRun struct {
+	Run        string         `json:"run"`
+	Plan       string         `json:"plan,omitempty"`
+	State      string         `json:"state"`
+	Started    *time.Time     `json:"started,omitempty"`
+	Finished   *time.Time     `json:"finished,omitempty"`
+	DurationMS int64          `json:"duration_ms,omitempty"`
+	Counts     map[string]int `json:"counts"`
+}
+
+// RenderRuns writes one line per run (status --runs), oldest first, as a
+// table or as a JSON list:
+//
+//	RUN                      PLAN        STATE   STARTED               DURATION  STEPS
+//	20261125T193000.000000Z  migrate-a   failed  2026-11-25T19:30:00Z  20.0s     4: 2 succeeded, 1 failed, 1 skipped
+func RenderRuns(w io.Writer, runs []Status, asJSON bool) error {
+	if asJSON {
+		out := make([]jsonRun, 0, len(runs))
+		for _, s := range runs {
+			j := statusJSON(s)
+			out = append(out, jsonRun{Run: j.Run, Plan: j.Plan, State: j.State, Started: j.Started,
+				Finished: j.Finished, DurationMS: j.DurationMS, Counts: j.Counts})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return fmt.Errorf("render runs: %w", err)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tPLAN\tSTATE\tSTARTED\tDURATION\tSTEPS")
+	for _, s := range runs {
+		started, took := "-", "-"
+		if !s.Started.IsZero() {
+			started = timestamp(s.Started)
+		}
+		if !s.Finished.IsZero() {
+			took = formatDuration(span(s.Started, s.Finished))
+		}
+		counts, states := stateCounts(s.Steps)
+		var parts []string
+		for _, st := range states {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d: %s\n", s.Run, cmp.Or(s.Plan, "-"), s.State, started, took,
+			len(s.Steps), strings.Join(parts, ", "))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("render runs: %w", err)
+	}
+	return nil
+}
+
+// stateCounts counts steps by state; states lists the states in the
+// order first met.
+func stateCounts(steps []StepStatus) (counts map[string]int, states []string) {
+	counts = map[string]int{}
+	for _, st := range steps {
+		if counts[st.State] == 0 {
+			states = append(states, st.State)
+		}
+		counts[st.State]++
+	}
+	return counts, states
 }
