@@ -46,6 +46,9 @@ type Command struct {
 	// addition to it being captured in Result.
 	Stdout io.Writer
 	Stderr io.Writer
+	// Keep, when positive, bounds what Result holds of each stream to
+	// its last Keep bytes (Stdout and Stderr above still get it all).
+	Keep int
 }
 
 // Result is how a command ended.
@@ -53,6 +56,9 @@ type Result struct {
 	ExitCode int
 	Stdout   []byte
 	Stderr   []byte
+	// StdoutCut and StderrCut count the bytes left out before Stdout
+	// and Stderr (Command.Keep).
+	StdoutCut, StderrCut int64
 }
 
 // Resolver gives access to the hosts of a plan's inventory.

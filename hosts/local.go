@@ -1,7 +1,6 @@
 package hosts
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -223,9 +222,9 @@ func (l *Local) Exec(ctx context.Context, cmd Command) (Result, error) {
 	for k, v := range cmd.Env {
 		c.Env = append(c.Env, k+"="+v)
 	}
-	var stdout, stderr bytes.Buffer
+	stdout, stderr := &tailBuffer{keep: cmd.Keep}, &tailBuffer{keep: cmd.Keep}
 	so, se := streams(cmd)
-	c.Stdout, c.Stderr = teeTo(&stdout, so), teeTo(&stderr, se)
+	c.Stdout, c.Stderr = teeTo(stdout, so), teeTo(stderr, se)
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	c.Cancel = func() error {
 		if c.Process == nil {
@@ -235,7 +234,7 @@ func (l *Local) Exec(ctx context.Context, cmd Command) (Result, error) {
 	}
 	c.WaitDelay = 2 * time.Second
 	err := c.Run()
-	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	res := result(0, stdout, stderr)
 	if ctx.Err() != nil {
 		res.ExitCode = -1
 		return res, fmt.Errorf("run %s: %w", cmd.Path, context.Cause(ctx))
@@ -301,11 +300,4 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(b)
-}
-
-func teeTo(buf *bytes.Buffer, w io.Writer) io.Writer {
-	if w == nil {
-		return buf
-	}
-	return io.MultiWriter(buf, w)
 }

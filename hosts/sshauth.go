@@ -188,7 +188,7 @@ func (h *SSH) knownHostsFromCommand(invocation, name string, key ssh.PublicKey, 
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.WaitDelay = time.Second // what it started may hold its output open
-	var said tailBuffer
+	said := tailBuffer{keep: tailMax}
 	cmd.Stderr = &said
 	out, err := cmd.Output()
 	if err != nil {

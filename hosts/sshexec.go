@@ -100,12 +100,12 @@ func (h *SSH) Exec(ctx context.Context, cmd Command) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var stdout, stderr bytes.Buffer
+	stdout, stderr := &tailBuffer{keep: cmd.Keep}, &tailBuffer{keep: cmd.Keep}
 	so, se := streams(cmd)
-	pidw := &pidFilter{w: teeTo(&stderr, se), got: make(chan struct{})}
+	pidw := &pidFilter{w: teeTo(stderr, se), got: make(chan struct{})}
 	sess, err := h.startSession(ctx, c, remoteShell, func(s *ssh.Session) error {
 		s.Stdin = strings.NewReader(h.commandLine(cmd) + "\n")
-		s.Stdout, s.Stderr = teeTo(&stdout, so), pidw
+		s.Stdout, s.Stderr = teeTo(stdout, so), pidw
 		return nil
 	})
 	if err != nil {
@@ -124,10 +124,10 @@ func (h *SSH) Exec(ctx context.Context, cmd Command) (Result, error) {
 		case <-done:
 		case <-time.After(5 * time.Second):
 		}
-		return Result{ExitCode: -1, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()},
+		return result(-1, stdout, stderr),
 			fmt.Errorf("run %s on %s: %w", cmd.Path, h.name, context.Cause(ctx))
 	}
-	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	res := result(0, stdout, stderr)
 	var ee *ssh.ExitError
 	switch {
 	case err == nil:

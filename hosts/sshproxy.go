@@ -80,7 +80,8 @@ func startProxy(line, at string) (*proxyConn, error) {
 	inR.Close()
 	outW.Close()
 	errW.Close()
-	p := &proxyConn{cmd: cmd, stop: stop, r: outR, w: inW, at: at, exited: make(chan struct{}), eof: make(chan struct{})}
+	p := &proxyConn{cmd: cmd, stop: stop, r: outR, w: inW, at: at, exited: make(chan struct{}), eof: make(chan struct{}),
+		errs: tailBuffer{keep: tailMax}}
 	go func() {
 		p.errs.readFrom(errR)
 		errR.Close()
@@ -167,13 +168,8 @@ type proxyAddr struct{}
 func (proxyAddr) Network() string { return "proxycommand" }
 func (proxyAddr) String() string  { return "proxycommand" }
 
-// tailBuffer keeps the last tailMax bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-	cut bool // bytes were dropped from the front
-}
-
+// tailMax is how much of a proxy command's stderr is kept to explain a
+// failure.
 const tailMax = 2 << 10
 
 func (t *tailBuffer) readFrom(f *os.File) {
@@ -187,22 +183,11 @@ func (t *tailBuffer) readFrom(f *os.File) {
 	}
 }
 
-func (t *tailBuffer) Write(b []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, b...)
-	if len(t.buf) > tailMax {
-		t.buf, t.cut = t.buf[len(t.buf)-tailMax:], true
-	}
-	return len(b), nil
-}
-
 // String is what was kept, on one line.
 func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(t.buf), "?")), " ")
-	if t.cut && s != "" {
+	b, cut := t.bytes()
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " ")
+	if cut > 0 && s != "" {
 		s = "..." + s
 	}
 	return s

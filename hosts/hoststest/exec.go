@@ -72,6 +72,26 @@ var execTests = map[string]func(*testing.T, hosts.Host){
 			t.Errorf("stdout %q, want %q", res.Stdout, want)
 		}
 	},
+	"keep bounds what the result holds": func(t *testing.T, h hosts.Host) {
+		// 3 x 100,000 bytes on stdout, then "END"; 7 on stderr: the
+		// writers get it all, the result the last 1,000 bytes of each.
+		var out syncBuffer
+		c := sh(`i=0; while [ $i -lt 3 ]; do head -c 100000 /dev/zero | tr '\0' a; i=$((i+1)); done; printf END; printf 1234567 >&2`)
+		c.Stdout, c.Keep = &out, 1000
+		res, err := h.Exec(ctxT(t), c)
+		if err != nil || res.ExitCode != 0 {
+			t.Fatalf("exit %d, %v, %s", res.ExitCode, err, res.Stderr)
+		}
+		if want := strings.Repeat("a", 997) + "END"; string(res.Stdout) != want || res.StdoutCut != 300003-1000 {
+			t.Errorf("stdout %d bytes (%.10q...), cut %d; want the last 1000, cut %d", len(res.Stdout), res.Stdout, res.StdoutCut, 300003-1000)
+		}
+		if string(res.Stderr) != "1234567" || res.StderrCut != 0 {
+			t.Errorf("stderr %q, cut %d", res.Stderr, res.StderrCut)
+		}
+		if n := len(out.String()); n != 300003 {
+			t.Errorf("the stdout writer got %d bytes, want 300003", n)
+		}
+	},
 	"home shorthand": func(t *testing.T, h hosts.Host) {
 		// "~" is the login home for files and commands alike (as scp
 		// and the shells take it), not a directory named "~".

@@ -101,7 +101,7 @@ func (*Exec) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs, e
 	if err != nil {
 		return nil, err
 	}
-	cmd := hosts.Command{Path: c.Command, Args: c.Args, Env: c.Env, Dir: c.Dir}
+	cmd := hosts.Command{Path: c.Command, Args: c.Args, Env: c.Env, Dir: c.Dir, Keep: outputKeep}
 	if c.Args == nil {
 		cmd.Path, cmd.Args = "/bin/sh", []string{"-c", c.Command}
 	}
@@ -115,8 +115,19 @@ func (*Exec) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs, e
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("exit status %d: %s", res.ExitCode, failureText(res.Stderr, res.Stdout))
 	}
+	if res.StdoutCut > 0 {
+		// Outputs live in the state (and in every event that carries
+		// them): a command that prints megabytes keeps its end there,
+		// and all of it in its log.
+		return steps.Outputs{"stdout": fmt.Sprintf("[planrun: the first %d bytes of stdout are left out here; "+
+			"planrun logs %s has it all]\n%s", res.StdoutCut, env.StepID, strings.TrimSpace(string(res.Stdout)))}, nil
+	}
 	return outputs(res.Stdout), nil
 }
+
+// outputKeep is how much of a command's stdout its outputs hold: the last
+// 1 MiB (a JSON object of outputs must fit in it).
+const outputKeep = 1 << 20
 
 // outputs is stdout trimmed, plus the fields of stdout when it is a JSON
 // object (nested values as compact JSON text; "stdout" itself is kept).

@@ -96,6 +96,29 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// TestLargeStdout: a command that prints megabytes keeps the end of its
+// stdout in its outputs, says how much is left out and where it all is;
+// the log has every byte.
+func TestLargeStdout(t *testing.T) {
+	env, log := newEnv(t)
+	cfg := exec.Config{Command: `head -c 3000000 /dev/zero | tr '\0' x; echo; echo '{"done": true}'`}
+	out, err := exec.New().Run(context.Background(), env, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := out["stdout"].(string)
+	head := "[planrun: the first 1951440 bytes of stdout are left out here; planrun logs s has it all]\n"
+	if !strings.HasPrefix(got, head) || !strings.HasSuffix(got, "x\n{\"done\": true}") || len(got) != len(head)+1<<20-1 {
+		t.Errorf("stdout output: %d bytes, %.120q ... %q", len(got), got, got[max(0, len(got)-20):])
+	}
+	if len(out) != 1 {
+		t.Errorf("outputs %v, want stdout only (no JSON fields from a cut stdout)", len(out))
+	}
+	if log.Len() != 3000000+1+15 {
+		t.Errorf("log has %d bytes, want all %d", log.Len(), 3000000+1+15)
+	}
+}
+
 func TestLogStreams(t *testing.T) {
 	env, log := newEnv(t)
 	if _, err := exec.New().Run(context.Background(), env, &exec.Config{Command: "echo out; echo err >&2"}); err != nil {
