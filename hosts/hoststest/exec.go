@@ -3,11 +3,11 @@ package hoststest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io/fs"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -108,20 +108,21 @@ var execTests = map[string]func(*testing.T, hosts.Host){
 		if err != nil || res.ExitCode != 0 || !strings.HasPrefix(home, "/") {
 			t.Fatalf("pwd in ~: %q, exit %d, %v, %s", home, res.ExitCode, err, res.Stderr)
 		}
-		names := func(dir string) []string {
-			ents, err := h.ReadDir(ctx, dir)
-			if err != nil {
-				t.Fatalf("read %s: %v", dir, err)
-			}
-			var out []string
-			for _, e := range ents {
-				out = append(out, e.Name())
-			}
-			slices.Sort(out)
-			return out
+		// A file a command makes in ~ is the file ~/NAME names (the home
+		// may be shared with other tests: one file of its own, removed).
+		var b [8]byte
+		rand.Read(b[:])
+		name := "planrun-home-" + hex.EncodeToString(b[:])
+		t.Cleanup(func() { h.Remove(context.Background(), "~/"+name) })
+		mk := sh("printf here > " + name)
+		mk.Dir = "~"
+		if res, err := h.Exec(ctx, mk); err != nil || res.ExitCode != 0 {
+			t.Fatalf("make ~/%s: exit %d, %v, %s", name, res.ExitCode, err, res.Stderr)
 		}
-		if a, b := names("~"), names(home); !slices.Equal(a, b) {
-			t.Errorf("~ lists %v, %s (where commands in ~ run) lists %v", a, home, b)
+		for _, p := range []string{"~/" + name, home + "/" + name} {
+			if fi, err := h.Stat(ctx, p); err != nil || fi.Size() != 4 {
+				t.Errorf("stat %s: %v, %v", p, fi, err)
+			}
 		}
 		if _, err := h.Stat(ctx, "~/planrun-no-such-file"); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("stat ~/planrun-no-such-file: %v, want not exist", err)
