@@ -34,6 +34,12 @@ func LoadInventory(file string, checkParty func(string) error) (*Inventory, erro
 		l.c.add(Pos{File: file, Line: 1, Col: 1}, "want a mapping with hosts: and parties:")
 		return nil, l.c.result()
 	}
+	if plainHostMap(m) {
+		l.c.add(Pos{File: file, Line: 1, Col: 1}, "this is a map of hosts only (the form a plan's hosts: file takes); "+
+			"init's inventory has it under hosts:, and parties: beside it, naming the host of each "+
+			"\"role:party_id\" (old and new ids): see planrun init --help")
+		return nil, l.c.result()
+	}
 	var hostsNode, partiesNode *yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k := m.Content[i]
@@ -89,4 +95,32 @@ func LoadInventory(file string, checkParty func(string) error) (*Inventory, erro
 		return nil, errs
 	}
 	return inv, nil
+}
+
+// plainHostMap reports whether m is a plan's hosts file (host name ->
+// spec) rather than an inventory: no hosts: or parties: key, and every
+// value a mapping with a field a host spec has.
+func plainHostMap(m *yaml.Node) bool {
+	if len(m.Content) == 0 {
+		return false
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i].Value; k == "hosts" || k == "parties" {
+			return false
+		}
+		v := deref(m.Content[i+1])
+		if v == nil || v.Kind != yaml.MappingNode {
+			return false
+		}
+		known := false
+		for _, f := range []string{"ssh", "root", "fate_base", "flow"} {
+			if k, _ := mapGet(v, f); k != nil {
+				known = true
+			}
+		}
+		if !known {
+			return false
+		}
+	}
+	return true
 }
