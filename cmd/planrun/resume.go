@@ -15,6 +15,7 @@ import (
 
 	"github.com/planrun/planrun/plan"
 	"github.com/planrun/planrun/runner/checkpoint"
+	"github.com/planrun/planrun/steps"
 )
 
 // resumeFlags are the flags of `planrun resume`.
@@ -95,6 +96,7 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		if err := relocate(p, f.state, s.err); err != nil {
 			return err
 		}
+		noteEdited(p, reg, s.err)
 	} else {
 		np, err := loadPlan(f.planFile, reg, s.err)
 		if err != nil {
@@ -221,4 +223,25 @@ func envMissing(p *plan.Plan, only []string, getenv func(string) (string, bool))
 		lines = append(lines, fmt.Sprintf("environment variable %s is not set (used by %s)", n, strings.Join(users[n], ", ")))
 	}
 	return &exitError{Code: exitUsage, Err: fmt.Errorf("%s\nno step was run: set it, then resume", strings.Join(lines, "\n"))}
+}
+
+// noteEdited says on w when the plan file of the frozen plan p now holds
+// another plan: resume runs p as frozen, which an operator who fixed the
+// file and typed `planrun resume` may not expect. A file that is gone or
+// does not load says nothing here.
+func noteEdited(p *plan.Plan, reg *steps.Registry, w io.Writer) {
+	file := p.Path()
+	if file == "" {
+		return
+	}
+	np, err := plan.Load([]string{file}, plan.Options{Registry: reg})
+	if err != nil || np.Hash == p.Hash {
+		return
+	}
+	name := p.File // as given, when it still names the file from here
+	if abs, err := filepath.Abs(name); err != nil || abs != file {
+		name = file
+	}
+	fmt.Fprintf(w, "planrun: %s has changed since this run started; resume runs the plan as it was then "+
+		"(planrun resume --plan %s runs the file as it is, and shows what changed)\n", name, name)
 }
