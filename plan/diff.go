@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -13,7 +14,10 @@ type Drift struct {
 	Added        []string // step ids only in the new plan, in its order
 	Removed      []string // step ids only in the old plan, in its order
 	NeedsChanged []string // steps in both whose needs differ
-	ParamChanged []string // steps in both whose kind or `with:` differ
+	ParamChanged []string // steps in both whose kind or `with:` differ, or whose host moved
+	// MovedHosts are the steps of ParamChanged whose parameters are the
+	// same but a host they use now points elsewhere: step id -> host.
+	MovedHosts map[string]string
 	// StructureChanged is set when ids or needs differ: resume then needs
 	// --accept-drift.
 	StructureChanged bool
@@ -58,6 +62,15 @@ func Diff(old, new *Plan) Drift {
 		if s.Kind != n.Kind || !sameJSON(s.With, n.With) {
 			d.ParamChanged = append(d.ParamChanged, s.ID)
 			d.lines = append(d.lines, fmt.Sprintf("~step %s: parameters changed", s.ID))
+		} else if h := movedHost(old, new, n); h != "" {
+			// Same parameters, another machine or directory: a step's
+			// fingerprint names its hosts, not where they are.
+			d.ParamChanged = append(d.ParamChanged, s.ID)
+			if d.MovedHosts == nil {
+				d.MovedHosts = map[string]string{}
+			}
+			d.MovedHosts[s.ID] = h
+			d.lines = append(d.lines, fmt.Sprintf("~step %s: host %s now points elsewhere", s.ID, h))
 		}
 	}
 	for _, s := range new.Steps {
@@ -94,4 +107,45 @@ func sameJSON(a, b map[string]any) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// movedHost returns a host s uses that is somewhere else in new than in
+// old (see hostPlace), or "".
+func movedHost(old, new *Plan, s *Step) string {
+	var found string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			name := x
+			if i := strings.IndexByte(x, ':'); i > 0 {
+				name = x[:i]
+			}
+			if found == "" && hostPlace(old, name) != hostPlace(new, name) {
+				found = name
+			}
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				walk(x[k])
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(s.Host)
+	walk(s.With)
+	return found
+}
+
+// hostPlace is what says where host name is in p: its address, ssh
+// config, root, FATE base and FATE Flow URL (not how planrun logs in or
+// how long it waits).
+func hostPlace(p *Plan, name string) string {
+	h, ok := p.Hosts[name]
+	if !ok {
+		return ""
+	}
+	return strings.Join([]string{h.SSH, h.SSHConfig, h.Root, h.FateBase, h.Flow}, "\x00")
 }

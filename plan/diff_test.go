@@ -1,10 +1,14 @@
 package plan
 
 import (
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/planrun/planrun/hosts"
 )
 
 func TestDiff(t *testing.T) {
@@ -143,5 +147,39 @@ steps:
 	want := []string{`hosts.yaml:2:28: old: unknown field "port"`}
 	if diff := cmp.Diff(want, errorLines(t, err)); diff != "" {
 		t.Errorf("errors mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestDiffMovedHost: a step whose parameters are the same but whose host
+// now points at another machine or directory is changed; a host whose
+// login alone changed, or one the step does not use, is not.
+func TestDiffMovedHost(t *testing.T) {
+	steps := []*Step{
+		{ID: "copy", Kind: "transfer", With: map[string]any{"from": "local:m", "to": "new:/in/"}},
+		{ID: "imp", Kind: "import", Host: "new", With: map[string]any{"file": "/in/m.zip"}},
+		{ID: "other", Kind: "exec", With: map[string]any{"host": "old", "command": "true"}},
+		{ID: "list", Kind: "exec", With: map[string]any{"args": []any{"x", "new:y"}, "command": "ls"}},
+	}
+	base := map[string]hosts.Spec{"new": {SSH: "app@10.0.0.1", FateBase: "/fate"}, "old": {SSH: "app@10.0.0.9"}}
+	for _, tc := range []struct {
+		name string
+		new  hosts.Spec
+		want map[string]string
+	}{
+		{"another address", hosts.Spec{SSH: "app@10.0.0.2", FateBase: "/fate"}, map[string]string{"copy": "new", "imp": "new", "list": "new"}},
+		{"another FATE base", hosts.Spec{SSH: "app@10.0.0.1", FateBase: "/data/fate"}, map[string]string{"copy": "new", "imp": "new", "list": "new"}},
+		{"another key and timeout", hosts.Spec{SSH: "app@10.0.0.1", FateBase: "/fate", IdentityFiles: []string{"k"}, ConnectTimeout: "3s"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := maps.Clone(base)
+			hs["new"] = tc.new
+			d := Diff(&Plan{Hosts: base, Steps: steps}, &Plan{Hosts: hs, Steps: steps})
+			if diff := cmp.Diff(tc.want, d.MovedHosts); diff != "" {
+				t.Errorf("moved (-want +got):\n%s", diff)
+			}
+			if want := slices.Sorted(maps.Keys(tc.want)); !slices.Equal(d.ParamChanged, want) || d.StructureChanged {
+				t.Errorf("param changed %v, structure %v; want %v, false", d.ParamChanged, d.StructureChanged, want)
+			}
+		})
 	}
 }

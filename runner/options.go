@@ -39,7 +39,7 @@ type Options struct {
 	// Prior is the state of each step before this run (folded from the
 	// checkpoint); nil for a fresh start. PriorInRun says Prior comes from
 	// Run's own events (resume): successes kept are not recorded again.
-	// Otherwise (apply over an earlier run of the same plan) they are
+	// Otherwise (apply over the latest earlier run) they are
 	// recorded as step_skipped "already done" with their outputs.
 	Prior      map[string]*checkpoint.StepState
 	PriorInRun bool

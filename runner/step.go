@@ -38,7 +38,10 @@ func (r *runner) execute(n *node) error {
 				return err
 			}
 		}
-		if !n.force && pr.Status == checkpoint.StatusUnknown {
+		// An outcome left unknown is settled for the same work only: in
+		// an earlier run (apply), a step whose fingerprint changed since
+		// is other work, and simply runs.
+		if !n.force && pr.Status == checkpoint.StatusUnknown && (r.opts.PriorInRun || pr.Fingerprint == fp) {
 			if settled, err := r.settleUnknown(n, cfg, fp); settled || err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,9 +31,11 @@ func newApplyCmd(s streams) *cobra.Command {
 		Long: `Run a plan: validate it, then run its steps as a dependency graph, recording
 every state change in the state directory (a new run under runs/<run-id>).
 
-Run ids are UTC timestamps (20261125T193000.123456Z): they sort by time. When
-the latest run in the state ran the same plan (same hash), steps that
-succeeded there with the same fingerprint are not run again ("already done").`,
+Run ids are UTC timestamps (20261125T193000.123456Z): they sort by time. Steps
+that succeeded in the latest run of the state with the same id and the same
+fingerprint (kind, parameters and the outputs of what they use) are not run
+again ("already done"), whatever else in the plan changed: edit a plan and
+apply it again, and only what the edit touches runs.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runApply(cmd.Context(), s, f, args[0], commandLine(cmd, args))
@@ -63,9 +66,17 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 		return err
 	}
 	defer lock.Unlock()
-	prior, err := priorOfSamePlan(ctx, st, p.Hash)
+	prior, last, err := priorOfLatest(ctx, st)
 	if err != nil {
 		return stateError(err)
+	}
+	var force []string
+	if last != nil && last.Hash != p.Hash {
+		// An edited plan: what the edit changed, and everything after
+		// it, runs again, as with resume --plan (a step whose host now
+		// points elsewhere keeps its fingerprint, so it must be told).
+		drift := plan.Diff(last, p)
+		force = plan.DownstreamOf(p, append(slices.Clone(drift.ParamChanged), drift.NeedsChanged...))
 	}
 	if p.StateDir, err = filepath.Abs(f.state); err != nil {
 		return &exitError{Code: exitUsage, Err: fmt.Errorf("--state: %w", err)}
@@ -75,29 +86,27 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 		return stateError(err)
 	}
 	defer run.Close()
-	x := &execution{store: st, run: run, plan: p, reg: reg, prior: prior, only: only, sched: f.sched, out: f.out, command: command}
+	x := &execution{store: st, run: run, plan: p, reg: reg, prior: prior, force: force, only: only, sched: f.sched, out: f.out, command: command}
 	return x.execute(ctx, s)
 }
 
-// priorOfSamePlan folds the latest run if it ran the plan with this hash
-// (only the latest: older runs are history, and reading them all would
-// make every apply slower as runs pile up).
-func priorOfSamePlan(ctx context.Context, st checkpoint.Store, hash string) (map[string]*checkpoint.StepState, error) {
+// priorOfLatest folds the latest run, and returns the plan it ran (only
+// the latest: older runs are history, and reading them all would make
+// every apply slower as runs pile up). Its successes count for steps with
+// the same id and fingerprint, whichever plan it ran.
+func priorOfLatest(ctx context.Context, st checkpoint.Store) (map[string]*checkpoint.StepState, *plan.Plan, error) {
 	id, err := checkpoint.Latest(ctx, st)
 	if errors.Is(err, checkpoint.ErrNoRuns) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d, err := st.LoadRun(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if d.Plan.Hash != hash {
-		return nil, nil
-	}
-	return checkpoint.Fold(d.Events), nil
+	return checkpoint.Fold(d.Events), d.Plan, nil
 }
 
 // createRun creates a run with a fresh time-based id (a later microsecond

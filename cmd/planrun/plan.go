@@ -35,8 +35,8 @@ func newPlanCmd(s streams) *cobra.Command {
 		Use:   "plan PLAN",
 		Short: "Preview a plan: its steps, their needs, and which would run",
 		Long: `Show the expanded steps of a plan, their dependencies, and whether apply
-would run each one or skip it as already done, given the latest run of the
-same plan in the state directory. It only reads the state.
+would run each one or skip it as already done, given the latest run in the
+state directory. It only reads the state.
 
 With --refresh it also checks, as apply --refresh would, that each step
 already done still holds: it runs the kind's probe, which changes no file
@@ -62,7 +62,7 @@ would run again says what its probe found.`,
 			if err != nil {
 				return stateError(err)
 			}
-			prior, err := priorOfSamePlan(cmd.Context(), st, p.Hash)
+			prior, last, err := priorOfLatest(cmd.Context(), st)
 			if err != nil {
 				return stateError(err)
 			}
@@ -76,7 +76,11 @@ would run again says what its probe found.`,
 				}
 				check = probeAll(p, reg, prior, probeDone(cmd.Context(), p, pool, work))
 			}
-			pv := preview(p, reg, prior, check)
+			var changed map[string]string
+			if last != nil && last.Hash != p.Hash {
+				changed = driftReasons(plan.Diff(last, p))
+			}
+			pv := preview(p, reg, prior, changed, check)
 			leaveOut(p, &pv, only)
 			if err := view.RenderPlan(s.out, f.format, pv); err != nil {
 				return &exitError{Code: exitStepFailed, Err: err}
@@ -193,9 +197,10 @@ func leaveOut(p *plan.Plan, pv *view.Preview, only []string) {
 }
 
 // preview decides, as apply would, which steps run: a step is skipped when
-// the prior run succeeded with the same fingerprint and nothing it needs
-// runs (and, with check, when it still holds).
-func preview(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.StepState, check checkDone) view.Preview {
+// the prior run succeeded with the same fingerprint, nothing it needs runs
+// and the plan did not change it (changed: id -> why; and, with check,
+// when it still holds).
+func preview(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.StepState, changed map[string]string, check checkDone) view.Preview {
 	pv := view.Preview{Name: p.Name, Hash: p.Hash}
 	byID := make(map[string]*plan.Step, len(p.Steps))
 	for _, s := range p.Steps {
@@ -229,6 +234,10 @@ func preview(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.Ste
 		}
 		pr := prior[s.ID]
 		if pr == nil {
+			return d
+		}
+		if why, ok := changed[s.ID]; ok {
+			d.Reason = why // apply runs it again (and what follows it)
 			return d
 		}
 		switch pr.Status {
@@ -270,4 +279,20 @@ func preview(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.Ste
 		pv.Steps = append(pv.Steps, *decide(s))
 	}
 	return pv
+}
+
+// driftReasons says, for each step an edit of the plan changed, why apply
+// runs it again (see plan.Diff).
+func driftReasons(d plan.Drift) map[string]string {
+	out := map[string]string{}
+	for _, id := range d.NeedsChanged {
+		out[id] = "its needs changed in the plan"
+	}
+	for _, id := range d.ParamChanged {
+		out[id] = "changed in the plan"
+	}
+	for id, h := range d.MovedHosts {
+		out[id] = "host " + h + " now points elsewhere"
+	}
+	return out
 }

@@ -60,7 +60,7 @@ func TestProbeAll(t *testing.T) {
 	if most != 4 {
 		t.Errorf("at most %d probes at once, want the 4 to be asked about together", most)
 	}
-	pv := preview(p, reg, prior, cached)
+	pv := preview(p, reg, prior, nil, cached)
 	for i, d := range pv.Steps[:4] {
 		if want := fmt.Sprintf("gone s%d", i); d.Reason != want {
 			t.Errorf("%s: reason %q, want %q", d.ID, d.Reason, want)
