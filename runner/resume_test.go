@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -239,5 +240,41 @@ func TestProbeError(t *testing.T) {
 	e := h.last("r", "p", checkpoint.StepFailed)
 	if e.Reason != checkpoint.ReasonUnknownOutcome || !strings.Contains(e.Error, "step p: probe the unknown outcome of attempt 1: permission denied") {
 		t.Errorf("failure %+v", e)
+	}
+}
+
+// TestApplyOverUnknownOutcome: an apply over a run that left a step's
+// outcome unknown settles it (as resume does) when the step is the same
+// work, and simply runs it when its fingerprint changed since (other work).
+func TestApplyOverUnknownOutcome(t *testing.T) {
+	for name, tc := range map[string]struct {
+		line      string
+		want      string
+		wantLines []string
+	}{
+		"same work: fail with advice": {line: "u", want: checkpoint.StatusUnknown, wantLines: []string{"u"}},
+		"changed since: runs":         {line: "u2", want: checkpoint.StatusSucceeded, wantLines: []string{"u", "u2"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			old := appendStep("append", "u", out)
+			h := newHarness(t)
+			ctx := context.Background()
+			run, _ := h.store.CreateRun(ctx, "r1", &plan.Plan{Steps: []*plan.Step{old}})
+			_, params, _ := simpleResolve(old, h.reg, nil, nil)
+			k, _ := h.reg.Lookup("append")
+			run.Append(ctx, []checkpoint.Event{{Type: checkpoint.StepStarted, Step: "u", Attempt: 1, Fingerprint: simpleFingerprint(old, k.Version(), params), Time: time.Now()}})
+			os.WriteFile(out, []byte("u\n"), 0o644) // the lost attempt did its work
+			d, _ := h.store.LoadRun(ctx, "r1")
+			s := appendStep("append", tc.line, out)
+			s.ID = "u"
+			h.apply(ctx, "r2", &plan.Plan{Steps: []*plan.Step{s}}, func(o *runner.Options) { o.Prior = checkpoint.Fold(d.Events) })
+			if got := h.states("r2")["u"]; got != tc.want {
+				t.Errorf("u is %s, want %s", got, tc.want)
+			}
+			if got := lines(t, out); !slices.Equal(got, tc.wantLines) {
+				t.Errorf("out %q, want %q", got, tc.wantLines)
+			}
+		})
 	}
 }
