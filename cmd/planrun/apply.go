@@ -76,7 +76,12 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 		// it, runs again, as with resume --plan (a step whose host now
 		// points elsewhere keeps its fingerprint, so it must be told).
 		drift := plan.Diff(last, p)
-		force = plan.DownstreamOf(p, append(slices.Clone(drift.ParamChanged), drift.NeedsChanged...))
+		changed := append(slices.Clone(drift.ParamChanged), drift.NeedsChanged...)
+		force = plan.DownstreamOf(p, changed)
+		if n := len(changed); n > 0 {
+			fmt.Fprintf(s.err, "planrun: %d step(s) changed since the last run (planrun plan shows which); they run again, with the %d after them\n",
+				n, len(force)-n)
+		}
 	}
 	if p.StateDir, err = filepath.Abs(f.state); err != nil {
 		return &exitError{Code: exitUsage, Err: fmt.Errorf("--state: %w", err)}
