@@ -68,6 +68,27 @@ func TestBatches(t *testing.T) {
 			},
 			want: wantItems("a", "b", "1", "2"),
 		},
+		"csv file, semicolons (a spreadsheet's list separator)": {
+			files: map[string]string{
+				"plan.yaml":      batchHead + `    for_each: {file: data/items.csv, key: name}` + batchTail,
+				"data/items.csv": "\uFEFFname;n\r\na;1\r\nb;2\r\n",
+			},
+			want: wantItems("a", "b", "1", "2"),
+		},
+		"csv file, tabs": {
+			files: map[string]string{
+				"plan.yaml":      batchHead + `    for_each: {file: data/items.csv, key: name}` + batchTail,
+				"data/items.csv": "name\tn\na\t1\nb\t2\n",
+			},
+			want: wantItems("a", "b", "1", "2"),
+		},
+		"csv file, commas, semicolons in values": {
+			files: map[string]string{
+				"plan.yaml":      batchHead + `    for_each: {file: data/items.csv, key: name}` + batchTail,
+				"data/items.csv": "name,n,note\na,1,x;y\nb,2,z\n",
+			},
+			want: wantItems("a", "b", "1", "2"),
+		},
 		"yaml file keyed": {
 			files: map[string]string{
 				"plan.yaml": batchHead + `    for_each: {file: items.yml, key: name}` + batchTail,

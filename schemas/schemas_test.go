@@ -118,7 +118,7 @@ func TestCheckPlan(t *testing.T) {
 			doc: `{"version": 1, "steps": [{"batch": "b", "for_each": {"file": 3, "keys": "x"}, "steps": [{"id": "c"}]}]}`,
 			want: []Problem{
 				{Path: []string{"steps", "0", "for_each"}, Key: "keys", Msg: `unknown field "keys" (did you mean "key"?)`},
-				{Path: []string{"steps", "0", "for_each", "file"}, Msg: "want string, got number (A CSV file (header row = field names) or a YAML list, relative to the plan file.)"},
+				{Path: []string{"steps", "0", "for_each", "file"}, Msg: "want string, got number (A CSV file (header row = field names; comma-separated, or by semicolons or tabs when the header has no comma) or a YAML list, relative to the plan file.)"},
 				{Path: []string{"steps", "0", "steps", "0"}, Msg: `missing field "kind"`},
 			},
 		},
