@@ -128,7 +128,7 @@ func (l *loader) readCSV(b *batch, at *yaml.Node, path string) []item {
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = csvComma(data)
+	r.Comma = CSVComma(data)
 	header, err := r.Read()
 	if err == io.EOF {
 		l.c.add(Pos{File: path, Line: 1, Col: 1}, "batch %q: CSV file is empty: want a header row", b.name)
@@ -218,10 +218,10 @@ func (l *loader) checkItemExprs(b *batch, it item, field string, v any) {
 	}
 }
 
-// csvComma is the field separator of a CSV file: a comma, unless its
+// CSVComma is the field separator of a CSV file: a comma, unless its
 // header row has none and has semicolons or tabs instead (a spreadsheet
 // saved with a locale's list separator, or tab-separated values).
-func csvComma(data []byte) rune {
+func CSVComma(data []byte) rune {
 	header, _, _ := bytes.Cut(data, []byte("\n"))
 	if bytes.ContainsRune(header, ',') {
 		return ','

@@ -183,12 +183,13 @@ type modelItem struct {
 }
 
 func readModels(p string) ([]modelItem, error) {
-	f, err := os.Open(p)
+	data, err := os.ReadFile(p)
 	if err != nil {
 		return nil, fmt.Errorf("read models: %w", err)
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
+	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // a spreadsheet's byte order mark
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = plan.CSVComma(data)
 	r.TrimLeadingSpace = true
 	rows, err := r.ReadAll()
 	if err != nil {
