@@ -96,13 +96,7 @@ func RenderStatus(w io.Writer, s Status, asJSON bool) error {
 }
 
 type jsonStatus struct {
-	Run        string         `json:"run"`
-	Plan       string         `json:"plan,omitempty"`
-	State      string         `json:"state"`
-	Started    *time.Time     `json:"started,omitempty"`
-	Finished   *time.Time     `json:"finished,omitempty"`
-	DurationMS int64          `json:"duration_ms,omitempty"`
-	Counts     map[string]int `json:"counts"`
+	jsonRun
 	// Filter is what selected the steps listed (status --filter, --item);
 	// counts cover every step.
 	Filter *StatusFilter    `json:"filter,omitempty"`
@@ -141,10 +135,10 @@ func span(start, end time.Time) time.Duration {
 }
 
 func statusJSON(s Status) jsonStatus {
-	out := jsonStatus{Run: s.Run, Plan: s.Plan, State: s.State,
+	out := jsonStatus{jsonRun: jsonRun{Run: s.Run, Plan: s.Plan, State: s.State,
 		Started: timePtr(s.Started), Finished: timePtr(s.Finished),
 		DurationMS: span(s.Started, s.Finished).Milliseconds(),
-		Counts:     map[string]int{}, Filter: s.Filter, Steps: []jsonStepStatus{}}
+		Counts:     map[string]int{}}, Filter: s.Filter, Steps: []jsonStepStatus{}}
 	for _, st := range s.Steps {
 		out.Counts[st.State]++
 	}
@@ -290,7 +284,7 @@ func formatOutputs(outs map[string]any) string {
 	return strings.Join(parts, " ")
 }
 
-// jsonRun is one run of a runs listing (status --runs --json).
+// jsonRun is a run without its steps: status --runs --json lists them.
 type jsonRun struct {
 	Run        string         `json:"run"`
 	Plan       string         `json:"plan,omitempty"`
@@ -310,9 +304,7 @@ func RenderRuns(w io.Writer, runs []Status, asJSON bool) error {
 	if asJSON {
 		out := make([]jsonRun, 0, len(runs))
 		for _, s := range runs {
-			j := statusJSON(s)
-			out = append(out, jsonRun{Run: j.Run, Plan: j.Plan, State: j.State, Started: j.Started,
-				Finished: j.Finished, DurationMS: j.DurationMS, Counts: j.Counts})
+			out = append(out, statusJSON(s).jsonRun)
 		}
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
