@@ -41,6 +41,9 @@ var _ Store = (*FileStore)(nil)
 // directory written by a newer planrun is a *FormatError.
 func OpenFile(dir string) (*FileStore, error) {
 	s := &FileStore{dir: dir}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("open state %s: not a directory (--state names the directory runs are kept in)", dir)
+	}
 	b, err := os.ReadFile(filepath.Join(dir, formatFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil

@@ -131,3 +131,14 @@ func TestFileStoreOpenCreatesNothing(t *testing.T) {
 		t.Errorf("opening a store created %s", dir)
 	}
 }
+
+func TestFileStoreOnAFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "state")
+	if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := checkpoint.OpenFile(p)
+	if want := "open state " + p + ": not a directory (--state names the directory runs are kept in)"; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
