@@ -27,9 +27,10 @@ func TreeSums(ctx context.Context, h Host, root string) (map[string]string, erro
 
 // FileSums hashes the files names (slash-separated, relative to root) on
 // h, where they lie, as TreeSums does, without walking the rest of the
-// tree: relative path → sha256 of each name that is a regular file
-// (through links, as Stat sees it). A name that is missing, that is a
-// directory or special file, or that does not stay under root is left out.
+// tree: relative path → sha256 of each name that is a regular file. A
+// name that is missing, that is a directory, a link (even to the same
+// bytes: not what was installed) or a special file, or that does not stay
+// under root is left out.
 func FileSums(ctx context.Context, h Host, root string, names []string) (map[string]string, error) {
 	ents := make([]treeEntry, len(names))
 	err := forEach(ctx, len(names), verifyParallel, func(ctx context.Context, k int) error {
@@ -37,7 +38,7 @@ func FileSums(ctx context.Context, h Host, root string, names []string) (map[str
 		if path.IsAbs(n) || path.Clean(n) != n || leavesRoot(n) { // "" cleans to "."
 			return nil
 		}
-		fi, err := h.Stat(ctx, path.Join(root, n))
+		fi, err := lstat(ctx, h, path.Join(root, n))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return nil

@@ -266,6 +266,19 @@ func TestNativeImportDrift(t *testing.T) {
 		{name: "removed", tamper: func(t *testing.T, dir, _ string) {
 			os.Remove(filepath.Join(dir, "variables/data/dataio_0/dataio/DataIOMeta"))
 		}, why: `"variables/data/dataio_0/dataio/DataIOMeta" was removed`, again: true, restore: true},
+		{name: "replaced by a link to the same bytes", tamper: func(t *testing.T, dir, _ string) {
+			copyOf := filepath.Join(t.TempDir(), "param")
+			b, _ := os.ReadFile(filepath.Join(dir, param))
+			os.WriteFile(copyOf, b, 0o644)
+			os.Remove(filepath.Join(dir, param))
+			if err := os.Symlink(copyOf, filepath.Join(dir, param)); err != nil {
+				t.Fatal(err)
+			}
+		}, why: `"` + param + `" is a link now, not the file installed`, again: true, restore: true},
+		{name: "replaced by a directory", tamper: func(t *testing.T, dir, _ string) {
+			os.Remove(filepath.Join(dir, param))
+			os.Mkdir(filepath.Join(dir, param), 0o755)
+		}, why: `"` + param + `" is a directory now`, again: true, restore: true},
 		{name: "added", tamper: func(t *testing.T, dir, _ string) {
 			os.WriteFile(filepath.Join(dir, "variables/data/extra.json"), []byte("{}"), 0o644)
 		}},
@@ -325,6 +338,9 @@ func TestNativeImportDrift(t *testing.T) {
 			if tc.restore {
 				if got, _ := os.ReadFile(filepath.Join(dir, param)); !bytes.Equal(got, want) {
 					t.Errorf("%s after the run = %q, want %q", param, got, want)
+				}
+				if fi, err := os.Lstat(filepath.Join(dir, param)); err != nil || !fi.Mode().IsRegular() {
+					t.Errorf("%s after the run: %v, %v; want a regular file", param, fi, err)
 				}
 				if pr, err := k.Probe(ctx, env, cfg, out); err != nil || !pr.Done {
 					t.Errorf("probe after the run = %+v, %v", pr, err)

@@ -218,7 +218,17 @@ func installedDrift(ctx context.Context, h hosts.Host, dir string, want map[stri
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		switch s, ok := got[name]; {
 		case !ok:
-			return fmt.Sprintf("%q was removed", name), nil
+			// Left out: gone, or something else than a file is there.
+			fi, err := h.Stat(ctx, path.Join(dir, name))
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				return fmt.Sprintf("%q was removed", name), nil
+			case err == nil && fi.IsDir():
+				return fmt.Sprintf("%q is a directory now", name), nil
+			case err == nil && fi.Mode().IsRegular():
+				return fmt.Sprintf("%q is a link now, not the file installed", name), nil
+			}
+			return fmt.Sprintf("%q is no longer the file installed", name), nil
 		case s != want[name]:
 			return fmt.Sprintf("%q has changed", name), nil
 		}
