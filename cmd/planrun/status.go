@@ -86,15 +86,22 @@ their errors), and --item KEY one item's chain of steps.`,
 					return &exitError{Code: exitUsage, Err: errors.New("--runs lists every run: not with --run, --filter or --item")}
 				}
 				all := make([]view.Status, 0, len(runs))
+				var bad []error
 				for _, r := range runs {
 					rs, err := loadStatus(cmd.Context(), st, r, r == id)
 					if err != nil {
-						return stateError(err)
+						// Listed as unreadable; the others are still
+						// worth seeing.
+						bad = append(bad, err)
+						rs = view.Status{Run: r, State: "unreadable"}
 					}
 					all = append(all, rs)
 				}
 				if err := view.RenderRuns(s.out, all, f.asJSON); err != nil {
 					return &exitError{Code: exitStepFailed, Err: err}
+				}
+				if len(bad) > 0 {
+					return stateError(errors.Join(bad...))
 				}
 				return nil
 			}

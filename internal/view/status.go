@@ -325,12 +325,15 @@ func RenderRuns(w io.Writer, runs []Status, asJSON bool) error {
 			took = formatDuration(span(s.Started, s.Finished))
 		}
 		counts, states := stateCounts(s.Steps)
-		var parts []string
-		for _, st := range states {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
+		steps := "-"
+		if len(s.Steps) > 0 {
+			var parts []string
+			for _, st := range states {
+				parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
+			}
+			steps = fmt.Sprintf("%d: %s", len(s.Steps), strings.Join(parts, ", "))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d: %s\n", s.Run, cmp.Or(s.Plan, "-"), s.State, started, took,
-			len(s.Steps), strings.Join(parts, ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Run, cmp.Or(s.Plan, "-"), s.State, started, took, steps)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("render runs: %w", err)
