@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,8 +80,13 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 		changed := append(slices.Clone(drift.ParamChanged), drift.NeedsChanged...)
 		force = plan.DownstreamOf(p, changed)
 		if n := len(changed); n > 0 {
-			fmt.Fprintf(s.err, "planrun: %d step(s) changed since the last run (planrun plan shows which); they run again, with the %d after them\n",
-				n, len(force)-n)
+			names := changed[:min(n, 5)]
+			more := ""
+			if n > len(names) {
+				more = fmt.Sprintf(" and %d more", n-len(names))
+			}
+			fmt.Fprintf(s.err, "planrun: %d step(s) changed since the last run (%s%s); they run again, with the %d after them\n",
+				n, strings.Join(names, ", "), more, len(force)-n)
 		}
 	}
 	if p.StateDir, err = filepath.Abs(f.state); err != nil {
