@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Path returns the plan file's absolute path (File as loaded is
@@ -29,11 +31,13 @@ func (e *GoneDirError) Error() string {
 // Relocate points p, a frozen plan, at where its directory is now, for a
 // run resumed from the state directory stateDir (absolute). When the
 // state directory is no longer where the run started (p.StateDir), the
-// plan is looked for at the same place relative to stateDir: a workspace
-// moved or copied whole (a CI job restoring its state and work into a new
+// plan file is looked for at the same place relative to stateDir, and
+// taken when it names the same plan (its name: field): a workspace moved
+// or copied whole (a CI job restoring its state and work into a new
 // checkout) resumes in the new place, not in the old one. Found there,
 // p's BaseDir and File move (StateDir stays: where the run started) and
-// Relocate returns the directory it moved from; otherwise p stays. A plan directory that no longer exists is a *GoneDirError.
+// Relocate returns the directory it moved from; otherwise p stays. A plan
+// directory that no longer exists is a *GoneDirError.
 func (p *Plan) Relocate(stateDir string) (from string, err error) {
 	if p.BaseDir == "" {
 		return "", nil
@@ -42,7 +46,7 @@ func (p *Plan) Relocate(stateDir string) (from string, err error) {
 		if rel, err := filepath.Rel(p.StateDir, p.BaseDir); err == nil {
 			dir := filepath.Join(stateDir, rel)
 			file := filepath.Join(dir, filepath.Base(p.File))
-			if fi, err := os.Stat(file); err == nil && fi.Mode().IsRegular() && dir != p.BaseDir {
+			if fi, err := os.Stat(file); err == nil && fi.Mode().IsRegular() && dir != p.BaseDir && sameName(file, p.Name) {
 				from = p.BaseDir
 				p.BaseDir, p.File = dir, file
 				return from, nil
@@ -53,4 +57,22 @@ func (p *Plan) Relocate(stateDir string) (from string, err error) {
 		return "", &GoneDirError{Dir: p.BaseDir}
 	}
 	return "", nil
+}
+
+// sameName reports whether the plan file at path names its plan name (a
+// plan without a name matches any).
+func sameName(path, name string) bool {
+	if name == "" {
+		return true
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var head struct {
+		Name string `yaml:"name"`
+	}
+	// Another document's errors say nothing here: only its name counts.
+	_ = yaml.Unmarshal(b, &head)
+	return head.Name == name
 }

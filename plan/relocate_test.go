@@ -24,6 +24,14 @@ func TestRelocate(t *testing.T) {
 	// state directory with no plan beside it; nested: the plan one
 	// directory below the state directory's parent.
 	mk("old/plan.yaml", "new/plan.yaml", "alone/x", "n2/plans/p.yaml", "notafile/plan.yaml/x")
+	named := func(f, name string) {
+		if err := os.WriteFile(filepath.Join(root, f), []byte("version: 1\nname: "+name+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("other/plan.yaml", "same/plan.yaml")
+	named("other/plan.yaml", "another-plan")
+	named("same/plan.yaml", "migrate-a")
 	at := func(p string) string { return filepath.Join(root, p) }
 	tests := []struct {
 		name               string
@@ -31,20 +39,24 @@ func TestRelocate(t *testing.T) {
 		stateNow           string
 		wantBase, wantFrom string
 		wantGone           bool
+		planName           string
 	}{
-		{"same place", "plan.yaml", "old", "old/.planrun", "old/.planrun", "old", "", false},
-		{"copied whole", "plan.yaml", "old", "old/.planrun", "new/.planrun", "new", "old", false},
-		{"plan in a subdirectory", "plans/p.yaml", "n1/plans", "n1/.planrun", "n2/.planrun", "n2/plans", "n1/plans", false},
-		{"state alone moved", "plan.yaml", "old", "old/.planrun", "alone/.planrun", "old", "", false},
-		{"moved, plan not a file there", "plan.yaml", "old", "old/.planrun", "notafile/.planrun", "old", "", false},
-		{"gone", "plan.yaml", "gone", "gone/.planrun", "alone/.planrun", "gone", "", true},
-		{"gone, same place", "plan.yaml", "gone", "gone/.planrun", "gone/.planrun", "gone", "", true},
-		{"no state recorded (older planrun)", "plan.yaml", "old", "", "new/.planrun", "old", "", false},
-		{"no state recorded, gone", "plan.yaml", "gone", "", "new/.planrun", "gone", "", true},
+		{"copied whole, named", "plan.yaml", "old", "old/.planrun", "same/.planrun", "same", "old", false, "migrate-a"},
+		{"beside a plan of another name", "plan.yaml", "old", "old/.planrun", "other/.planrun", "old", "", false, "migrate-a"},
+		{"beside a plan with no name", "plan.yaml", "old", "old/.planrun", "new/.planrun", "old", "", false, "migrate-a"},
+		{"same place", "plan.yaml", "old", "old/.planrun", "old/.planrun", "old", "", false, ""},
+		{"copied whole", "plan.yaml", "old", "old/.planrun", "new/.planrun", "new", "old", false, ""},
+		{"plan in a subdirectory", "plans/p.yaml", "n1/plans", "n1/.planrun", "n2/.planrun", "n2/plans", "n1/plans", false, ""},
+		{"state alone moved", "plan.yaml", "old", "old/.planrun", "alone/.planrun", "old", "", false, ""},
+		{"moved, plan not a file there", "plan.yaml", "old", "old/.planrun", "notafile/.planrun", "old", "", false, ""},
+		{"gone", "plan.yaml", "gone", "gone/.planrun", "alone/.planrun", "gone", "", true, ""},
+		{"gone, same place", "plan.yaml", "gone", "gone/.planrun", "gone/.planrun", "gone", "", true, ""},
+		{"no state recorded (older planrun)", "plan.yaml", "old", "", "new/.planrun", "old", "", false, ""},
+		{"no state recorded, gone", "plan.yaml", "gone", "", "new/.planrun", "gone", "", true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &Plan{File: tt.file, BaseDir: at(tt.base)}
+			p := &Plan{File: tt.file, BaseDir: at(tt.base), Name: tt.planName}
 			if tt.state != "" {
 				p.StateDir = at(tt.state)
 			}
