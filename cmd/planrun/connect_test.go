@@ -87,7 +87,7 @@ func TestValidateConnect(t *testing.T) {
 			`:3\): exit status 1, said: no route to bastion.example\)$`,
 		`^host unknown-key \(` + regexp.QuoteMeta(srv.Addr) + `\): .*host key of unknown-key \(` + regexp.QuoteMeta(srv.Addr) + `\) is unknown`,
 		`^host wrong-key \(` + regexp.QuoteMeta(srv.Addr) + `\): .*unable to authenticate`,
-		`^planrun: 8 of 13 hosts could not be reached$`,
+		`^planrun: 8 of 13 hosts failed the check \(each says why above\)$`,
 	}
 	check := func(what, got string, want []string) {
 		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")

@@ -95,7 +95,7 @@ func runValidate(s streams, a validateArgs) error {
 		fmt.Fprintf(s.out, "host %s%s: %s\n", c.name, at, ok)
 	}
 	if failed > 0 {
-		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("%d of %d hosts could not be reached", failed, len(checks))}
+		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("%d of %d hosts failed the check (each says why above)", failed, len(checks))}
 	}
 	return nil
 }
