@@ -25,6 +25,13 @@ type Drift struct {
 	lines []string // the unified-style diff
 }
 
+// Changed returns the steps in both plans that the new one changed: their
+// parameters (or where their hosts are), then their needs. They, and what
+// follows them, run again.
+func (d Drift) Changed() []string {
+	return append(slices.Clone(d.ParamChanged), d.NeedsChanged...)
+}
+
 // Empty reports whether the plans run the same steps the same way.
 func (d Drift) Empty() bool { return !d.StructureChanged && len(d.ParamChanged) == 0 }
 

@@ -76,6 +76,15 @@ func TestDownstreamAndGraph(t *testing.T) {
 	if diff := cmp.Diff([]string{"a", "b", "c", "d", "e"}, DownstreamOf(p, []string{"d", "a", "zz"})); diff != "" {
 		t.Errorf("DownstreamOf(d, a) (-want +got):\n%s", diff)
 	}
+	if diff := cmp.Diff([]string{"a", "b", "c"}, UpstreamOf(p, []string{"c"})); diff != "" {
+		t.Errorf("UpstreamOf(c) (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "d", "e"}, UpstreamOf(p, []string{"e", "b", "zz"})); diff != "" {
+		t.Errorf("UpstreamOf(e, b) (-want +got):\n%s", diff)
+	}
+	if got := UpstreamOf(p, nil); len(got) != 0 {
+		t.Errorf("UpstreamOf() = %v, want none", got)
+	}
 	order, err := p.Graph().TopoOrder()
 	if err != nil {
 		t.Fatal(err)

@@ -94,13 +94,26 @@ func noItem(batch, key string, items []string) string {
 // directly or not, in plan order. Unknown ids are ignored.
 func DownstreamOf(p *Plan, ids []string) []string {
 	g := p.Graph()
+	return p.inPlanOrder(g, ids, g.Descendants(ids...))
+}
+
+// UpstreamOf returns ids and every step one of them needs, directly or
+// not, in plan order (what --only runs). Unknown ids are ignored.
+func UpstreamOf(p *Plan, ids []string) []string {
+	g := p.Graph()
+	return p.inPlanOrder(g, ids, g.Ancestors(ids...))
+}
+
+// inPlanOrder returns the steps of ids (those g has) and of more, in plan
+// order.
+func (p *Plan) inPlanOrder(g *dag.Graph, ids, more []string) []string {
 	want := map[string]bool{}
 	for _, id := range ids {
 		if g.Has(id) {
 			want[id] = true
 		}
 	}
-	for _, id := range g.Descendants(ids...) {
+	for _, id := range more {
 		want[id] = true
 	}
 	var out []string

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -76,8 +75,7 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 		// An edited plan: what the edit changed, and everything after
 		// it, runs again, as with resume --plan (a step whose host now
 		// points elsewhere keeps its fingerprint, so it must be told).
-		drift := plan.Diff(last, p)
-		changed := append(slices.Clone(drift.ParamChanged), drift.NeedsChanged...)
+		changed := plan.Diff(last, p).Changed()
 		force = plan.DownstreamOf(p, changed)
 		if n := len(changed); n > 0 {
 			names := changed[:min(n, 5)]

@@ -67,14 +67,11 @@ func runPlan(cmd *cobra.Command) *plan.Plan {
 	if err != nil {
 		return nil
 	}
-	runs, err := st.Runs(cmd.Context())
-	if err != nil || len(runs) == 0 {
+	id, _, err := pickRun(cmd.Context(), st, state, run)
+	if err != nil {
 		return nil
 	}
-	if run == "" {
-		run = runs[len(runs)-1]
-	}
-	d, err := st.LoadRun(cmd.Context(), run)
+	d, err := st.LoadRun(cmd.Context(), id)
 	if err != nil {
 		return nil
 	}

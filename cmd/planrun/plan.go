@@ -171,23 +171,9 @@ func leaveOut(p *plan.Plan, pv *view.Preview, only []string) {
 	if len(only) == 0 {
 		return
 	}
-	needs := make(map[string][]string, len(p.Steps))
-	for _, s := range p.Steps {
-		needs[s.ID] = s.Needs
-	}
 	keep := map[string]bool{}
-	var visit func(id string)
-	visit = func(id string) {
-		if keep[id] {
-			return
-		}
+	for _, id := range plan.UpstreamOf(p, only) {
 		keep[id] = true
-		for _, n := range needs[id] {
-			visit(n)
-		}
-	}
-	for _, id := range only {
-		visit(id)
 	}
 	for i := range pv.Steps {
 		if d := &pv.Steps[i]; !keep[d.ID] {

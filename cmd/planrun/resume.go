@@ -114,8 +114,7 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		}
 		if !drift.Empty() {
 			fmt.Fprint(s.err, drift.String())
-			changed := append(append([]string(nil), drift.ParamChanged...), drift.NeedsChanged...)
-			force = plan.DownstreamOf(np, changed)
+			force = plan.DownstreamOf(np, drift.Changed())
 			newPlan = np
 		}
 		p = np
@@ -183,20 +182,8 @@ func relocate(p *plan.Plan, state string, w io.Writer) error {
 // resolves them again to see whether they changed.
 func envMissing(p *plan.Plan, only []string, getenv func(string) (string, bool)) error {
 	selected := map[string]bool{}
-	var visit func(id string)
-	visit = func(id string) {
-		if selected[id] {
-			return
-		}
+	for _, id := range plan.UpstreamOf(p, only) {
 		selected[id] = true
-		if s, ok := p.Step(id); ok {
-			for _, n := range s.Needs {
-				visit(n)
-			}
-		}
-	}
-	for _, id := range only {
-		visit(id)
 	}
 	users := map[string][]string{}
 	var names []string
