@@ -49,13 +49,10 @@ func Migrate(ctx context.Context, req MigrateRequest) (*MigrateResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate model %s: %w", req.Src, err)
 	}
-	zipPath := filepath.Join(req.OutDir, plan.partyModelID+"_"+plan.version+".zip")
-	abs, err := filepath.Abs(zipPath)
-	if err != nil {
-		return nil, fmt.Errorf("migrate model %s: %w", req.Src, err)
-	}
+	zipName := plan.partyModelID + "_" + plan.version + ".zip"
+	zipPath := filepath.Join(req.OutDir, zipName)
 	entries = append(entries, archiveEntry{name: importConfigPath, modTime: m.modTime,
-		data: importConfigJSON(plan.role, plan.newPartyID, plan.modelID, plan.version, abs)})
+		data: importConfigJSON(plan.role, plan.newPartyID, plan.modelID, plan.version, zipName)})
 	sum, err := writeFileAtomic(ctx, zipPath, func(w io.Writer) error {
 		return writeArchive(ctx, w, archiveOrder(entries), req.Workers)
 	})
@@ -347,7 +344,11 @@ func (g *migration) convertGroup(m *Model, bg bufferGroup, changed *rewrites) er
 }
 
 // importConfigJSON is the import_model.json FATE 1.9+ packs into an
-// archive (json.dump with indent=4).
+// archive (json.dump with indent=4). FATE's "file" is where its server
+// wrote the zip; here it is the zip's name: the directory this run wrote
+// it to means nothing on the cluster that imports it, and would make
+// the same migration give different bytes from run to run (and an
+// import of the same model then refused as different).
 func importConfigJSON(role string, partyID int64, modelID, version, file string) []byte {
 	o := jsonObj()
 	o.set("role", jsonStr(role))
