@@ -169,6 +169,23 @@ func (s Spec) InDir(dir string) Spec {
 	return s
 }
 
+// Rebased returns s with every relative file name it holds taken
+// relative to dir: those InDir changes, and a local host's root. A hosts
+// file in another directory than the plan's names files relative to
+// itself; Rebased(its directory, relative to the plan's) turns them into
+// the names the plan resolves (and planrun init, writing a plan in another
+// directory than the inventory, into the plan's).
+func (s Spec) Rebased(dir string) Spec {
+	if dir == "" || dir == "." {
+		return s
+	}
+	s = s.InDir(dir)
+	if s.SSH == "" && s.Root != "" && !filepath.IsAbs(s.Root) && !strings.HasPrefix(s.Root, "~") {
+		s.Root = filepath.Join(dir, s.Root)
+	}
+	return s
+}
+
 // Close closes every connected host. The pool cannot be used afterwards.
 func (p *Pool) Close() error {
 	p.mu.Lock()

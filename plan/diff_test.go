@@ -159,6 +159,34 @@ steps:
 	}
 }
 
+// TestHostsFileElsewhere: a hosts file in another directory names its
+// files relative to itself; the plan gets them relative to the plan's
+// directory (inline hosts and absolute or ~ names are left as they are).
+func TestHostsFileElsewhere(t *testing.T) {
+	files := map[string]string{
+		"plans/plan.yaml": `version: 1
+hosts: ../inv/hosts.yaml
+steps:
+  - {id: one, kind: xfer, with: {from: "old:/x", to: "here:y"}}
+`,
+		"inv/hosts.yaml": `old: {ssh: alias-old, ssh_config: ssh_config, known_hosts: kh, identity_files: [keys/id, /abs/id, ~/.ssh/id]}
+here: {root: clusters/a}
+home: {root: ~/fate}
+`,
+		"inv/ssh_config": "Host alias-old\n  HostName 10.1.0.5\n  User app\n",
+	}
+	p := mustLoad(t, files, "plans/plan.yaml")
+	want := map[string]hosts.Spec{
+		"old": {SSH: "alias-old", SSHConfig: "../inv/ssh_config", KnownHosts: "../inv/kh",
+			IdentityFiles: []string{"../inv/keys/id", "/abs/id", "~/.ssh/id"}},
+		"here": {Root: "../inv/clusters/a"},
+		"home": {Root: "~/fate"},
+	}
+	if diff := cmp.Diff(want, p.Hosts); diff != "" {
+		t.Errorf("hosts (-want +got):\n%s", diff)
+	}
+}
+
 // TestDiffMovedHost: a step whose parameters are the same but whose host
 // now points at another machine or directory is changed; a host whose
 // login alone changed, or one the step does not use, is not.

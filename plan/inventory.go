@@ -2,6 +2,7 @@ package plan
 
 import (
 	"go.yaml.in/yaml/v3"
+	"path/filepath"
 
 	"github.com/planrun/planrun/hosts"
 	"github.com/planrun/planrun/internal/suggest"
@@ -23,7 +24,7 @@ type Inventory struct {
 // reported, as Errors with positions.
 func LoadInventory(file string, checkParty func(string) error) (*Inventory, error) {
 	l := newLoader(Options{})
-	l.dir = "."
+	l.dir = filepath.Dir(file) // the files hosts name are relative to the inventory
 	root := l.parseYAML(file)
 	if root == nil {
 		return nil, l.c.result()
@@ -56,7 +57,7 @@ func LoadInventory(file string, checkParty func(string) error) (*Inventory, erro
 		l.c.add(Pos{File: file, Line: 1, Col: 1}, `missing field "hosts"`)
 	} else {
 		l.schemaCheck(file, hostsNode, schemas.CheckHosts)
-		l.readHosts(&source{name: file, dir: "."}, hostsNode)
+		l.readHosts(&source{name: file, dir: l.dir}, hostsNode)
 	}
 	switch {
 	case partiesNode == nil:

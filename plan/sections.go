@@ -121,6 +121,7 @@ func (l *loader) readVars(s *source, v *yaml.Node) {
 // readHosts reads an inline inventory or a hosts.yaml file.
 func (l *loader) readHosts(s *source, v *yaml.Node) {
 	file, m := s.name, v
+	rebase := "" // a hosts file's directory, relative to the plan's
 	if isStr(v) {
 		path := v.Value
 		if !filepath.IsAbs(path) {
@@ -135,6 +136,7 @@ func (l *loader) readHosts(s *source, v *yaml.Node) {
 			return
 		}
 		l.schemaCheck(file, m, schemas.CheckHosts)
+		rebase = hostsFileDir(l.dir, path)
 	}
 	if m.Kind != yaml.MappingNode {
 		return
@@ -149,6 +151,7 @@ func (l *loader) readHosts(s *source, v *yaml.Node) {
 				l.c.add(posOf(file, val), "hosts.%s: %s", k.Value, e.msg)
 			}
 		}
+		spec = spec.Rebased(rebase)
 		if k.Value == "local" && spec.SSH != "" {
 			l.c.add(posOf(file, k), "hosts.local: the local host cannot have ssh: it is this machine")
 			continue
@@ -166,6 +169,23 @@ func (l *loader) readHosts(s *source, v *yaml.Node) {
 		}
 		l.plan.Hosts[k.Value] = spec
 	}
+}
+
+// hostsFileDir is the directory of the hosts file at path, relative to
+// the plan's directory dir (absolute when path is, or when no relative
+// way leads there): the files a hosts file names are relative to it.
+func hostsFileDir(dir, path string) string {
+	d := filepath.Dir(path)
+	if filepath.IsAbs(d) {
+		return d
+	}
+	if r, err := filepath.Rel(dir, d); err == nil {
+		return r
+	}
+	if a, err := filepath.Abs(d); err == nil {
+		return a
+	}
+	return d
 }
 
 // inventoryHosts accepts both forms of a hosts file: the plain map from

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -113,6 +114,16 @@ func runInit(s streams, a initArgs) error {
 	if err != nil {
 		return &exitError{Code: exitUsage, Err: err}
 	}
+	// The inventory's file names are relative to it; the plan's are
+	// relative to the plan, which may be written elsewhere.
+	outDir := "."
+	if a.out != "" {
+		outDir = filepath.Dir(a.out)
+	}
+	rebase := relDir(outDir, filepath.Dir(a.hosts))
+	for h, spec := range inv.Hosts {
+		inv.Hosts[h] = spec.Rebased(rebase)
+	}
 	var models []modelItem
 	if a.models != "" {
 		if models, err = readModels(a.models); err != nil {
@@ -155,6 +166,21 @@ func runInit(s streams, a initArgs) error {
 	}
 	fmt.Fprintf(s.err, "wrote %s: %d targets, 5 steps each; check it with: planrun plan %s\n", a.out, g.targets, a.out)
 	return nil
+}
+
+// relDir is the directory to, relative to the directory from (both
+// relative to the working directory, or absolute); absolute when there
+// is no relative way.
+func relDir(from, to string) string {
+	af, err1 := filepath.Abs(from)
+	at, err2 := filepath.Abs(to)
+	if err1 != nil || err2 != nil {
+		return to
+	}
+	if r, err := filepath.Rel(af, at); err == nil {
+		return r
+	}
+	return at
 }
 
 // readInventory reads hosts.yaml; its problems are printed to stderr
