@@ -119,11 +119,16 @@ func (u put) writeOnce(ctx context.Context) (string, error) {
 			}
 		}
 	}
-	if err != nil {
-		if ctx.Err() != nil {
-			err = context.Cause(ctx)
-		}
-		return "", fmt.Errorf("write %s: %w", u.path, err)
+	var re readError
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return "", fmt.Errorf("write %s:%s: %w", u.dst.Name(), u.path, context.Cause(ctx))
+	case errors.As(err, &re):
+		// The source failed (a connection to it lost, say), not the
+		// destination: name the file and host read.
+		return "", fmt.Errorf("read %s:%s: %w", u.src.Name(), u.srcPath, re.err)
+	case err != nil:
+		return "", fmt.Errorf("write %s:%s: %w", u.dst.Name(), u.path, err)
 	}
 	if n != u.fi.Size() {
 		return "", sizeChanged(u.srcPath, n, u.fi.Size())
@@ -230,7 +235,7 @@ func pump(w io.Writer, r io.Reader, size int64, h hash.Hash, p Progress) (int64,
 		defer put()
 		n, err := readAll(r, (*bp)[:size+1]) // one more: a grown file shows
 		if err != nil {
-			return int64(n), err
+			return int64(n), readError{err}
 		}
 		data := (*bp)[:n]
 		m.Write(data)
@@ -258,16 +263,65 @@ func pump(w io.Writer, r io.Reader, size int64, h hash.Hash, p Progress) (int64,
 		}()
 		n, err := rf.ReadFrom(sizedReader{io.TeeReader(pr, m), size})
 		pr.CloseWithError(errors.New("write side failed"))
-		if rerr := <-done; err == nil && rerr != nil {
+		rerr := <-done
+		switch {
+		case rerr != nil && (err == nil || errors.Is(err, rerr)):
+			// The reading side failed, and its error came through the pipe.
+			return n, readError{rerr}
+		case err == nil && rerr != nil:
 			err = rerr
 		}
 		return n, err
 	case srcPipelined:
-		return wt.WriteTo(io.MultiWriter(w, m))
+		ws := &sideWriter{w: w}
+		n, err := wt.WriteTo(io.MultiWriter(ws, m))
+		if err != nil && ws.err == nil {
+			err = readError{err}
+		}
+		return n, err
 	case dstPipelined:
-		return rf.ReadFrom(sizedReader{io.TeeReader(r, m), size})
+		rs := &sideReader{r: r}
+		n, err := rf.ReadFrom(sizedReader{io.TeeReader(rs, m), size})
+		if err != nil && rs.err != nil {
+			err = readError{err}
+		}
+		return n, err
 	default:
+		rs := &sideReader{r: r}
 		buf := make([]byte, 1<<20)
-		return io.CopyBuffer(struct{ io.Writer }{w}, io.TeeReader(r, m), buf)
+		n, err := io.CopyBuffer(struct{ io.Writer }{w}, io.TeeReader(rs, m), buf)
+		if err != nil && rs.err != nil {
+			err = readError{err}
+		}
+		return n, err
 	}
+}
+
+// sideReader notes the first error of its reader (other than the end),
+// so that pump can tell a failed source from a failed destination.
+type sideReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sideReader) Read(b []byte) (int, error) {
+	n, err := s.r.Read(b)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
+// sideWriter notes the first error of its writer.
+type sideWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *sideWriter) Write(b []byte) (int, error) {
+	n, err := s.w.Write(b)
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	return n, err
 }

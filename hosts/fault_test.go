@@ -105,6 +105,9 @@ func TestDroppedConnectionMidTransfer(t *testing.T) {
 		t.Fatal("copy across a dropped connection: no error")
 	}
 	firstErr := err
+	if !strings.Contains(err.Error(), "write remote:") {
+		t.Errorf("error %q: want it to name the write on remote", err)
+	}
 	if srv.Drops() != 1 {
 		t.Fatalf("server cut %d connections, want 1", srv.Drops())
 	}
@@ -125,6 +128,39 @@ func TestDroppedConnectionMidTransfer(t *testing.T) {
 		t.Errorf("big.bin after the retry: %d bytes, %v", len(b), err)
 	}
 	if left := tempLeftovers(t, srv.Dir); len(left) != 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+}
+
+// TestDroppedSourceMidTransfer: a connection lost to the host copied
+// from is reported as reading that host's file, not as a failed write
+// of the local copy; nothing is under the final name until a retry
+// finishes the copy.
+func TestDroppedSourceMidTransfer(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	src := srv.Host(t, "remote")
+	dst := hosts.NewLocal("local", t.TempDir())
+	big := randomBytes(8<<20, 2)
+	os.MkdirAll(filepath.Join(srv.Dir, "m"), 0o755)
+	os.WriteFile(filepath.Join(srv.Dir, "m/big.bin"), big, 0o644)
+	srv.DropAfterSent(3 << 20)
+	_, err := hosts.Copy(context.Background(), src, "m", dst, "m", hosts.CopyOptions{Parallel: 1})
+	if err == nil {
+		t.Fatal("copy across a dropped connection: no error")
+	}
+	if !strings.Contains(err.Error(), "read remote:m/big.bin: ") || strings.Contains(err.Error(), "write ") {
+		t.Errorf("error %q: want it to name the read of remote:m/big.bin, and no write", err)
+	}
+	if _, serr := os.Stat(filepath.Join(dst.Root(), "m/big.bin")); serr == nil {
+		t.Error("big.bin is under its final name after the drop")
+	}
+	if _, err := hosts.Copy(context.Background(), src, "m", dst, "m", hosts.CopyOptions{}); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dst.Root(), "m/big.bin")); err != nil || !bytes.Equal(b, big) {
+		t.Errorf("big.bin after the retry: %d bytes, %v", len(b), err)
+	}
+	if left := tempLeftovers(t, dst.Root()); len(left) != 0 {
 		t.Errorf("temp files left: %v", left)
 	}
 }
@@ -166,6 +202,53 @@ func TestFullDestination(t *testing.T) {
 	}
 	if left := tempLeftovers(t, srv.Dir); len(left) != 0 {
 		t.Errorf("temp files left: %v", left)
+	}
+}
+
+// TestFullRemoteFileSystem: OpenSSH's SFTP server answers a full disk
+// and a read-only file system with a bare "Failure"; the error says
+// which (asked with its statvfs extension), and leaves nothing under the
+// final name. It needs root to mount a small tmpfs, and says so when it
+// skips.
+func TestFullRemoteFileSystem(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("full remote file system: needs root to mount a small tmpfs")
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("full remote file system: cannot mount a tmpfs here: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", mnt, err, out)
+		}
+	})
+	srv := sshtest.StartSSHD(t)
+	dst := srv.Host(t, "remote")
+	src := hosts.NewLocal("local", t.TempDir())
+	os.MkdirAll(filepath.Join(src.Root(), "m/sub"), 0o755)
+	os.WriteFile(filepath.Join(src.Root(), "m/sub/big.bin"), randomBytes(1<<20, 3), 0o644)
+	ctx := context.Background()
+
+	_, err := hosts.Copy(ctx, src, "m", dst, mnt+"/m", hosts.CopyOptions{})
+	t.Log(err)
+	if err == nil || !strings.Contains(err.Error(), "(no space left on the file system there: ") {
+		t.Errorf("full: error %v, want one saying no space is left", err)
+	}
+	if _, serr := os.Stat(filepath.Join(mnt, "m/sub/big.bin")); serr == nil {
+		t.Error("full: big.bin is under its final name")
+	}
+
+	os.RemoveAll(filepath.Join(mnt, "m"))
+	os.RemoveAll(filepath.Join(mnt, ".m.planrun-tmp"))
+	if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("remount read-only: %v: %s", err, out)
+	}
+	defer exec.Command("mount", "-o", "remount,rw", mnt).Run()
+	_, err = hosts.Copy(ctx, src, "m", dst, mnt+"/m", hosts.CopyOptions{})
+	t.Log(err)
+	if err == nil || !strings.Contains(err.Error(), "(the file system there is read-only)") {
+		t.Errorf("read-only: error %v, want one saying the file system is read-only", err)
 	}
 }
 

@@ -48,6 +48,8 @@ func (h *SSH) fsOp(ctx context.Context, op, p string, fn func(c *sftp.Client, rp
 	}
 	if ctx.Err() != nil {
 		err = context.Cause(ctx)
+	} else if !readOnlyOps[op] && !connLost(err) {
+		err = explainFailure(c.sftp(), h.resolve(p), err)
 	}
 	return &fs.PathError{Op: op, Path: h.name + ":" + p, Err: err}
 }
@@ -187,7 +189,9 @@ func (h *SSH) Open(ctx context.Context, p string) (io.ReadCloser, error) {
 
 func (h *SSH) Create(ctx context.Context, p string, perm fs.FileMode) (io.WriteCloser, error) {
 	var f *sftp.File
+	var client *sftp.Client
 	err := h.fsOp(ctx, "create", p, func(c *sftp.Client, rp string) (err error) {
+		client = c
 		// Read-write, so that Copy can verify through the same handle.
 		f, err = c.OpenFile(rp, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
 		if err != nil {
@@ -205,7 +209,7 @@ func (h *SSH) Create(ctx context.Context, p string, perm fs.FileMode) (io.WriteC
 	if err != nil {
 		return nil, err
 	}
-	return &sshFile{File: f, ctx: ctx, stop: h.guard(ctx, nil)}, nil
+	return &sshFile{File: f, ctx: ctx, stop: h.guard(ctx, nil), client: client, rp: h.resolve(p)}, nil
 }
 
 func (h *SSH) MkdirAll(ctx context.Context, p string, perm fs.FileMode) error {
@@ -256,12 +260,24 @@ type sshFile struct {
 	*sftp.File
 	ctx  context.Context
 	stop func() // ends the guard on the connection (SSH.guard)
+	// client and rp, for a file being written: a write's bare
+	// "Failure" is explained (explainFailure).
+	client *sftp.Client
+	rp     string
 }
 
 func (f *sshFile) Close() error {
-	err := f.File.Close()
+	err := f.explain(f.File.Close())
 	f.stop()
 	return err
+}
+
+// explain adds why a write failed, when the server did not say.
+func (f *sshFile) explain(err error) error {
+	if err == nil || f.client == nil || f.ctx.Err() != nil {
+		return err
+	}
+	return explainFailure(f.client, f.rp, err)
 }
 
 func (f *sshFile) Read(b []byte) (int, error) {
@@ -275,18 +291,21 @@ func (f *sshFile) Write(b []byte) (int, error) {
 	if f.ctx.Err() != nil {
 		return 0, context.Cause(f.ctx)
 	}
-	return f.File.Write(b)
+	n, err := f.File.Write(b)
+	return n, f.explain(err)
 }
 
 func (f *sshFile) WriteTo(w io.Writer) (int64, error) {
 	return f.File.WriteTo(ctxWriter{f.ctx, w})
 }
 
-func (f *sshFile) ReadFrom(r io.Reader) (int64, error) {
+func (f *sshFile) ReadFrom(r io.Reader) (n int64, err error) {
 	if s, ok := r.(interface{ Size() int64 }); ok {
-		return f.File.ReadFrom(sizedReader{ctxReader{f.ctx, r}, s.Size()})
+		n, err = f.File.ReadFrom(sizedReader{ctxReader{f.ctx, r}, s.Size()})
+	} else {
+		n, err = f.File.ReadFrom(ctxReader{f.ctx, r})
 	}
-	return f.File.ReadFrom(ctxReader{f.ctx, r})
+	return n, f.explain(err)
 }
 
 type ctxWriter struct {

@@ -210,7 +210,10 @@ func (l *loader) configProblems(st *rawStep, s *Step) *configResult {
 			if strings.Contains(r.Host, "${{") {
 				continue
 			}
-			if res.host == "" {
+			// The host a step is shown with: the first it names other
+			// than this machine (a transfer from local to a cluster is
+			// that cluster's), else this machine.
+			if res.host == "" || res.host == "local" && r.Host != "local" {
 				res.host = r.Host
 			}
 			if _, ok := l.plan.Hosts[r.Host]; !ok && r.Host != "local" {

@@ -46,6 +46,7 @@ type inProcess struct {
 
 	fmu      sync.Mutex
 	dropLeft int64 // >0: cut the connection once this many more bytes arrive
+	sendLeft int64 // >0: cut the connection once this many more bytes are sent
 	drops    int64
 
 	mu    sync.Mutex
@@ -108,7 +109,16 @@ func (s *Server) DropAfter(n int64) {
 	ip.fmu.Unlock()
 }
 
-// Drops reports how many connections DropAfter has cut.
+// DropAfterSent makes the server cut the connection that sends the next
+// n bytes (counted across connections) — once; then it serves normally.
+func (s *Server) DropAfterSent(n int64) {
+	ip := s.mustInProc()
+	ip.fmu.Lock()
+	ip.sendLeft = n
+	ip.fmu.Unlock()
+}
+
+// Drops reports how many connections DropAfter and DropAfterSent have cut.
 func (s *Server) Drops() int64 {
 	ip := s.mustInProc()
 	ip.fmu.Lock()
@@ -128,6 +138,22 @@ func (ip *inProcess) received(n int) bool {
 		return false
 	}
 	ip.dropLeft = 0
+	ip.drops++
+	return true
+}
+
+// sent counts n outgoing bytes and reports whether to cut now.
+func (ip *inProcess) sent(n int) bool {
+	ip.fmu.Lock()
+	defer ip.fmu.Unlock()
+	if ip.sendLeft <= 0 || n <= 0 {
+		return false
+	}
+	ip.sendLeft -= int64(n)
+	if ip.sendLeft > 0 {
+		return false
+	}
+	ip.sendLeft = 0
 	ip.drops++
 	return true
 }
@@ -288,6 +314,14 @@ func (c *faultConn) Read(b []byte) (int, error) {
 		return 0, net.ErrClosed
 	}
 	return n, err
+}
+
+func (c *faultConn) Write(b []byte) (int, error) {
+	if c.ip.sent(len(b)) {
+		c.Conn.Close()
+		return 0, net.ErrClosed
+	}
+	return c.Conn.Write(b)
 }
 
 func (ip *inProcess) handleConn(nc net.Conn, cfg *ssh.ServerConfig) {
