@@ -73,4 +73,7 @@ type Options struct {
 	Grace time.Duration
 	// Command is recorded in the run_started event (e.g. "apply").
 	Command string
+	// ResumeCommand is how advice names the resume of this state
+	// ("planrun resume --state DIR"); default "planrun resume".
+	ResumeCommand string
 }

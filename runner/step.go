@@ -116,8 +116,8 @@ func (r *runner) settleUnknown(n *node, cfg any, fp string) (settled bool, err e
 		if steps.IsIdempotent(n.kind, cfg) {
 			return false, nil
 		}
-		msg := stepError(n.s, fmt.Errorf("attempt %d started at %s has no recorded result, and kind %s is not idempotent: check whether it took effect, then run `planrun resume --from %s` to run it again",
-			pr.Attempt, pr.Started.Format(time.RFC3339), n.s.Kind, n.s.ID))
+		msg := stepError(n.s, fmt.Errorf("attempt %d started at %s has no recorded result, and kind %s is not idempotent: check whether it took effect, then run `%s --from %s` to run it again",
+			pr.Attempt, pr.Started.Format(time.RFC3339), n.s.Kind, r.resumeCommand(), n.s.ID))
 		return true, r.fail(n, pr.Attempt, fp, msg, checkpoint.ReasonUnknownOutcome)
 	}
 	// The probe reads what n's needs produced: their successes (maybe
@@ -388,4 +388,12 @@ func checkJSON(out steps.Outputs) error {
 		}
 	}
 	return nil
+}
+
+// resumeCommand is how advice names the resume of this run's state.
+func (r *runner) resumeCommand() string {
+	if r.opts.ResumeCommand != "" {
+		return r.opts.ResumeCommand
+	}
+	return "planrun resume"
 }

@@ -70,7 +70,7 @@ func TestStateDiskFull(t *testing.T) {
 
 	stderr, code := run("apply", "plan.yaml", "--state", state)
 	if code != exitStepFailed || !strings.Contains(stderr, "no space left on device") ||
-		!strings.Contains(stderr, "the state directory's disk is full: every event recorded before this one is intact; free some space, then run `planrun resume`") {
+		!strings.Contains(stderr, "the state directory's disk is full: every event recorded before this one is intact; free some space, then run `planrun resume --state "+state+"`") {
 		t.Fatalf("apply on a full disk: exit %d, stderr:\n%s", code, stderr)
 	}
 	st, err := checkpoint.OpenFile(state)

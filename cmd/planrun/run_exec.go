@@ -88,12 +88,13 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 		Registry: x.reg, Hosts: pool, Run: x.run, Prior: x.prior, PriorInRun: x.priorInRun,
 		Parallel: x.sched.parallel, KeepGoing: x.sched.keepGoing, Refresh: x.sched.refresh, Only: x.only, Force: x.force,
 		Observer: obs, WorkDir: workDir, Redactor: redactorFor(x.plan, os.LookupEnv), Command: x.command,
+		ResumeCommand: stateCommand("resume", x.store.Dir()),
 	})
 	if cerr := obs.(interface{ Close() error }).Close(); cerr != nil && err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return stateError(err)
+		return stateErrorIn(err, x.store.Dir())
 	}
 	if x.out.output != view.FormatJSON {
 		switch {
@@ -104,7 +105,7 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 			fmt.Fprintf(s.err, "planrun: %d step(s) already done were not run again\n", sum.AlreadyDone)
 		}
 	}
-	return summaryExit(sum, s.err)
+	return summaryExit(sum, s.err, x.store.Dir())
 }
 
 // total is how many steps the live view counts: all of them, less those a

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/planrun/planrun/hosts"
 	"github.com/planrun/planrun/internal/redact"
 	"github.com/planrun/planrun/plan"
 	"github.com/planrun/planrun/runner"
@@ -65,7 +66,11 @@ func loadPlan(file string, reg *steps.Registry, stderr io.Writer) (*plan.Plan, e
 // stateError maps checkpoint errors to exit codes: a lock held by another
 // run exits 4, a state written by a newer planrun or a corrupted event
 // exits 6; anything else is a failure (1).
-func stateError(err error) error {
+func stateError(err error) error { return stateErrorIn(err, defaultState) }
+
+// stateErrorIn is stateError for the state directory dir, which the
+// advice names.
+func stateErrorIn(err error, dir string) error {
 	if err == nil {
 		return nil
 	}
@@ -74,7 +79,8 @@ func stateError(err error) error {
 	var ce *checkpoint.CorruptError
 	switch {
 	case errors.As(err, &le):
-		return &exitError{Code: exitLocked, Err: err}
+		return &exitError{Code: exitLocked, Err: fmt.Errorf("state %s is locked by %s; wait for it to finish, or run `%s` if that process is gone",
+			le.Dir, le.Holder, stateCommand("unlock", le.Dir))}
 	case errors.As(err, &ce):
 		run := filepath.Dir(ce.File)
 		return &exitError{Code: exitBadState, Err: fmt.Errorf("%w\n"+
@@ -88,7 +94,7 @@ func stateError(err error) error {
 		// the next open), so what was recorded holds.
 		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("%w\n"+
 			"the state directory's disk is full: every event recorded before this one is intact; "+
-			"free some space, then run `planrun resume` (steps cut short are checked before they run again)", err)}
+			"free some space, then run `%s` (steps cut short are checked before they run again)", err, stateCommand("resume", dir))}
 	}
 	return &exitError{Code: exitStepFailed, Err: err}
 }
@@ -197,11 +203,22 @@ func interruptible(parent context.Context, stderr io.Writer) (ctx context.Contex
 // batch of thousands that fails on a dead host would bury the summary.
 const maxListedErrors = 20
 
-// summaryExit reports a run's failures and maps its status to an exit code.
-func summaryExit(sum *runner.Summary, stderr io.Writer) error {
+// stateCommand is the command line "planrun VERB", with --state DIR when
+// dir is not the default state directory: advice copied as given acts on
+// the same state.
+func stateCommand(verb, dir string) string {
+	if dir == "" || filepath.Clean(dir) == defaultState {
+		return "planrun " + verb
+	}
+	return "planrun " + verb + " --state " + hosts.ShellQuote(dir)
+}
+
+// summaryExit reports a run's failures and maps its status to an exit
+// code; its advice names the state directory dir.
+func summaryExit(sum *runner.Summary, stderr io.Writer, dir string) error {
 	for i, e := range sum.Errors {
 		if i == maxListedErrors {
-			fmt.Fprintf(stderr, "planrun: … and %d more: `planrun status --filter failed` lists every failed step with its error\n", len(sum.Errors)-i)
+			fmt.Fprintf(stderr, "planrun: … and %d more: `%s --filter failed` lists every failed step with its error\n", len(sum.Errors)-i, stateCommand("status", dir))
 			break
 		}
 		fmt.Fprintln(stderr, "planrun:", e)
@@ -210,9 +227,9 @@ func summaryExit(sum *runner.Summary, stderr io.Writer) error {
 	case runner.StatusOK:
 		return nil
 	case runner.StatusInterrupted:
-		return &exitError{Code: exitInterrupted, Err: errors.New("interrupted: run `planrun resume` to continue")}
+		return &exitError{Code: exitInterrupted, Err: fmt.Errorf("interrupted: run `%s` to continue", stateCommand("resume", dir))}
 	}
-	return &exitError{Code: exitStepFailed, Err: fmt.Errorf("run failed: %s; fix the cause and run `planrun resume`", sum)}
+	return &exitError{Code: exitStepFailed, Err: fmt.Errorf("run failed: %s; fix the cause and run `%s`", sum, stateCommand("resume", dir))}
 }
 
 // tuneGC trades memory for CPU in apply and resume: a run lives for one
