@@ -41,10 +41,12 @@ func newInitCmd(s streams) *cobra.Command {
 		Use:   "init --migrate migrate_model.json --hosts hosts.yaml",
 		Short: "Write a complete migration plan from FATE's migrate config and a hosts inventory",
 		Long: `Init writes a commented plan that migrates a FATE model for every target
-party: for each party of migrate_role whose old id is in execute_party, five
+party: for each party of migrate_role whose old id is in execute_party, six
 steps — copy the model files, migrate, collect the new zip, ship it to the
-new cluster, import it. The written plan validates as is; review it, then run
-it with planrun apply.
+new cluster, import it, and (with --engine native) verify that no old
+party id is left in the imported model (FATE's own migration leaves some
+stale). The written plan validates as is; review it, then run it with
+planrun apply.
 
 --engine native (default) migrates the files with planrun itself, offline, on
 this machine: it works whatever FATE version and even when the old cluster is
@@ -130,7 +132,8 @@ func runInit(s streams, a initArgs) error {
 			return &exitError{Code: exitUsage, Err: err}
 		}
 	}
-	g := &planGen{cfg: mc, inv: inv, engine: a.engine, models: models, name: a.name, now: time.Now().UTC()}
+	g := &planGen{cfg: mc, inv: inv, engine: a.engine, models: models, name: a.name, now: time.Now().UTC(),
+		configFile: filepath.Join(relDir(outDir, filepath.Dir(a.migrate)), filepath.Base(a.migrate))}
 	doc, err := g.build()
 	if err != nil {
 		return &exitError{Code: exitUsage, Err: err}
@@ -164,7 +167,7 @@ func runInit(s streams, a initArgs) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(s.err, "wrote %s: %d targets, 5 steps each; check it with: planrun plan %s\n", a.out, g.targets, a.out)
+	fmt.Fprintf(s.err, "wrote %s: %d targets, %d steps each; check it with: planrun plan %s\n", a.out, g.targets, g.steps, a.out)
 	return nil
 }
 

@@ -25,6 +25,10 @@ type planGen struct {
 	name    string
 	now     time.Time
 	targets int
+	// configFile is the migrate_model.json the verify steps read,
+	// relative to the plan's directory ("" writes no verify steps).
+	configFile string
+	steps      int // steps per target, as written
 }
 
 // target is one party to migrate.
@@ -295,6 +299,23 @@ func (g *planGen) targetSteps(t target, r refs) []*yaml.Node {
 			"role", word(t.role), "party_id", num(t.newID),
 			"model_id", scalar(out(migrateID, "model_id")), "model_version", scalar(out(migrateID, "model_version")),
 			"sha256", scalar(out(collectID, "sha256")))))
+	// 6. The check FATE lacks, after a native migration (FATE's own
+	// leaves some party-id fields stale, which it would report every
+	// time): where the model was installed is known from the native
+	// import's outputs, or from the host's fate_base.
+	importID := "import-" + nw
+	model := ""
+	switch {
+	case engine == "native":
+		model = t.newHost + ":" + out(importID, "dir")
+	case newBase != "":
+		model = t.newHost + ":" + path.Join(newBase, "model_local_cache", out(importID, "party_model_id"), out(importID, "model_version"))
+	}
+	if g.engine == "native" && g.configFile != "" && model != "" {
+		list = append(list, step("verify-"+nw, "verify", "6. check that no old party id is left anywhere in the imported model (FATE has no such check)",
+			flowStyle(mapping("model", scalar(model), "config_file", scalar(g.configFile)))))
+	}
+	g.steps = max(g.steps, len(list))
 	return list
 }
 
@@ -355,7 +376,7 @@ func (g *planGen) build() (*yaml.Node, error) {
 		"#How to reach each machine (from the hosts inventory). FATE Flow secrets come from\nthe environment variable named by flow_secret_env, never from this file.",
 		"hosts", hostNode,
 		"defaults", flowStyle(mapping("retry", flowStyle(mapping("attempts", num(3), "backoff", word("5s"))), "timeout", word("2h"))),
-		"#Five steps per target party: copy, migrate, collect, ship, import.",
+		"#"+stepsLine(g.steps),
 		"steps", body)
 	doc := mapping(top...)
 	doc.HeadComment = fmt.Sprintf("Written by planrun init (engine %s, federated_mode %s) for %d target parties.\n"+
@@ -370,4 +391,12 @@ func orNone(s string) string {
 		return "(not set)"
 	}
 	return s
+}
+
+// stepsLine says what each target gets.
+func stepsLine(n int) string {
+	if n >= 6 {
+		return "Six steps per target party: copy, migrate, collect, ship, import, verify."
+	}
+	return "Five steps per target party: copy, migrate, collect, ship, import."
 }

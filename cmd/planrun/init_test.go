@@ -18,7 +18,8 @@ import (
 
 // TestInitGolden renders FATE's example configs (testdata/init) into plans,
 // compares them with the golden files (PLANRUN_UPDATE_GOLDEN=1 rewrites
-// them), and loads each with the plan loader: five steps per target.
+// them), and loads each with the plan loader: five steps per target, and a
+// sixth, verify, after a native migration.
 func TestInitGolden(t *testing.T) {
 	cases := map[string]struct {
 		config, engine, models string
@@ -44,7 +45,8 @@ func TestInitGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g := &planGen{cfg: mc, inv: inv, engine: tc.engine, now: time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)}
+			g := &planGen{cfg: mc, inv: inv, engine: tc.engine, now: time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC),
+				configFile: "migrate_model.json"}
 			if tc.models != "" {
 				if g.models, err = readModels(filepath.Join(dir, tc.models)); err != nil {
 					t.Fatal(err)
@@ -73,21 +75,31 @@ func TestInitGolden(t *testing.T) {
 			if diff := cmp.Diff(string(want), buf.String()); diff != "" {
 				t.Errorf("plan differs from %s (-want +got):\n%s", golden, diff)
 			}
-			p := filepath.Join(t.TempDir(), "plan.yaml")
+			tmp := t.TempDir()
+			p := filepath.Join(tmp, "plan.yaml")
 			os.WriteFile(p, buf.Bytes(), 0o644)
+			os.WriteFile(filepath.Join(tmp, "migrate_model.json"), raw, 0o644)
 			loaded, err := plan.Load([]string{p}, plan.Options{Registry: all.Registry()})
 			if err != nil {
 				t.Fatalf("the written plan does not load: %v", err)
 			}
-			if got, want := len(loaded.Steps), 5*tc.targets*tc.items; got != want {
-				t.Errorf("%d steps, want 5 per target per model = %d", got, want)
+			per := 5
+			if tc.engine == "native" {
+				per = 6
+			}
+			if got, want := len(loaded.Steps), per*tc.targets*tc.items; got != want {
+				t.Errorf("%d steps, want %d per target per model = %d", got, per, want)
 			}
 			kinds := map[string]int{}
 			for _, s := range loaded.Steps {
 				kinds[s.Kind]++
 			}
 			n := tc.targets * tc.items
-			if diff := cmp.Diff(map[string]int{"transfer": 2 * n, "migrate": n, "collect": n, "import": n}, kinds); diff != "" {
+			wantKinds := map[string]int{"transfer": 2 * n, "migrate": n, "collect": n, "import": n}
+			if tc.engine == "native" {
+				wantKinds["verify"] = n
+			}
+			if diff := cmp.Diff(wantKinds, kinds); diff != "" {
 				t.Errorf("kinds (-want +got):\n%s", diff)
 			}
 		})

@@ -87,7 +87,7 @@ func ModelFiles(m Model) map[string][]byte {
 			"model_proto:\n  dataio_0:\n    dataio:\n      DataIOMeta: DataIOMeta\n      DataIOParam: DataIOParam\n" +
 			"  pipeline:\n    pipeline:\n      Pipeline: Pipeline\n"),
 		pipelinePath: pbBytes,
-		"variables/data/dataio_0/dataio/DataIOMeta":  []byte("\x0a\x05dense\x12\x03" + strconv.FormatInt(m.PartyID%1000, 10)),
+		"variables/data/dataio_0/dataio/DataIOMeta":  dataIOMeta(m.PartyID),
 		"variables/data/dataio_0/dataio/DataIOParam": []byte("\x0a\x02x0\x0a\x02x1"),
 	}
 	for k, v := range m.Extra {
@@ -291,4 +291,11 @@ func copyPipelineOnly(src, dst string) error {
 		return err
 	}
 	return writeFiles(dst, map[string][]byte{pipelinePath: b, "define/define_meta.yaml": []byte(pipelineOnlyMeta)})
+}
+
+// dataIOMeta is a DataIOMeta buffer: field 1 "dense", and field 2 a short
+// string that differs by party (its length prefixed, as protobuf wants).
+func dataIOMeta(partyID int64) []byte {
+	v := strconv.FormatInt(partyID%1000, 10)
+	return append([]byte("\x0a\x05dense\x12"+string(rune(len(v)))), v...)
 }
