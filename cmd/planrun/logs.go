@@ -136,6 +136,11 @@ func runLogs(ctx context.Context, s streams, f *logsFlags, args []string) error 
 				from = ", run " + l.run
 			}
 			fmt.Fprintf(s.out, "==> %s attempt %d%s <==\n", l.step, l.attempt, from)
+			if len(b) == 0 {
+				// Said, so that an empty section is not taken for lost
+				// output (an attempt killed before it printed anything).
+				fmt.Fprintln(s.out, "(printed nothing)")
+			}
 		} else if l.run != id {
 			fmt.Fprintf(s.err, "planrun: %s was carried over as already done; its log is from run %s, where it ran\n", l.step, l.run)
 		}
