@@ -1,6 +1,7 @@
 package hosts
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -58,19 +59,45 @@ func fsTrouble(c *sftp.Client, p string) string {
 	if a.err != nil {
 		return ""
 	}
-	return describeFS(a.st)
+	return describeFS(fsStat{free: a.st.Bavail * a.st.Frsize, size: a.st.Blocks * a.st.Frsize,
+		files: a.st.Files, freeFiles: a.st.Favail, readOnly: a.st.Flag&stRdonly != 0})
+}
+
+// stRdonly is statvfs's ST_RDONLY flag.
+const stRdonly = 1
+
+// fsStat is what describeFS needs of a file system's statvfs.
+type fsStat struct {
+	free, size       uint64 // bytes
+	files, freeFiles uint64
+	readOnly         bool
+}
+
+// WriteTrouble says what would stop writes under p on h's file system: read-only, full
+// (under 1 MiB free) or out of inodes; "" when nothing shows, or when
+// the host cannot tell (an SFTP server without OpenSSH's statvfs).
+func WriteTrouble(ctx context.Context, h Host, p string) string {
+	switch h := h.(type) {
+	case *SSH:
+		c, err := h.connect(ctx)
+		if err != nil {
+			return ""
+		}
+		return fsTrouble(c.sftp(), h.resolve(p))
+	case *Local:
+		return localFSTrouble(h.Resolve(p))
+	}
+	return ""
 }
 
 // describeFS is what stops writes on a file system, from its statvfs.
-func describeFS(st *sftp.StatVFS) string {
-	const stRdonly = 1 // ST_RDONLY
-	free := st.Bavail * st.Frsize
+func describeFS(st fsStat) string {
 	switch {
-	case st.Flag&stRdonly != 0:
+	case st.readOnly:
 		return "the file system there is read-only"
-	case free < 1<<20:
-		return fmt.Sprintf("no space left on the file system there: %s free of %s", sizeText(free), sizeText(st.Blocks*st.Frsize))
-	case st.Files > 0 && st.Favail == 0:
+	case st.free < 1<<20:
+		return fmt.Sprintf("no space left on the file system there: %s free of %s", sizeText(st.free), sizeText(st.size))
+	case st.files > 0 && st.freeFiles == 0:
 		return "no inodes left on the file system there (too many files)"
 	}
 	return ""

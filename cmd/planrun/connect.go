@@ -138,10 +138,19 @@ func checkFiles(ctx context.Context, pool *hosts.Pool, name string, spec hosts.S
 		}
 		return addr, "", fmt.Errorf("%s: %w", where, err)
 	}
+	where, at := "root", "."
 	if spec.FateBase != "" {
 		note, err = checkFateBase(ctx, h, spec.FateBase)
 		if note != "" {
 			notes = append(notes, note)
+		}
+		where, at = "fate_base", spec.FateBase
+	}
+	if err == nil {
+		// Noted, not failed: a cluster that is only read from may be
+		// read-only or full.
+		if why := hosts.WriteTrouble(ctx, h, at); why != "" {
+			notes = append(notes, fmt.Sprintf("writes under its %s will fail: %s", where, why))
 		}
 	}
 	return addr, strings.Join(notes, "; "), err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -136,5 +137,53 @@ func TestValidateConnectSFTPOnly(t *testing.T) {
 		` with exit status 1: This account is currently not available\. \(exec steps run commands there\)`
 	if !regexp.MustCompile("(?m)^" + wantErr + "$").MatchString(errb.String()) {
 		t.Errorf("stderr:\n%s\nwant a line matching %s", errb.String(), wantErr)
+	}
+}
+
+// TestValidateConnectReadOnly: a host whose fate_base (or root) is on a
+// read-only file system is noted as such, locally and over SSH (OpenSSH's
+// statvfs): imports there would fail. Only noted: a cluster that is only
+// read from may be read-only. It needs root to mount a tmpfs, and says so
+// when it skips.
+func TestValidateConnectReadOnly(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("read-only fate_base: needs root to mount a tmpfs")
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("read-only fate_base: cannot mount a tmpfs here: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", mnt, err, out)
+		}
+	})
+	os.MkdirAll(filepath.Join(mnt, "fate", "model_local_cache"), 0o755)
+	if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("remount read-only: %v: %s", err, out)
+	}
+	srv := sshtest.StartSSHD(t)
+	sp := srv.Spec()
+	dir := t.TempDir()
+	planText := fmt.Sprintf("version: 1\nhosts:\n"+
+		"  remote: {ssh: %q, identity_files: [%q], known_hosts: %q, ssh_config: none, fate_base: %q}\n"+
+		"  here: {fate_base: %q}\n"+
+		"  writable: {root: %q}\n"+
+		"steps:\n  - {id: hi, kind: exec, with: {command: \"true\"}}\n",
+		sp.SSH, sp.IdentityFiles[0], sp.KnownHosts, filepath.Join(mnt, "fate"), filepath.Join(mnt, "fate"), dir)
+	plan := filepath.Join(dir, "plan.yaml")
+	os.WriteFile(plan, []byte(planText), 0o644)
+	var out, errb bytes.Buffer
+	if code := run([]string{"validate", "--connect", plan}, nil, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	for _, re := range []string{
+		`(?m)^host here \(.*\): ok; writes under its fate_base will fail: the file system there is read-only$`,
+		`(?m)^host remote \(.*\): ok in .*; writes under its fate_base will fail: the file system there is read-only$`,
+		`(?m)^host writable \(.*\): ok$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out.String()) {
+			t.Errorf("stdout does not match %q:\n%s", re, out.String())
+		}
 	}
 }
