@@ -14,9 +14,9 @@ import (
 // explainFailure adds why a write to rp failed when the server said only
 // "Failure" (SSH_FX_FAILURE, which OpenSSH's server sends for every error
 // SFTP version 3 has no code for: a full disk, a read-only file system,
-// a quota, no inodes left): the free space and inodes and the read-only flag of the
-// file system holding rp (or its nearest existing parent), asked with
-// OpenSSH's statvfs extension. Other errors, and failures it cannot
+// a quota, no inodes left): the free space and inodes and the read-only
+// flag of the file system holding rp (or its nearest existing parent),
+// asked with OpenSSH's statvfs extension. Other errors, and failures it cannot
 // explain, come back as they are.
 func explainFailure(c *sftp.Client, rp string, err error) error {
 	var se *sftp.StatusError
@@ -73,8 +73,8 @@ type fsStat struct {
 	readOnly         bool
 }
 
-// WriteTrouble says what would stop writes under p on h's file system: read-only, full
-// (under 1 MiB free) or out of inodes; "" when nothing shows, or when
+// WriteTrouble says what would stop writes under p on h's file system:
+// read-only, full (under 1 MiB free) or out of inodes; "" when nothing shows, or when
 // the host cannot tell (an SFTP server without OpenSSH's statvfs).
 func WriteTrouble(ctx context.Context, h Host, p string) string {
 	switch h := h.(type) {
