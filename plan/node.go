@@ -30,18 +30,57 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// mapGet returns the key and value nodes of key in mapping n.
+// mapGet returns the key and value nodes of key in mapping n, or in the
+// mappings it merges (<<: *anchor), as value reads them.
 func mapGet(n *yaml.Node, key string) (k, v *yaml.Node) {
-	n = deref(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i], deref(n.Content[i+1])
+	for _, p := range pairs(n) {
+		if p.k.Value == key {
+			return p.k, deref(p.v)
 		}
 	}
 	return nil, nil
+}
+
+// pair is a key of a mapping and its value node.
+type pair struct{ k, v *yaml.Node }
+
+// pairs returns the entries of mapping n as YAML's merge keys make them:
+// those written in n, in order, then those of the mappings it merges
+// (<<: *a, or <<: [*a, *b], the earlier winning) that n does not set.
+// Merge keys themselves are left out.
+func pairs(n *yaml.Node) []pair {
+	var out []pair
+	seen := map[string]bool{}
+	var walk func(n *yaml.Node, depth int)
+	walk = func(n *yaml.Node, depth int) {
+		n = deref(n)
+		if n == nil || n.Kind != yaml.MappingNode || depth > maxDepth {
+			return
+		}
+		var merges []*yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.ShortTag() == "!!merge" {
+				merges = append(merges, n.Content[i+1])
+				continue
+			}
+			if !seen[k.Value] {
+				seen[k.Value] = true
+				out = append(out, pair{k, n.Content[i+1]})
+			}
+		}
+		for _, m := range merges {
+			if mn := deref(m); mn != nil && mn.Kind == yaml.SequenceNode {
+				for _, e := range mn.Content {
+					walk(e, depth+1)
+				}
+				continue
+			}
+			walk(m, depth+1)
+		}
+	}
+	walk(n, 0)
+	return out
 }
 
 // isStr reports whether n is a plain string scalar.

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -259,5 +260,72 @@ func BenchmarkEnvDigestGuess(b *testing.B) {
 		i++
 		envDigests.Delete(sha256.Sum256(fmt.Appendf(nil, "TOKEN\x00guess%d", i)))
 		envDigest("TOKEN", fmt.Sprintf("guess%d", i))
+	}
+}
+
+// TestMergeKeysOutsideWith: a step, vars, hosts and limits may take
+// fields from an anchor with <<: (the fields written beside it win); a
+// step whose kind comes from the anchor is a step (it was dropped).
+func TestMergeKeysOutsideWith(t *testing.T) {
+	p := mustLoad(t, map[string]string{"plan.yaml": `version: 1
+x-step: &step {kind: echo, timeout: 5m, retry: {attempts: 4}, needs: [a]}
+x-vars: &vars {who: world, where: here}
+x-pool: &pool {slow: 2}
+vars: {<<: *vars, where: there}
+limits: {<<: *pool, fast: 9}
+hosts:
+  <<: {box: {root: box}}
+  other: {root: other}
+steps:
+  - {id: a, kind: echo, with: {message: hi}}
+  - id: b
+    <<: *step
+    with: {message: "${{ vars.who }}"}
+  - id: c
+    <<: [*step, {kind: nothing, timeout: 1h}]
+    retry: {attempts: 2}
+    with: {message: hi}
+`})
+	if len(p.Steps) != 3 {
+		t.Fatalf("%d steps, want 3: %+v", len(p.Steps), p.Steps)
+	}
+	b, c := p.Steps[1], p.Steps[2]
+	if b.Kind != "echo" || time.Duration(b.Timeout) != 5*time.Minute || b.Retry.Attempts != 4 || !slices.Equal(b.Needs, []string{"a"}) {
+		t.Errorf("b = %+v: want kind echo, timeout 5m, 4 attempts, needs a (from the anchor)", b)
+	}
+	if c.Kind != "echo" || time.Duration(c.Timeout) != 5*time.Minute || c.Retry.Attempts != 2 {
+		t.Errorf("c = %+v: want kind echo and timeout 5m (the first anchor wins), 2 attempts (written)", c)
+	}
+	if diff := cmp.Diff(map[string]string{"who": "world", "where": "there"}, p.Vars); diff != "" {
+		t.Errorf("vars (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{"slow": 2, "fast": 9}, p.Limits); diff != "" {
+		t.Errorf("limits (-want +got):\n%s", diff)
+	}
+	if p.Hosts["box"].Root != "box" || p.Hosts["other"].Root != "other" {
+		t.Errorf("hosts = %+v, want box and other", p.Hosts)
+	}
+}
+
+// TestDuplicateKeys: a key written twice in one mapping is an error at
+// the second (YAML forbids it; one of the two would be dropped unseen).
+func TestDuplicateKeys(t *testing.T) {
+	_, err := load(t, map[string]string{"plan.yaml": `version: 1
+version: 1
+x-a: &a {message: hi}
+steps:
+  - {id: a, kind: echo, with: {message: x, message: y}}
+  - id: b
+    kind: echo
+    with: {<<: *a, message: own}
+    kind: echo
+`})
+	want := []string{
+		`plan.yaml:2:1: "version" is written twice in this mapping (first at line 1): YAML keeps one; remove the other`,
+		`plan.yaml:5:44: "message" is written twice in this mapping (first at line 5): YAML keeps one; remove the other`,
+		`plan.yaml:9:5: "kind" is written twice in this mapping (first at line 7): YAML keeps one; remove the other`,
+	}
+	if diff := cmp.Diff(want, errorLines(t, err)); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }

@@ -69,10 +69,10 @@ func (l *loader) sections(s *source) {
 		l.readHosts(s, v)
 	}
 	if _, v := mapGet(s.root, "limits"); v != nil && v.Kind == yaml.MappingNode && !l.bad[v] {
-		for i := 0; i+1 < len(v.Content); i += 2 {
-			k := v.Content[i]
+		for _, p := range pairs(v) {
+			k := p.k
 			var n int
-			if deref(v.Content[i+1]).Decode(&n) != nil {
+			if deref(p.v).Decode(&n) != nil {
 				continue
 			}
 			if l.dup(l.poolPos, s.name, k, "limits pool") {
@@ -94,8 +94,8 @@ func (l *loader) dup(seen map[string]Pos, file string, k *yaml.Node, what string
 }
 
 func (l *loader) readVars(s *source, v *yaml.Node) {
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		k, val := v.Content[i], deref(v.Content[i+1])
+	for _, p := range pairs(v) {
+		k, val := p.k, deref(p.v)
 		if val == nil || val.Kind != yaml.ScalarNode || l.dup(l.varPos, s.name, k, "var") {
 			continue
 		}
@@ -141,8 +141,8 @@ func (l *loader) readHosts(s *source, v *yaml.Node) {
 	if m.Kind != yaml.MappingNode {
 		return
 	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, val := m.Content[i], deref(m.Content[i+1])
+	for _, p := range pairs(m) {
+		k, val := p.k, deref(p.v)
 		var spec hosts.Spec
 		if !l.bad[val] {
 			// The schema check reports bad entries; the name still counts

@@ -70,7 +70,36 @@ func (l *loader) parseYAML(name string) *yaml.Node {
 		l.c.add(pos, "parse YAML: %s", msg)
 		return nil
 	}
+	l.dupKeys(name, &root, 0)
 	return &root
+}
+
+// dupKeys reports a key written twice in one mapping (YAML forbids it,
+// and the node tree would keep both, one of them unseen). Aliases are
+// not followed: what they point at is checked where it is written.
+func (l *loader) dupKeys(file string, n *yaml.Node, depth int) {
+	if n == nil || depth > maxDepth {
+		return
+	}
+	if n.Kind == yaml.MappingNode {
+		seen := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
+				continue
+			}
+			if first, ok := seen[k.Value]; ok {
+				l.c.add(posOf(file, k), "%q is written twice in this mapping (first at line %d): YAML keeps one; remove the other", k.Value, first.Line)
+				continue
+			}
+			seen[k.Value] = k
+		}
+	}
+	for _, c := range n.Content {
+		if c.Kind != yaml.AliasNode {
+			l.dupKeys(file, c, depth+1)
+		}
+	}
 }
 
 func unwrapPath(err error) error {

@@ -74,8 +74,12 @@ func validDuration(v any) error {
 	if !ok {
 		return nil
 	}
-	if _, err := time.ParseDuration(s); err != nil {
+	d, err := time.ParseDuration(s)
+	if err != nil {
 		return errors.New("want a duration such as 90s, 2m30s or 1h")
+	}
+	if d < 0 {
+		return errors.New("want a duration of zero or more, such as 90s, 2m30s or 1h")
 	}
 	return nil
 }

@@ -114,6 +114,12 @@ func TestCheckPlan(t *testing.T) {
 				{Path: []string{"steps", "0", "timeout"}, Msg: `"5 minutes": want a duration such as 90s, 2m30s or 1h`},
 			},
 		},
+		"negative duration": {
+			doc: `{"version": 1, "steps": [{"id": "a", "kind": "x", "timeout": "-5s", "retry": {"backoff": "0s"}}]}`,
+			want: []Problem{
+				{Path: []string{"steps", "0", "timeout"}, Msg: `"-5s": want a duration of zero or more, such as 90s, 2m30s or 1h`},
+			},
+		},
 		"batch block": {
 			doc: `{"version": 1, "steps": [{"batch": "b", "for_each": {"file": 3, "keys": "x"}, "steps": [{"id": "c"}]}]}`,
 			want: []Problem{
