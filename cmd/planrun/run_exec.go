@@ -71,6 +71,17 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 		j.SetName(x.plan.Name)
 		obs = view.Multi(out, j)
 	}
+	if c, ok := obs.(view.Carrier); ok && x.priorInRun {
+		// A resume records nothing for the successes it keeps (apply
+		// records each as already done): the summary and the report
+		// still count them, so that they cover the whole plan.
+		for _, st := range x.plan.Steps {
+			if p := x.prior[st.ID]; p != nil && p.Status == checkpoint.StatusSucceeded {
+				c.Carry(checkpoint.Event{Time: p.Finished, Type: checkpoint.StepSkipped, Step: st.ID, Kind: st.Kind,
+					Host: st.Host, Batch: st.Batch, Item: st.Item, Reason: checkpoint.ReasonAlreadyDone, Outputs: p.Outputs})
+			}
+		}
+	}
 	pool := hosts.NewPool(x.plan.Hosts, hosts.PoolOptions{BaseDir: x.plan.BaseDir})
 	defer pool.Close()
 	// Absolute: steps resolve relative local paths against the plan's

@@ -94,6 +94,10 @@ func (j *JUnit) Event(e checkpoint.Event) {
 	}
 }
 
+// Carry lists e, a success kept from the run resumed, as a test case
+// (skipped, already done, as apply lists the steps it carries over).
+func (j *JUnit) Carry(e checkpoint.Event) { j.Event(e) }
+
 // Progress is ignored.
 func (j *JUnit) Progress(string, int64, int64) {}
 

@@ -43,6 +43,9 @@ func NewLines(w io.Writer) *Lines {
 	return &Lines{w: w, now: time.Now, summary: NewSummary()}
 }
 
+// Carry counts e, a success kept from the run resumed, in the summary.
+func (l *Lines) Carry(e checkpoint.Event) { l.summary.Event(e) }
+
 // Event writes the line for e.
 func (l *Lines) Event(e checkpoint.Event) {
 	l.mu.Lock()

@@ -106,6 +106,9 @@ func NewLive(w io.Writer, opts LiveOptions) *Live {
 	return l
 }
 
+// Carry counts e, a success kept from the run resumed, in the summary.
+func (l *Live) Carry(e checkpoint.Event) { l.summary.Event(e) }
+
 // Event records e: a started step joins the running set, a finished one
 // leaves it and its line is queued for the next frame.
 func (l *Live) Event(e checkpoint.Event) {

@@ -27,6 +27,15 @@ type Output interface {
 	Close() error
 }
 
+// Carrier is an Output told of a success that a resume keeps from the
+// run it continues, which no event of this session records (apply records
+// each as already done): it counts in the summary and the report, and
+// prints no line (the event stream, --output json, has no Carry: it
+// mirrors the state directory).
+type Carrier interface {
+	Carry(e checkpoint.Event)
+}
+
 // Output formats accepted by ForWriter (the --output flag).
 const (
 	FormatText = "text"
@@ -87,6 +96,14 @@ func (m multi) Event(e checkpoint.Event) {
 func (m multi) Progress(step string, done, total int64) {
 	for _, o := range m {
 		o.Progress(step, done, total)
+	}
+}
+
+func (m multi) Carry(e checkpoint.Event) {
+	for _, o := range m {
+		if c, ok := o.(Carrier); ok {
+			c.Carry(e)
+		}
 	}
 }
 
