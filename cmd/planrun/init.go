@@ -41,12 +41,12 @@ func newInitCmd(s streams) *cobra.Command {
 		Use:   "init --migrate migrate_model.json --hosts hosts.yaml",
 		Short: "Write a complete migration plan from FATE's migrate config and a hosts inventory",
 		Long: `Init writes a commented plan that migrates a FATE model for every target
-party: for each party of migrate_role whose old id is in execute_party, six
+party: for each party of migrate_role whose old id is in execute_party, five
 steps — copy the model files, migrate, collect the new zip, ship it to the
-new cluster, import it, and (with --engine native) verify that no old
-party id is left in the imported model (FATE's own migration leaves some
-stale). The written plan validates as is; review it, then run it with
-planrun apply.
+new cluster, import it — and, with --engine native, a sixth that verifies
+that no old party id is left in the imported model (FATE's own migration
+leaves some stale, so flow plans do not get it). The written plan
+validates as is; review it, then run it with planrun apply.
 
 --engine native (default) migrates the files with planrun itself, offline, on
 this machine: it works whatever FATE version and even when the old cluster is
