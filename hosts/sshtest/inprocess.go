@@ -127,33 +127,24 @@ func (s *Server) Drops() int64 {
 }
 
 // received counts n incoming bytes and reports whether to cut now.
-func (ip *inProcess) received(n int) bool {
-	ip.fmu.Lock()
-	defer ip.fmu.Unlock()
-	if ip.dropLeft <= 0 || n <= 0 {
-		return false
-	}
-	ip.dropLeft -= int64(n)
-	if ip.dropLeft > 0 {
-		return false
-	}
-	ip.dropLeft = 0
-	ip.drops++
-	return true
-}
+func (ip *inProcess) received(n int) bool { return ip.countdown(&ip.dropLeft, n) }
 
 // sent counts n outgoing bytes and reports whether to cut now.
-func (ip *inProcess) sent(n int) bool {
+func (ip *inProcess) sent(n int) bool { return ip.countdown(&ip.sendLeft, n) }
+
+// countdown takes n bytes off *left (dropLeft or sendLeft) and reports
+// whether that reached the cut, which it counts (once: *left is then 0).
+func (ip *inProcess) countdown(left *int64, n int) bool {
 	ip.fmu.Lock()
 	defer ip.fmu.Unlock()
-	if ip.sendLeft <= 0 || n <= 0 {
+	if *left <= 0 || n <= 0 {
 		return false
 	}
-	ip.sendLeft -= int64(n)
-	if ip.sendLeft > 0 {
+	*left -= int64(n)
+	if *left > 0 {
 		return false
 	}
-	ip.sendLeft = 0
+	*left = 0
 	ip.drops++
 	return true
 }
