@@ -40,15 +40,15 @@ func RefreshCheck(k steps.Kind, cfg any, probe func(steps.Prober) (steps.ProbeRe
 }
 
 // keepDone carries n's earlier success (same fingerprint) over. Under
-// Options.Refresh it first checks that the success still holds: the
-// kind's probe decides, an idempotent kind without a probe runs again,
-// any other kind is kept. kept is false when n should run; err is fatal
-// to the run.
-func (r *runner) keepDone(n *node, cfg any, fp string) (kept bool, err error) {
+// Options.Refresh, and when check is set, it first checks that the
+// success still holds: the kind's probe decides, an idempotent kind
+// without a probe runs again, any other kind is kept. kept is false when
+// n should run; err is fatal to the run.
+func (r *runner) keepDone(n *node, cfg any, fp string, check bool) (kept bool, err error) {
 	pr := n.prior
 	out := steps.Outputs(pr.Outputs)
 	checked := false
-	if r.opts.Refresh {
+	if r.opts.Refresh && check {
 		settled := false
 		rerun, res, err := RefreshCheck(n.kind, cfg, func(p steps.Prober) (steps.ProbeResult, error) {
 			res, s, err := r.probeDone(n, p, cfg, fp)

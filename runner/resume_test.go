@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -276,5 +277,58 @@ func TestApplyOverUnknownOutcome(t *testing.T) {
 				t.Errorf("out %q, want %q", got, tc.wantLines)
 			}
 		})
+	}
+}
+
+// TestResumeStopKeepsDone: a resume that stops (fail-fast) after a step
+// fails keeps what is already done in the run, carried or run there, and
+// leaves another step of unknown outcome unknown: a skip recorded over
+// either would make the next resume run it again (it did, for exec
+// steps, after a crash).
+func TestResumeStopKeepsDone(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t)
+	ctx := context.Background()
+	u := appendStep("append", "u", filepath.Join(dir, "u"))
+	v := appendStep("append", "v", filepath.Join(dir, "v"))
+	steps := []*plan.Step{u, v}
+	fpOf := func(s *plan.Step) string {
+		_, params, _ := simpleResolve(s, h.reg, nil, nil)
+		k, _ := h.reg.Lookup(s.Kind)
+		return simpleFingerprint(s, k.Version(), params)
+	}
+	now := time.Now()
+	events := []checkpoint.Event{
+		{Type: checkpoint.StepStarted, Step: "u", Attempt: 1, Fingerprint: fpOf(u), Time: now},
+		{Type: checkpoint.StepStarted, Step: "v", Attempt: 1, Fingerprint: fpOf(v), Time: now},
+	}
+	for i := range 50 {
+		s := appendStep("append", fmt.Sprintf("d%02d", i), filepath.Join(dir, fmt.Sprintf("d%02d", i)))
+		steps = append(steps, s)
+		os.WriteFile(s.With["file"].(string), []byte(s.ID+"\n"), 0o644)
+		typ, reason := checkpoint.StepSucceeded, ""
+		if i%2 == 0 { // carried over from an earlier run by apply
+			typ, reason = checkpoint.StepSkipped, checkpoint.ReasonAlreadyDone
+		}
+		events = append(events, checkpoint.Event{Type: typ, Reason: reason, Step: s.ID, Attempt: 1, Fingerprint: fpOf(s),
+			Outputs: map[string]any{"line": s.ID}, Time: now})
+	}
+	p := &plan.Plan{Steps: steps}
+	run, _ := h.store.CreateRun(ctx, "r", p)
+	run.Append(ctx, events)
+	for range 2 {
+		h.resume(ctx, "r", nil)
+		st := h.states("r")
+		for _, s := range steps[2:] {
+			if st[s.ID] != checkpoint.StatusSucceeded {
+				t.Fatalf("%s is %s after the resume stopped, want succeeded", s.ID, st[s.ID])
+			}
+			if n := len(lines(t, s.With["file"].(string))); n != 1 {
+				t.Fatalf("%s ran again: %d lines", s.ID, n)
+			}
+		}
+		if st["u"] != checkpoint.StatusUnknown || st["v"] != checkpoint.StatusUnknown {
+			t.Fatalf("u is %s and v is %s, want both unknown (no skip over an unknown outcome)", st["u"], st["v"])
+		}
 	}
 }

@@ -20,11 +20,16 @@ func (r *runner) execute(n *node) error {
 		r.leavePending(n)
 		return nil
 	}
-	if failed := r.stoppedBy(n); failed != "" {
-		return r.stopSkip(n, failed)
-	}
+	// A run that is stopping (fail-fast) starts nothing new, but a step
+	// already done stays done, and one whose outcome is unknown stays
+	// unknown: a skip recorded over either would make the next resume run
+	// it again.
+	failed := r.stoppedBy(n)
 	cfg, params, err := r.opts.Resolve(n.s, r.opts.Registry, r.outputsOf, r.getenv)
 	if err != nil {
+		if failed != "" {
+			return r.stopSkip(n, failed)
+		}
 		return r.fail(n, 0, "", stepError(n.s, fmt.Errorf("resolve config: %w", err)), "")
 	}
 	fp := r.opts.Fingerprint(n.s, n.kind.Version(), params)
@@ -34,10 +39,19 @@ func (r *runner) execute(n *node) error {
 			first = pr.Attempt + 1
 		}
 		if !n.force && pr.Status == checkpoint.StatusSucceeded && pr.Fingerprint == fp {
-			if kept, err := r.keepDone(n, cfg, fp); kept || err != nil {
+			if kept, err := r.keepDone(n, cfg, fp, failed == ""); kept || err != nil {
 				return err
 			}
 		}
+		if failed != "" && r.opts.PriorInRun && pr.Status == checkpoint.StatusUnknown {
+			r.leavePending(n)
+			return nil
+		}
+	}
+	if failed != "" {
+		return r.stopSkip(n, failed)
+	}
+	if pr := n.prior; pr != nil {
 		// An outcome left unknown is settled for the same work only: in
 		// an earlier run (apply), a step whose fingerprint changed since
 		// is other work, and simply runs.
