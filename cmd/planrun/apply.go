@@ -61,6 +61,9 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 	if err != nil {
 		return err
 	}
+	if err := checkRunFlags(f.sched, f.out); err != nil {
+		return err
+	}
 	st, lock, err := openState(ctx, f.state, command)
 	if err != nil {
 		return err

@@ -73,6 +73,9 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 	if _, err := os.Stat(f.state); errors.Is(err, fs.ErrNotExist) {
 		return noRuns // and no state directory made for nothing (a mistyped --state)
 	}
+	if err := checkRunFlags(f.sched, f.out); err != nil {
+		return err
+	}
 	st, lock, err := openState(ctx, f.state, command)
 	if err != nil {
 		return err

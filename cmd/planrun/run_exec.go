@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -55,11 +57,32 @@ type execution struct {
 	command    string
 }
 
+// checkRunFlags checks what apply and resume are told before anything is
+// written to the state: a usage error must leave no run behind.
+func checkRunFlags(sched runFlags, out outputFlags) error {
+	if sched.parallel < 1 {
+		return &exitError{Code: exitUsage, Err: fmt.Errorf("--parallel must be at least 1, not %d", sched.parallel)}
+	}
+	if out.output != view.FormatText && out.output != view.FormatJSON {
+		return &exitError{Code: exitUsage, Err: fmt.Errorf("choose output format %q: want %s or %s", out.output, view.FormatText, view.FormatJSON)}
+	}
+	if out.junit != "" {
+		dir := filepath.Dir(out.junit)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			if err == nil {
+				err = errors.New("not a directory")
+			}
+			return &exitError{Code: exitUsage, Err: fmt.Errorf("--junit %s: its directory %s: %w", out.junit, dir, unwrapPathErr(err))}
+		}
+	}
+	return nil
+}
+
 // execute runs the session with signals handled and output rendered, and
 // returns the command's exit error.
 func (x *execution) execute(ctx context.Context, s streams) error {
-	if x.sched.parallel < 1 {
-		return &exitError{Code: exitUsage, Err: fmt.Errorf("--parallel must be at least 1, not %d", x.sched.parallel)}
+	if err := checkRunFlags(x.sched, x.out); err != nil {
+		return err
 	}
 	out, err := view.ForWriter(s.out, x.out.output, view.LiveOptions{Total: x.total(), NoColor: !view.ColorAllowed(os.Getenv)})
 	if err != nil {
@@ -136,4 +159,13 @@ func (x *execution) total() int {
 		}
 	}
 	return n
+}
+
+// unwrapPathErr is a path error's cause (the caller names the path).
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
