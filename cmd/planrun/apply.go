@@ -32,10 +32,11 @@ func newApplyCmd(s streams) *cobra.Command {
 every state change in the state directory (a new run under runs/<run-id>).
 
 Run ids are UTC timestamps (20261125T193000.123456Z): they sort by time. Steps
-that succeeded in the latest run of the state with the same id and the same
-fingerprint (kind, parameters and the outputs of what they use) are not run
-again ("already done"), whatever else in the plan changed: edit a plan and
-apply it again, and only what the edit touches runs.`,
+whose last recorded state (in the newest run that recorded them) is a success
+with the same id and the same fingerprint (kind, parameters and the outputs
+of what they use) are not run again ("already done"), whatever else in the
+plan changed: edit a plan and apply it again, and only what the edit touches
+runs; apply --only some steps, then the whole plan, and the rest is still done.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runApply(cmd.Context(), s, f, args[0], commandLine(cmd, args))
@@ -69,7 +70,7 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 		return err
 	}
 	defer lock.Unlock()
-	prior, last, err := priorOfLatest(ctx, st)
+	prior, last, err := priorOf(ctx, st, p)
 	if err != nil {
 		return stateError(err)
 	}
@@ -102,23 +103,48 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 	return x.execute(ctx, s)
 }
 
-// priorOfLatest folds the latest run, and returns the plan it ran (only
-// the latest: older runs are history, and reading them all would make
-// every apply slower as runs pile up). Its successes count for steps with
-// the same id and fingerprint, whichever plan it ran.
-func priorOfLatest(ctx context.Context, st checkpoint.Store) (map[string]*checkpoint.StepState, *plan.Plan, error) {
-	id, err := checkpoint.Latest(ctx, st)
-	if errors.Is(err, checkpoint.ErrNoRuns) {
-		return nil, nil, nil
-	}
-	if err != nil {
+// priorOf gives each step of p its state in the newest run that recorded
+// it, and returns the plan of the newest run that recorded any step. A
+// run that touched only some steps (apply --only, or one stopped at once)
+// leaves the successes of the others, recorded in older runs, in force:
+// a later apply does not run them again. Runs are read newest first, and
+// only until every step of p is found (usually one: the latest run
+// records every step). Successes count for steps with the same id and
+// fingerprint, whichever plan ran them.
+func priorOf(ctx context.Context, st checkpoint.Store, p *plan.Plan) (map[string]*checkpoint.StepState, *plan.Plan, error) {
+	runs, err := st.Runs(ctx)
+	if err != nil || len(runs) == 0 {
 		return nil, nil, err
 	}
-	d, err := st.LoadRun(ctx, id)
-	if err != nil {
-		return nil, nil, err
+	want := make(map[string]bool, len(p.Steps))
+	for _, s := range p.Steps {
+		want[s.ID] = true
 	}
-	return checkpoint.Fold(d.Events), d.Plan, nil
+	prior := map[string]*checkpoint.StepState{}
+	var last *plan.Plan
+	missing := len(want)
+	for i := len(runs) - 1; i >= 0 && missing > 0; i-- {
+		d, err := st.LoadRun(ctx, runs[i])
+		if err != nil {
+			if i == len(runs)-1 {
+				return nil, nil, err
+			}
+			break // an older run that cannot be read gives nothing more
+		}
+		folded := checkpoint.Fold(d.Events)
+		if len(folded) > 0 && last == nil {
+			last = d.Plan
+		}
+		for id, ss := range folded {
+			if _, seen := prior[id]; !seen {
+				prior[id] = ss
+				if want[id] {
+					missing--
+				}
+			}
+		}
+	}
+	return prior, last, nil
 }
 
 // createRun creates a run with a fresh time-based id (a later microsecond

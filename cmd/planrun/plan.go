@@ -62,7 +62,7 @@ would run again says what its probe found.`,
 			if err != nil {
 				return stateError(err)
 			}
-			prior, last, err := priorOfLatest(cmd.Context(), st)
+			prior, last, err := priorOf(cmd.Context(), st, p)
 			if err != nil {
 				return stateError(err)
 			}
