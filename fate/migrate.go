@@ -93,6 +93,21 @@ func planMigration(m *Model, req MigrateRequest) (*migration, error) {
 	if m.Role != "" && (m.Role != role || m.PartyID != pid) {
 		return nil, fmt.Errorf("party %s:%d asked for, but the model is %s:%d's (from its name)", role, pid, m.Role, m.PartyID)
 	}
+	// The pipeline says whose model it is too (1.5+). A role never
+	// changes in a migration, so another role there is another party's
+	// model, whatever its directory is called. Another party id is
+	// believed only without a name: FATE 1.5–1.8 leave it stale after a
+	// migration, and the name is then right.
+	if lr, lp, ok := localParty(m.Pipeline.RuntimeConfOnParty); ok {
+		switch {
+		case lr != role:
+			return nil, fmt.Errorf("party %s:%d asked for, but the model is %s:%d's (its pipeline's runtime_conf_on_party.local)", role, pid, lr, lp)
+		case lp != pid && m.Role == "":
+			return nil, fmt.Errorf("party %s:%d asked for, but the model is %s:%d's (its pipeline's runtime_conf_on_party.local; "+
+				"if that is stale, as FATE 1.5–1.8 leave it after a migration, keep the model in a directory named "+
+				"<role>#<party_id>#<model_id>/<version>: the name then decides)", role, pid, lr, lp)
+		}
+	}
 	ids, ok := c.Role[role]
 	if !ok || !slices.Contains(ids, pid) {
 		return nil, fmt.Errorf("config role.%s: party %s:%d is not in it (%v), so it has no new id", role, role, pid, ids)

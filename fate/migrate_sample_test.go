@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -187,5 +189,51 @@ func assertSameMessage(t *testing.T, path, class string, want, got []byte) {
 	}
 	if !proto.Equal(x, y) {
 		t.Errorf("%s differs after the round trip", path)
+	}
+}
+
+// TestMigrateWhoseModel: the pipeline's runtime_conf_on_party.local says
+// whose model it is. A model in a directory without the party in its name,
+// migrated as another party's, is refused; so is one whose name says
+// another role than its pipeline (a host's model copied under the
+// guest's name). Without a party asked, the pipeline's is taken.
+func TestMigrateWhoseModel(t *testing.T) {
+	cfg := mustConfig(t, sampleMigrate)
+	res, err := sample.Write(t.TempDir(), sample.Options{FATEVersion: "1.11.2", Components: []string{sample.DataTransform}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirOf := map[string]string{}
+	for _, p := range res.Parties {
+		dirOf[p.Party.String()] = p.Dir
+	}
+	plain := filepath.Join(t.TempDir(), "fetched", "202311251200000000000")
+	if err := os.CopyFS(plain, os.DirFS(dirOf["guest:9999"])); err != nil {
+		t.Fatal(err)
+	}
+	misnamed := filepath.Join(t.TempDir(), "guest#9999#arbiter-10000#guest-9999#host-10000#model", "202311251200000000000")
+	if err := os.CopyFS(misnamed, os.DirFS(dirOf["host:10000"])); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, src, role string
+		pid             int64
+		want            string // error substring, "" for success
+	}{
+		{"plain dir, right party", plain, "guest", 9999, ""},
+		{"plain dir, no party: the pipeline's", plain, "", 0, ""},
+		{"plain dir, another role", plain, "host", 10000, "party host:10000 asked for, but the model is guest:9999's (its pipeline's runtime_conf_on_party.local)"},
+		{"plain dir, another id", plain, "guest", 10000, "party guest:10000 asked for, but the model is guest:9999's"},
+		{"named as the guest's, a host's inside", misnamed, "", 0, "party guest:9999 asked for, but the model is host:10000's (its pipeline's"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Migrate(context.Background(), MigrateRequest{Src: tc.src, OutDir: t.TempDir(), Config: cfg, Role: tc.role, PartyID: tc.pid})
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("migrate: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("migrate: %v, want an error containing %q", err, tc.want)
+			}
+		})
 	}
 }
