@@ -200,6 +200,9 @@ func (s *FileStore) ReadLog(ctx context.Context, run, step string, attempt int) 
 		return nil, fmt.Errorf("read log: %w", err)
 	}
 	b, err := os.ReadFile(filepath.Join(s.RunDir(run), logsDir, LogName(step, attempt)))
+	if legacy := legacyLogName(step, attempt); errors.Is(err, fs.ErrNotExist) && legacy != LogName(step, attempt) {
+		b, err = os.ReadFile(filepath.Join(s.RunDir(run), logsDir, legacy)) // a run recorded before the hash
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read log of step %s attempt %d: %w", step, attempt, err)
 	}

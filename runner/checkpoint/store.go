@@ -2,6 +2,8 @@ package checkpoint
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -176,19 +178,47 @@ func NewRunID(t time.Time) string {
 	return t.UTC().Format("20060102T150405.000000Z")
 }
 
-// LogName is the file name of an attempt's log: the step id with every
-// character outside [A-Za-z0-9._-] replaced by '_', then .<attempt>.log.
+// LogName is the file name of an attempt's log: the step id, then
+// .<attempt>.log. An id with characters outside [A-Za-z0-9._-] has them
+// replaced by '_' and gets a hash of the whole id after it, so that ids
+// differing only there (batch item keys such as 风控-guest and 营销-guest,
+// or x@1 and x#1) keep logs of their own; a long id is cut before its
+// hash.
 func LogName(step string, attempt int) string {
+	name, changed := sanitizeID(step)
+	if changed || len(name) > maxLogStem {
+		sum := sha256.Sum256([]byte(step))
+		name = name[:min(len(name), maxLogStem)] + "-" + hex.EncodeToString(sum[:6])
+	}
+	return fmt.Sprintf("%s.%d.log", name, attempt)
+}
+
+// maxLogStem bounds the id part of a log's name (file names are limited
+// to 255 bytes).
+const maxLogStem = 120
+
+// legacyLogName is LogName before the hash: logs of runs recorded then
+// are still read under it.
+func legacyLogName(step string, attempt int) string {
+	name, _ := sanitizeID(step)
+	return fmt.Sprintf("%s.%d.log", name, attempt)
+}
+
+// sanitizeID replaces every character of id outside [A-Za-z0-9._-] by
+// '_', and says whether it replaced any.
+func sanitizeID(id string) (string, bool) {
 	var b strings.Builder
-	for _, r := range step {
+	changed := false
+	for _, r := range id {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
 			b.WriteRune(r)
 		default:
 			b.WriteByte('_')
+			changed = true
 		}
 	}
-	return fmt.Sprintf("%s.%d.log", b.String(), attempt)
+	return b.String(), changed
 }
 
 func validRunID(id string) error {
