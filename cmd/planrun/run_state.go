@@ -77,6 +77,7 @@ func stateErrorIn(err error, dir string) error {
 	var le *checkpoint.LockedError
 	var fe *checkpoint.FormatError
 	var ce *checkpoint.CorruptError
+	var mp *checkpoint.MissingPlanError
 	switch {
 	case errors.As(err, &le):
 		return &exitError{Code: exitLocked, Err: fmt.Errorf("state %s is locked by %s; wait for it to finish, or run `%s` if that process is gone",
@@ -89,6 +90,10 @@ func stateErrorIn(err error, dir string) error {
 			"(steps find what earlier runs left in place)", err, run)}
 	case errors.As(err, &fe):
 		return &exitError{Code: exitBadState, Err: err}
+	case errors.As(err, &mp):
+		return &exitError{Code: exitBadState, Err: fmt.Errorf("%w\n"+
+			"restore it (from the artifact or backup the state came from), or move %s out of the state directory; "+
+			"planrun then goes on from the run before it, or starts anew", err, filepath.Dir(mp.File))}
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
 		// The store writes whole events or none (a torn tail is cut on
 		// the next open), so what was recorded holds.

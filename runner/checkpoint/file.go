@@ -186,8 +186,13 @@ func (s *FileStore) Runs(ctx context.Context) ([]string, error) {
 	var ids []string
 	for _, e := range ents {
 		if e.IsDir() {
-			if _, err := os.Stat(filepath.Join(s.dir, runsDir, e.Name(), planFile)); err == nil {
+			dir := filepath.Join(s.dir, runsDir, e.Name())
+			if _, err := os.Stat(filepath.Join(dir, planFile)); err == nil {
 				ids = append(ids, e.Name())
+			} else if _, everr := os.Stat(filepath.Join(dir, eventsFile)); everr == nil {
+				// Events without the plan they ran: not a run being
+				// created (its plan is written first), but a damaged one.
+				return nil, &MissingPlanError{File: filepath.Join(dir, planFile)}
 			}
 		}
 	}

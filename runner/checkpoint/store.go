@@ -142,6 +142,14 @@ func (e *FormatError) Error() string {
 	return fmt.Sprintf("state %s has format %d, newer than the %d this planrun supports: use a newer planrun", e.Dir, e.Found, e.Supported)
 }
 
+// MissingPlanError says a run has events but not the plan it ran (its
+// plan.json was lost, say by an artifact upload that left it out).
+type MissingPlanError struct{ File string }
+
+func (e *MissingPlanError) Error() string {
+	return fmt.Sprintf("%s is missing: the run's events are there, but not the plan they belong to", e.File)
+}
+
 // CorruptError says a recorded event cannot be read.
 type CorruptError struct {
 	File string
