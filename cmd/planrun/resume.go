@@ -95,11 +95,12 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 	p := d.Plan
 	var force []string
 	var newPlan *plan.Plan
+	edited := "" // the plan file, when it (or a file it reads) changed since the run started
 	if f.planFile == "" {
 		if err := relocate(p, f.state, s.err); err != nil {
 			return err
 		}
-		noteEdited(p, reg, s.err)
+		edited = noteEdited(p, reg, s.err)
 	} else {
 		np, err := loadPlan(f.planFile, reg, s.err)
 		if err != nil {
@@ -151,7 +152,7 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		}
 	}
 	x := &execution{store: st, run: run, plan: p, reg: reg, prior: prior, priorInRun: true,
-		force: force, only: only, sched: f.sched, out: f.out, command: command}
+		force: force, only: only, sched: f.sched, out: f.out, command: command, edited: edited}
 	return x.execute(ctx, s)
 }
 
@@ -219,19 +220,20 @@ func envMissing(p *plan.Plan, only []string, getenv func(string) (string, bool))
 // another plan: resume runs p as frozen, which an operator who fixed the
 // file and typed `planrun resume` may not expect. A file that is gone or
 // does not load says nothing here.
-func noteEdited(p *plan.Plan, reg *steps.Registry, w io.Writer) {
+func noteEdited(p *plan.Plan, reg *steps.Registry, w io.Writer) string {
 	file := p.Path()
 	if file == "" {
-		return
+		return ""
 	}
 	np, err := plan.Load([]string{file}, plan.Options{Registry: reg})
 	if err != nil || np.Hash == p.Hash {
-		return
+		return ""
 	}
 	name := p.File // as given, when it still names the file from here
 	if abs, err := filepath.Abs(name); err != nil || abs != file {
 		name = file
 	}
-	fmt.Fprintf(w, "planrun: %s has changed since this run started; resume runs the plan as it was then "+
-		"(planrun resume --plan %s runs the file as it is, and shows what changed)\n", name, name)
+	fmt.Fprintf(w, "planrun: the plan has changed since this run started (%s, or a file it reads: a for_each list, a hosts file); "+
+		"resume runs the plan as it was then (planrun resume --plan %s runs it as it is now, and shows what changed)\n", name, name)
+	return name
 }

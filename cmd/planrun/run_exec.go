@@ -55,6 +55,9 @@ type execution struct {
 	sched      runFlags
 	out        outputFlags
 	command    string
+	// edited is the plan file of a resume whose plan changed since the
+	// run started (its advice then names --plan).
+	edited string
 }
 
 // checkRunFlags checks what apply and resume are told before anything is
@@ -139,7 +142,7 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 			fmt.Fprintf(s.err, "planrun: %d step(s) already done were not run again\n", sum.AlreadyDone)
 		}
 	}
-	return summaryExit(sum, s.err, x.store.Dir())
+	return summaryExit(sum, s.err, x.store.Dir(), x.edited)
 }
 
 // total is how many steps the live view counts: all of them, less those a

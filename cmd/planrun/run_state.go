@@ -218,9 +218,19 @@ func stateCommand(verb, dir string) string {
 	return "planrun " + verb + " --state " + hosts.ShellQuote(dir)
 }
 
+// editedHint is the advice for a resume whose plan changed since the run
+// started: a plain resume runs the plan as it was, so a cause fixed in
+// the plan (or in a file it reads) needs --plan.
+func editedHint(edited, dir string) string {
+	if edited == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (or, if the fix is in the plan or a file it reads, `%s --plan %s`)", stateCommand("resume", dir), hosts.ShellQuote(edited))
+}
+
 // summaryExit reports a run's failures and maps its status to an exit
 // code; its advice names the state directory dir.
-func summaryExit(sum *runner.Summary, stderr io.Writer, dir string) error {
+func summaryExit(sum *runner.Summary, stderr io.Writer, dir, edited string) error {
 	for i, e := range sum.Errors {
 		if i == maxListedErrors {
 			fmt.Fprintf(stderr, "planrun: … and %d more: `%s --filter failed` lists every failed step with its error\n", len(sum.Errors)-i, stateCommand("status", dir))
@@ -234,7 +244,7 @@ func summaryExit(sum *runner.Summary, stderr io.Writer, dir string) error {
 	case runner.StatusInterrupted:
 		return &exitError{Code: exitInterrupted, Err: fmt.Errorf("interrupted: run `%s` to continue", stateCommand("resume", dir))}
 	}
-	return &exitError{Code: exitStepFailed, Err: fmt.Errorf("run failed: %s; fix the cause and run `%s`", sum, stateCommand("resume", dir))}
+	return &exitError{Code: exitStepFailed, Err: fmt.Errorf("run failed: %s; fix the cause and run `%s`%s", sum, stateCommand("resume", dir), editedHint(edited, dir))}
 }
 
 // tuneGC trades memory for CPU in apply and resume: a run lives for one
