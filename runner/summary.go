@@ -29,8 +29,10 @@ type Summary struct {
 	NotRun int
 	// LeftOut counts steps not selected (--only): they keep their state.
 	LeftOut int
-	// Items counts batch items (all of an item's steps ok, or not).
-	ItemsOk, ItemsFailed int
+	// Items counts batch items: all of an item's steps ok; one failed
+	// (or skipped after a failure); or, none failed, one interrupted or
+	// not run (unfinished).
+	ItemsOk, ItemsFailed, ItemsUnfinished int
 	// Errors are the failed steps' messages, in plan order.
 	Errors   []string
 	Duration time.Duration
@@ -52,8 +54,11 @@ func (s *Summary) String() string {
 	if s.Interrupted > 0 || s.NotRun > 0 {
 		fmt.Fprintf(&b, ", %d interrupted, %d not started", s.Interrupted, s.NotRun)
 	}
-	if s.ItemsOk+s.ItemsFailed > 0 {
+	if s.ItemsOk+s.ItemsFailed+s.ItemsUnfinished > 0 {
 		fmt.Fprintf(&b, "; items: %d ok, %d failed", s.ItemsOk, s.ItemsFailed)
+		if s.ItemsUnfinished > 0 {
+			fmt.Fprintf(&b, ", %d unfinished", s.ItemsUnfinished)
+		}
 	}
 	if s.LeftOut > 0 {
 		fmt.Fprintf(&b, "; %d left out by --only", s.LeftOut)
@@ -65,32 +70,35 @@ func (r *runner) summary() *Summary {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := &Summary{}
-	itemOK := map[string]bool{}
+	// An item is as bad as its worst step: 0 ok, 1 unfinished, 2 failed.
+	itemWorst := map[string]int{}
 	var items []string
 	for _, n := range r.order {
 		if !n.selected {
 			s.LeftOut++
 			continue
 		}
-		ok := false
+		worst := 1 // not run
 		if n.rerun != "" && n.state != statePending {
 			s.Redone++
 		}
 		switch n.state {
 		case stateSucceeded:
 			s.Ok++
-			ok = true
+			worst = 0
 		case stateDone:
 			s.AlreadyDone++
-			ok = true
+			worst = 0
 			if n.checked {
 				s.Checked++
 			}
 		case stateFailed:
 			s.Failed++
 			s.Errors = append(s.Errors, n.err)
+			worst = 2
 		case stateSkipped:
 			s.Skipped++
+			worst = 2
 		case stateInterrupted:
 			s.Interrupted++
 		default:
@@ -98,18 +106,20 @@ func (r *runner) summary() *Summary {
 		}
 		if n.s.Batch != "" {
 			key := n.s.Batch + "\x00" + n.s.Item
-			prev, seen := itemOK[key]
+			prev, seen := itemWorst[key]
 			if !seen {
 				items = append(items, key)
-				prev = true
 			}
-			itemOK[key] = prev && ok
+			itemWorst[key] = max(prev, worst)
 		}
 	}
 	for _, k := range items {
-		if itemOK[k] {
+		switch itemWorst[k] {
+		case 0:
 			s.ItemsOk++
-		} else {
+		case 1:
+			s.ItemsUnfinished++
+		default:
 			s.ItemsFailed++
 		}
 	}

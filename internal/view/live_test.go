@@ -268,7 +268,7 @@ func TestLiveOverallCountsItems(t *testing.T) {
 	l.Event(item(checkpoint.StepStarted, "m3-ship", "m3"))
 	waitFor(t, buf, regexp.MustCompile(`2/3 steps done · items 1/3 ok · 1 failed · 1 running`))
 	l.Close()
-	if !strings.Contains(buf.String(), "items: 1 ok, 1 failed, 1 not run") {
+	if !strings.Contains(buf.String(), "items: 1 ok, 1 failed, 1 unfinished") {
 		t.Errorf("summary lacks the items line:\n%s", buf.String())
 	}
 }

@@ -113,7 +113,8 @@ type Counts struct {
 	Steps, OK, AlreadyDone, Failed, Skipped, Interrupted, Unknown int
 	// Batch items (a batch's copy of its steps for one item). An item is
 	// ok when every step succeeded or was already done, failed when a
-	// step failed or was interrupted, and not run otherwise.
+	// step failed, and unfinished (ItemsNotRun) otherwise: a step
+	// interrupted, skipped or not run.
 	Items, ItemsOK, ItemsFailed, ItemsNotRun int
 }
 
@@ -154,7 +155,7 @@ func (s *Summary) Counts() Counts {
 			st = OutcomeOK
 		}
 		switch {
-		case o.outcome == OutcomeFailed || o.outcome == OutcomeInterrupted:
+		case o.outcome == OutcomeFailed:
 			st = OutcomeFailed
 		case st == OutcomeFailed:
 		case o.outcome == OutcomeOK || o.outcome == OutcomeSkipped && o.done:
@@ -283,7 +284,7 @@ func (s *Summary) Line() string {
 	if c.Items > 0 {
 		line += fmt.Sprintf("\nitems: %d ok, %d failed", c.ItemsOK, c.ItemsFailed)
 		if c.ItemsNotRun > 0 {
-			line += fmt.Sprintf(", %d not run", c.ItemsNotRun)
+			line += fmt.Sprintf(", %d unfinished", c.ItemsNotRun)
 		}
 	}
 	return line

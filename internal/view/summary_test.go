@@ -33,14 +33,14 @@ func TestSummaryCounts(t *testing.T) {
 			Counts{Steps: 3, OK: 1, Failed: 1, Skipped: 1},
 			"1 step ok, 1 failed, 1 skipped",
 		},
-		"items ok, failed and not run": {
+		"items ok, failed and unfinished": {
 			[]checkpoint.Event{
 				ev("step_succeeded", "m1-a", "m1"), ev("step_succeeded", "m1-b", "m1"),
 				ev("step_succeeded", "m2-a", "m2"), ev("step_failed", "m2-b", "m2"),
 				ev("step_skipped", "m3-a", "m3", reason("upstream prepare failed")),
 			},
 			Counts{Steps: 5, OK: 3, Failed: 1, Skipped: 1, Items: 3, ItemsOK: 1, ItemsFailed: 1, ItemsNotRun: 1},
-			"3 steps ok, 1 failed, 1 skipped\nitems: 1 ok, 1 failed, 1 not run",
+			"3 steps ok, 1 failed, 1 skipped\nitems: 1 ok, 1 failed, 1 unfinished",
 		},
 		"already done counts as ok, also for items": {
 			[]checkpoint.Event{
@@ -50,7 +50,7 @@ func TestSummaryCounts(t *testing.T) {
 				ev("step_skipped", "m3-a", "m3", reason("upstream x failed")),
 			},
 			Counts{Steps: 4, OK: 1, AlreadyDone: 2, Skipped: 1, Items: 3, ItemsOK: 2, ItemsNotRun: 1},
-			"3 steps ok (2 already done), 0 failed, 1 skipped\nitems: 2 ok, 0 failed, 1 not run",
+			"3 steps ok (2 already done), 0 failed, 1 skipped\nitems: 2 ok, 0 failed, 1 unfinished",
 		},
 		"latest event wins (resume)": {
 			[]checkpoint.Event{ev("step_failed", "a", ""), ev("step_started", "a", ""), ev("step_succeeded", "a", "")},
@@ -59,8 +59,8 @@ func TestSummaryCounts(t *testing.T) {
 		},
 		"interrupted and unfinished": {
 			[]checkpoint.Event{ev("step_interrupted", "a", "m1"), ev("step_started", "b", "")},
-			Counts{Steps: 2, Interrupted: 1, Unknown: 1, Items: 1, ItemsFailed: 1},
-			"0 steps ok, 0 failed, 0 skipped, 1 interrupted, 1 unfinished\nitems: 0 ok, 1 failed",
+			Counts{Steps: 2, Interrupted: 1, Unknown: 1, Items: 1, ItemsNotRun: 1},
+			"0 steps ok, 0 failed, 0 skipped, 1 interrupted, 1 unfinished\nitems: 0 ok, 0 failed, 1 unfinished",
 		},
 	}
 	for name, tc := range tests {
