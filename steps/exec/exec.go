@@ -64,8 +64,10 @@ func (*Exec) Validate(cfg any) []steps.FieldError {
 		errs = append(errs, steps.FieldError{Path: "command", Msg: "must not be empty"})
 	}
 	if c.Timeout != "" && !isExpr(c.Timeout) {
-		if d, err := time.ParseDuration(c.Timeout); err != nil || d <= 0 {
+		if d, err := time.ParseDuration(c.Timeout); err != nil {
 			errs = append(errs, steps.FieldError{Path: "timeout", Msg: fmt.Sprintf("invalid duration %q (use e.g. 90s, 5m)", c.Timeout)})
+		} else if d <= 0 {
+			errs = append(errs, steps.FieldError{Path: "timeout", Msg: fmt.Sprintf("%q: want a time limit greater than 0 (leave it out for none)", c.Timeout)})
 		}
 	}
 	for k := range c.Env {

@@ -139,6 +139,11 @@ func TestValidate(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
+	got = exec.New().Validate(&exec.Config{Command: "true", Timeout: "0s"})
+	want = []steps.FieldError{{Path: "timeout", Msg: `"0s": want a time limit greater than 0 (leave it out for none)`}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("zero timeout (-want +got):\n%s", d)
+	}
 	if errs := exec.New().Validate(&exec.Config{Command: "x", Timeout: "${{ vars.t }}"}); len(errs) != 0 {
 		t.Errorf("expression timeout: %v", errs)
 	}
