@@ -219,16 +219,30 @@ func (l *loader) exprPos(file string, n *yaml.Node, off int) Pos {
 		return p
 	}
 	nth := strings.Count(n.Value[:off], "${{")
-	line := []rune(lines[n.Line-1])
-	for c := n.Column - 1; c >= 0 && c+3 <= len(line); c++ {
-		if string(line[c:c+3]) != "${{" {
-			continue
+	// The value may span lines (a block scalar, whose text starts on the
+	// line after its | or >, or a quoted string that wraps): look on as
+	// many lines as it has, and one more.
+	spans := strings.Count(n.Value, "\n") + 1
+	if n.Style&(yaml.FoldedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.FlowStyle) != 0 || n.Style == 0 {
+		spans += len(strings.Fields(n.Value)) // folded lines were joined: at most a word a line
+	}
+	last := min(len(lines), n.Line+spans)
+	for ln := n.Line; ln <= last; ln++ {
+		line := []rune(lines[ln-1])
+		start := 0
+		if ln == n.Line {
+			start = n.Column - 1
 		}
-		if nth == 0 {
-			p.Col = c + 1
-			return p
+		for c := max(start, 0); c+3 <= len(line); c++ {
+			if string(line[c:c+3]) != "${{" {
+				continue
+			}
+			if nth == 0 {
+				p.Line, p.Col = ln, c+1
+				return p
+			}
+			nth--
 		}
-		nth--
 	}
 	return p
 }

@@ -172,12 +172,21 @@ steps:
         A: >-
           folded
           ${{ vars.w }}
+        B: |
+          literal
+          ${{ vars.v }} and ${{ vars.u }}
+        C: "wrapped ${{ vars.t }}
+          ${{ vars.s }}"
 `},
 			want: []string{
 				`plan.yaml:6:23: step "a": unknown var "x"`,
 				`plan.yaml:7:29: step "a": unknown var "y"`,
 				`plan.yaml:9:19: step "a": unknown var "z"`,
-				`plan.yaml:11:12: step "a": unknown var "w"`,
+				`plan.yaml:13:11: step "a": unknown var "w"`,
+				`plan.yaml:16:11: step "a": unknown var "v"`,
+				`plan.yaml:16:29: step "a": unknown var "u"`,
+				`plan.yaml:17:21: step "a": unknown var "t"`,
+				`plan.yaml:18:11: step "a": unknown var "s"`,
 			},
 		},
 		"cycles all reported": {
