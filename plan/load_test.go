@@ -189,6 +189,22 @@ steps:
 				`plan.yaml:18:11: step "a": unknown var "s"`,
 			},
 		},
+		"bad names at their keys, and a bad entry keeps its section": {
+			files: map[string]string{"plan.yaml": `version: 1
+hosts: {"my host": {root: x}}
+vars: {"my var": 1, a: hello, b: [1, 2]}
+limits: {"my pool": 1, disk: 0, net: 2}
+steps:
+  - {id: s, kind: echo, limits: [disk, net], with: {message: "${{ vars.a }}"}}
+`},
+			want: []string{
+				`plan.yaml:2:9: "my host" is not a valid name: use letters, digits, '_' and '-' (not first)`,
+				`plan.yaml:3:8: "my var" is not a valid name: use letters, digits, '_' and '-' (not first)`,
+				`plan.yaml:3:34: vars.b: want boolean or number or string, got array (The variable's value (numbers and booleans are used as their text).)`,
+				`plan.yaml:4:10: "my pool" is not a valid name: use letters, digits, '_' and '-' (not first)`,
+				`plan.yaml:4:30: limits.disk: got 0, want at least 1`,
+			},
+		},
 		"cycles all reported": {
 			files: map[string]string{"plan.yaml": `version: 1
 steps:

@@ -62,18 +62,20 @@ func (l *loader) sections(s *source) {
 	if _, v := mapGet(s.root, "name"); isStr(v) && l.plan.Name == "" {
 		l.plan.Name = v.Value
 	}
-	if _, v := mapGet(s.root, "vars"); v != nil && v.Kind == yaml.MappingNode && !l.bad[v] {
+	// One bad entry does not discard its section (the schema check named
+	// it): the others are read, so steps using them are not reported too.
+	if _, v := mapGet(s.root, "vars"); v != nil && v.Kind == yaml.MappingNode {
 		l.readVars(s, v)
 	}
 	if _, v := mapGet(s.root, "hosts"); v != nil {
 		l.readHosts(s, v)
 	}
-	if _, v := mapGet(s.root, "limits"); v != nil && v.Kind == yaml.MappingNode && !l.bad[v] {
+	if _, v := mapGet(s.root, "limits"); v != nil && v.Kind == yaml.MappingNode {
 		for _, p := range pairs(v) {
 			k := p.k
 			var n int
-			if deref(p.v).Decode(&n) != nil {
-				continue
+			if deref(p.v).Decode(&n) != nil || l.bad[deref(p.v)] {
+				n = 0 // reported by the schema check; the pool still exists
 			}
 			if l.dup(l.poolPos, s.name, k, "limits pool") {
 				continue

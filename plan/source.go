@@ -186,6 +186,12 @@ func (l *loader) schemaCheck(file string, root *yaml.Node, check func(any) ([]sc
 				continue
 			}
 		}
+		if p.BadName {
+			if k := findKey(root, p.Key, 0); k != nil {
+				l.c.add(posOf(file, k), "%s", p.Msg)
+				continue
+			}
+		}
 		node, key, _ := locate(root, p.Path)
 		at := node
 		if at == nil {
@@ -269,4 +275,26 @@ func describe(root *yaml.Node, path []string, msg string) string {
 		return where + ": " + msg
 	}
 	return msg
+}
+
+// findKey finds the first mapping key named name under n.
+func findKey(n *yaml.Node, name string, depth int) *yaml.Node {
+	if n == nil || depth > maxDepth {
+		return nil
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				return n.Content[i]
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if c.Kind != yaml.AliasNode {
+			if k := findKey(c, name, depth+1); k != nil {
+				return k
+			}
+		}
+	}
+	return nil
 }

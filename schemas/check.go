@@ -29,6 +29,10 @@ type Problem struct {
 	Key string
 	// Msg says what is wrong, in lower case, without the location.
 	Msg string
+	// BadName marks a key that is not a valid name (propertyNames). Its
+	// Path is not to be trusted (the validator reports it wrongly): find
+	// the key in the document instead.
+	BadName bool
 }
 
 // compiled holds the compiled plan schema and its parts.
@@ -298,6 +302,12 @@ func flatten(e *jsonschema.ValidationError, out *[]Problem) {
 		add("", fmt.Sprintf("got %d items, want at most %d", k.Got, k.Want))
 	case *kind.Pattern:
 		add("", fmt.Sprintf("%s does not match %s", show(k.Got), k.Want))
+	case *kind.PropertyNames:
+		// The name itself is wrong: said once, at the key (its causes
+		// would point at the document's start).
+		*out = append(*out, Problem{Key: k.Property, BadName: true,
+			Msg: fmt.Sprintf("%q is not a valid name: use letters, digits, '_' and '-' (not first)", k.Property)})
+		return
 	case *kind.Schema, *kind.Group, *kind.AllOf, *kind.Reference:
 		// containers: the causes say what is wrong
 	default:
