@@ -106,22 +106,26 @@ func (p *Pool) jumpDialer(ctx context.Context, name string) (*SSH, bool, error) 
 }
 
 // checkJumps refuses a chain of inventory jump hosts that loops.
-func (p *Pool) checkJumps(name string) error {
+func (p *Pool) checkJumps(name string) error { return CheckJumps(p.specs, name) }
+
+// CheckJumps refuses a chain of inventory jump hosts, from host name,
+// that loops or passes through a host that is not an SSH host.
+func CheckJumps(specs map[string]Spec, name string) error {
 	chain := []string{name}
 	seen := map[string]bool{name: true}
 	for cur := name; ; {
-		next := p.specs[cur].Jump
+		next := specs[cur].Jump
 		if next == "" {
 			return nil
 		}
-		if _, inInventory := p.specs[next]; !inInventory {
+		if _, inInventory := specs[next]; !inInventory {
 			return nil
 		}
 		chain = append(chain, next)
 		if seen[next] {
 			return fmt.Errorf("host %q: jump hosts form a cycle: %s", name, strings.Join(chain, " -> "))
 		}
-		if p.specs[next].SSH == "" {
+		if specs[next].SSH == "" {
 			return fmt.Errorf("host %q: jump host %q is not an SSH host", name, next)
 		}
 		seen[next] = true

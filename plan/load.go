@@ -91,6 +91,7 @@ func Load(files []string, opts Options) (*Plan, error) {
 	for _, s := range srcs {
 		l.readEntries(s)
 	}
+	l.checkHostLinks()
 	if len(srcs) > 0 && l.nsteps == 0 {
 		s := srcs[0]
 		pos := Pos{File: s.name, Line: 1, Col: 1}

@@ -205,6 +205,23 @@ steps:
 				`plan.yaml:4:30: limits.disk: got 0, want at least 1`,
 			},
 		},
+		"hosts checked without connecting": {
+			files: map[string]string{"plan.yaml": `version: 1
+hosts:
+  h5: {flow: "not a url"}
+  h7: {ssh: a@h7, jump: h8}
+  h8: {ssh: a@h8, jump: h7}
+  ok: {flow: "http://10.0.0.1:9380", ssh: a@ok, jump: h9}
+  h9: {ssh: a@h9}
+steps:
+  - {id: s, kind: echo}
+`},
+			want: []string{
+				`plan.yaml:3:3: hosts.h5: flow "not a url": want a URL such as http://10.1.0.5:9380`,
+				`plan.yaml:4:3: hosts.h7: jump hosts form a cycle: h7 -> h8 -> h7`,
+				`plan.yaml:5:3: hosts.h8: jump hosts form a cycle: h8 -> h7 -> h8`,
+			},
+		},
 		"cycles all reported": {
 			files: map[string]string{"plan.yaml": `version: 1
 steps:

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"fmt"
+	"net/url"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -170,6 +172,31 @@ func (l *loader) readHosts(s *source, v *yaml.Node) {
 			}
 		}
 		l.plan.Hosts[k.Value] = spec
+	}
+}
+
+// checkHostLinks checks what a host entry says of other things, once
+// every file's hosts are read: a FATE Flow URL that is one, and jump
+// hosts that lead somewhere (the rest is checked when planrun connects).
+func (l *loader) checkHostLinks() {
+	names := make([]string, 0, len(l.plan.Hosts))
+	for n := range l.plan.Hosts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		spec := l.plan.Hosts[n]
+		pos := l.hostPos[n]
+		if spec.Flow != "" && !strings.Contains(spec.Flow, "${{") {
+			if u, err := url.Parse(strings.TrimSpace(spec.Flow)); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				l.c.add(pos, "hosts.%s: flow %q: want a URL such as http://10.1.0.5:9380", n, spec.Flow)
+			}
+		}
+		if spec.SSH != "" {
+			if err := hosts.CheckJumps(l.plan.Hosts, n); err != nil {
+				l.c.add(pos, "hosts.%s: %s", n, strings.TrimPrefix(err.Error(), fmt.Sprintf("host %q: ", n)))
+			}
+		}
 	}
 }
 
