@@ -237,3 +237,29 @@ func TestMigrateWhoseModel(t *testing.T) {
 		})
 	}
 }
+
+// TestScanForOtherConfig: verifying with a config of another model is an
+// error, not "clean" (none of its ids would be found); the model's own
+// config finds the source's old ids and passes the migrated model.
+func TestScanForOtherConfig(t *testing.T) {
+	cfg := mustConfig(t, sampleMigrate)
+	res, err := sample.Write(t.TempDir(), sample.Options{FATEVersion: "1.11.2", Components: []string{sample.DataTransform}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := res.Parties[0].Dir
+	other := mustConfig(t, strings.NewReplacer("9999", "1", "10000", "2").Replace(sampleMigrate))
+	if _, err := ScanFor(src, other); err == nil || !strings.Contains(err.Error(), "the config is not this model's") {
+		t.Fatalf("scan with another model's config: %v, want it refused", err)
+	}
+	if found, err := ScanFor(src, cfg); err != nil || len(found) == 0 {
+		t.Fatalf("scan of the source with its config: %d found, %v; want its old ids", len(found), err)
+	}
+	r, err := Migrate(context.Background(), MigrateRequest{Src: src, OutDir: t.TempDir(), Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found, err := ScanFor(r.Zip, cfg); err != nil || len(found) != 0 {
+		t.Fatalf("scan of the migrated model: %d found, %v; want clean", len(found), err)
+	}
+}

@@ -2,7 +2,9 @@ package fate
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +37,70 @@ func Scan(modelPath string, old map[string][]int64) ([]Residue, error) {
 	}
 	defer m.Close()
 	return m.Scan(old)
+}
+
+// ScanFor is Scan with the ids cfg changes, once the model is shown to be
+// one cfg describes: its train_runtime_conf roles are cfg's role (not
+// migrated yet) or its migrate_role (migrated). A config of another
+// model would find none of its ids there and call it clean.
+func ScanFor(modelPath string, cfg *MigrateConfig) ([]Residue, error) {
+	m, err := OpenModel(modelPath, ZipLimits{})
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	if err := m.fitsConfig(cfg); err != nil {
+		return nil, err
+	}
+	return m.Scan(cfg.Changed())
+}
+
+// fitsConfig checks that cfg describes m (see ScanFor). A model whose
+// pipeline names no roles is taken as it is.
+func (m *Model) fitsConfig(cfg *MigrateConfig) error {
+	if m.Pipeline == nil {
+		return nil
+	}
+	trc, err := pipelineDoc(m.Pipeline.TrainRuntimeConf, "train_runtime_conf")
+	if err != nil {
+		return err
+	}
+	roles := decodeRoles(trc.get("role"), "train_runtime_conf.role", func(string, string) {})
+	if len(roles) == 0 || sameRoles(roles, cfg.Role) || sameRoles(roles, cfg.MigrateRole) {
+		return nil
+	}
+	return fmt.Errorf("the config is not this model's: the model's parties are %s, the config's role is %s and its migrate_role %s",
+		rolesText(roles), rolesText(cfg.Role), rolesText(cfg.MigrateRole))
+}
+
+// sameRoles reports whether a and b list the same ids for the same roles.
+func sameRoles(a, b map[string][]int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for r, ids := range a {
+		x, y := slices.Clone(ids), slices.Clone(b[r])
+		slices.Sort(x)
+		slices.Sort(y)
+		if !slices.Equal(x, y) {
+			return false
+		}
+	}
+	return true
+}
+
+// rolesText is roles as "guest:9999 host:10000", roles in order.
+func rolesText(roles map[string][]int64) string {
+	var parts []string
+	for _, r := range slices.Sorted(maps.Keys(roles)) {
+		for _, id := range roles[r] {
+			parts = append(parts, fmt.Sprintf("%s:%d", r, id))
+		}
+	}
+	if len(parts) == 0 {
+		return "(none)"
+	}
+	return strings.Join(parts, " ")
 }
 
 // Scan reports the model's residue of old party ids (see Scan).

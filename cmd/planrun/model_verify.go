@@ -42,7 +42,7 @@ func runModelVerify(s streams, a modelVerifyArgs) error {
 	if err != nil {
 		return err
 	}
-	residue, err := fate.Scan(a.path, cfg.Changed())
+	residue, err := fate.ScanFor(a.path, cfg)
 	if err != nil {
 		return &exitError{Code: exitStepFailed, Err: err}
 	}

@@ -84,7 +84,7 @@ func (*Verify) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs,
 	if err != nil {
 		return nil, err
 	}
-	found, err := fate.Scan(model, mc.Changed())
+	found, err := fate.ScanFor(model, mc)
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: %w", c.Model, err)
 	}
