@@ -175,7 +175,7 @@ func (g *migration) entries(ctx context.Context, m *Model) ([]archiveEntry, erro
 	if err != nil {
 		return nil, err
 	}
-	np, err := migratePipeline(m.Pipeline, g.cfg, g.modelID, g.version)
+	np, err := migratePipeline(m.Pipeline, g.cfg, g.modelID, g.version, g.compat != CompatFATE)
 	if err == nil && g.compat != CompatFATE {
 		err = migrateLocalParty(np, g.newPartyID)
 	}

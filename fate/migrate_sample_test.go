@@ -263,3 +263,30 @@ func TestScanForOtherConfig(t *testing.T) {
 		t.Fatalf("scan of the migrated model: %d found, %v; want clean", len(found), err)
 	}
 }
+
+// TestMigrateLaterFieldsAt150: a pipeline that says fate_version 1.5.0
+// but holds initiator and runtime_conf_on_party fields (the sampler writes
+// them; FATE's test skips them at 1.5.0) has them rewritten too: the
+// migrated model scans clean.
+func TestMigrateLaterFieldsAt150(t *testing.T) {
+	cfg := mustConfig(t, sampleMigrate)
+	res, err := sample.Write(t.TempDir(), sample.Options{FATEVersion: "1.5.0", Components: []string{sample.DataTransform}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Parties {
+		r, err := Migrate(context.Background(), MigrateRequest{Src: p.Dir, OutDir: t.TempDir(), Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found, err := ScanFor(r.Zip, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, x := range found {
+			if i < 5 {
+				t.Errorf("%s: residue %v", p.Party, x)
+			}
+		}
+	}
+}
