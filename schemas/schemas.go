@@ -65,6 +65,91 @@ func requiresWith(ks map[string]any) bool {
 	return len(req) > 0
 }
 
+// Editor returns Plan for editors: a step's with: field whose type is
+// not a string also takes an expression (${{ ... }}), which planrun
+// resolves when the step runs (`party_id: "${{ item.new }}"`). It is the
+// schema `planrun schema` prints and schemas/planrun.schema.json holds.
+func Editor() []byte {
+	b, err := editorSchema()
+	if err != nil {
+		panic(err) // as Plan
+	}
+	return b
+}
+
+var editorSchema = sync.OnceValues(func() ([]byte, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(Plan(), &doc); err != nil {
+		return nil, err
+	}
+	defs := doc["$defs"].(map[string]any)
+	defs["expression"] = map[string]any{
+		"description": "An expression, ${{ vars.N }}, ${{ env.N }}, ${{ item.N }} or ${{ steps.ID.outputs.N }}, resolved when the step runs.",
+		"type":        "string",
+		"pattern":     `\$\{\{.*\}\}`,
+	}
+	for name, d := range defs {
+		if strings.HasPrefix(name, "with-") {
+			if m, ok := d.(map[string]any); ok {
+				allowExpressions(m)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+})
+
+// allowExpressions lets every property (and list item) under the object
+// schema m that does not take a string take an expression as well.
+func allowExpressions(m map[string]any) {
+	wrap := func(v any) any {
+		sub, ok := v.(map[string]any)
+		if !ok {
+			return v
+		}
+		allowExpressions(sub)
+		if takesString(sub) {
+			return sub
+		}
+		return map[string]any{"anyOf": []any{sub, map[string]any{"$ref": "#/$defs/expression"}}}
+	}
+	if props, ok := m["properties"].(map[string]any); ok {
+		for k, v := range props {
+			props[k] = wrap(v)
+		}
+	}
+	if ap, ok := m["additionalProperties"].(map[string]any); ok {
+		m["additionalProperties"] = wrap(ap)
+	}
+	if items, ok := m["items"].(map[string]any); ok {
+		m["items"] = wrap(items)
+	}
+}
+
+// takesString reports whether schema m accepts some strings (or is not
+// typed at all).
+func takesString(m map[string]any) bool {
+	switch t := m["type"].(type) {
+	case nil:
+		return true
+	case string:
+		return t == "string"
+	case []any:
+		for _, x := range t {
+			if x == "string" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Plan returns the full plan schema, indented JSON: plan.json with every
 // kind's `with:` schema composed in under $defs/with-<kind>, selected by
 // an if/then on the step's `kind`.

@@ -3,6 +3,7 @@ package schemas
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -216,5 +217,38 @@ func TestTypeErrorDescription(t *testing.T) {
 		if got := c.description(tc.url); got != tc.want {
 			t.Errorf("description(%s) = %q, want %q", tc.url, got, tc.want)
 		}
+	}
+}
+
+// TestEditorSchemaFile: schemas/planrun.schema.json, which the examples
+// name for editors, is what `planrun schema` prints
+// (PLANRUN_UPDATE_SCHEMA=1 rewrites it), and every with: field that is not
+// a string also takes an expression.
+func TestEditorSchemaFile(t *testing.T) {
+	want := Editor()
+	if os.Getenv("PLANRUN_UPDATE_SCHEMA") != "" {
+		if err := os.WriteFile("planrun.schema.json", want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile("planrun.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatal("schemas/planrun.schema.json is stale: run PLANRUN_UPDATE_SCHEMA=1 go test ./schemas -run TestEditorSchemaFile")
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(want, &doc); err != nil {
+		t.Fatal(err)
+	}
+	imp := doc["$defs"].(map[string]any)["with-import"].(map[string]any)["properties"].(map[string]any)
+	party := imp["party_id"].(map[string]any)
+	alts, _ := party["anyOf"].([]any)
+	if len(alts) != 2 || alts[1].(map[string]any)["$ref"] != "#/$defs/expression" {
+		t.Errorf("with-import party_id = %v, want an integer or an expression", party)
+	}
+	if _, wrapped := imp["file"].(map[string]any)["anyOf"]; wrapped {
+		t.Error("a string field was wrapped")
 	}
 }

@@ -22,9 +22,12 @@ func newSchemaCmd(s streams) *cobra.Command {
 		Use:   "schema [KIND]",
 		Short: "Print the plan's JSON Schema, or one step kind's with: schema",
 		Long: `Schema prints the JSON Schema (draft 2020-12) of plan files, with every
-step kind's with: schema composed in, for editors:
+step kind's with: schema composed in, for editors (a with: field that is
+not a string takes an expression too, as planrun resolves it at run time):
 
   # yaml-language-server: $schema=planrun-plan.json
+
+The repository keeps the same in schemas/planrun.schema.json.
 
 With a KIND it prints that kind's with: schema. --format markdown prints the
 plan reference (every key, its type and description) instead.`,
@@ -50,7 +53,7 @@ func runSchema(out io.Writer, a schemaArgs) error {
 		_, err := io.WriteString(out, schemas.Reference())
 		return err
 	case a.kind == "":
-		_, err := out.Write(schemas.Plan())
+		_, err := out.Write(schemas.Editor())
 		return err
 	}
 	b, ok := schemas.Kind(a.kind)
