@@ -163,6 +163,13 @@ func TestBatchErrors(t *testing.T) {
 			},
 			want: []string{`x.csv:4:1: batch "b": duplicate item key "m1" (first at x.csv:2:1)`},
 		},
+		"only batches, without items": {
+			files: map[string]string{
+				"plan.yaml": "version: 1\nsteps:\n  - batch: b\n    for_each: {file: x.csv, key: name}\n    steps: [{id: s, kind: echo}]\n",
+				"x.csv":     "name,port\n",
+			},
+			want: []string{`plan.yaml:4:15: batch "b" has no items: the plan has no step to run`},
+		},
 		"unusable keys": {
 			files: map[string]string{"plan.yaml": `version: 1
 steps:

@@ -117,6 +117,15 @@ func Load(files []string, opts Options) (*Plan, error) {
 	}
 	l.expand()
 	l.checkGraph()
+	if len(l.plan.Steps) == 0 && l.nsteps > 0 && l.c.result() == nil {
+		// Every step is in batches without items (a CSV export with its
+		// header only): a run would do nothing and pass.
+		for _, e := range l.entries {
+			if e.batch != nil && len(e.batch.items) == 0 {
+				l.c.add(posOf(e.batch.src.name, e.batch.forEach), "batch %q has no items: the plan has no step to run", e.batch.name)
+			}
+		}
+	}
 	if errs := l.c.result(); errs != nil {
 		return nil, errs
 	}
