@@ -20,6 +20,10 @@ func TestLoadErrors(t *testing.T) {
 			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - {id: a, kind: echo\n  - {id: b}\n"},
 			want:  []string{"plan.yaml:3:1: parse YAML: did not find expected ',' or '}' in the flow mapping { } that starts on this line"},
 		},
+		"malformed yaml: unclosed flow mapping on the first line": {
+			files: map[string]string{"plan.yaml": "{version: 1, steps: []\n# comment\n# comment\n"},
+			want:  []string{"plan.yaml:1:1: parse YAML: did not find expected ',' or '}' in the flow mapping { } that starts on this line"},
+		},
 		"malformed yaml: scanner error": {
 			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - id: a\n    kind: echo: x\n"},
 			want:  []string{"plan.yaml:4:1: parse YAML: mapping values are not allowed in this context"},

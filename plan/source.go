@@ -51,7 +51,7 @@ func (l *loader) parseYAML(name string) *yaml.Node {
 		}
 	}
 	if err != nil {
-		pos, msg := yamlErrPos(name, err), yamlProblem(err)
+		pos, msg := fixContextLine(yamlErrPos(name, err), yamlErrMsg(err), l.lines[name]), yamlProblem(err)
 		if strings.Contains(msg, "tab character") || strings.Contains(msg, "cannot start any token") {
 			// yaml's line is the tab's, or the one before it.
 			ls := l.lines[name]
@@ -121,6 +121,31 @@ var parserContext = map[string]string{
 	"did not find expected key":           "in the block mapping that starts on this line (check the indentation)",
 	"did not find expected '-' indicator": "in the block sequence that starts on this line (check the indentation)",
 	"did not find expected node content":  "in the node that starts on this line",
+}
+
+// fixContextLine corrects where a construct "starts on this line" when
+// yaml.v3 could not say: for one that starts on the first line it gives
+// the line of the problem instead (often past the end of the file). A
+// flow mapping or sequence whose opening bracket is not on the line given,
+// but is on the first, starts there; a line past the end is the last.
+func fixContextLine(p Pos, msg string, lines []string) Pos {
+	open := map[string]string{"did not find expected ',' or '}'": "{", "did not find expected ',' or ']'": "["}[msg]
+	if _, ok := parserContext[msg]; !ok || len(lines) == 0 {
+		return p
+	}
+	at := func(n int) string {
+		if n >= 1 && n <= len(lines) {
+			return lines[n-1]
+		}
+		return ""
+	}
+	if open != "" && !strings.Contains(at(p.Line), open) && strings.Contains(at(1), open) {
+		p.Line = 1
+	}
+	for p.Line > 1 && (p.Line > len(lines) || strings.TrimSpace(at(p.Line)) == "" && p.Line == len(lines)) {
+		p.Line--
+	}
+	return p
 }
 
 func yamlErrPos(file string, err error) Pos {
