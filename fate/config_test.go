@@ -2,6 +2,7 @@ package fate
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -128,5 +129,19 @@ func TestValidateBuiltConfig(t *testing.T) {
 	want := "required argument are missing: migrate_initiator,migrate_role,model_id,model_version,execute_party,job_parameters; "
 	if err == nil || err.Error() != want {
 		t.Fatalf("Validate = %v, want %q", err, want)
+	}
+}
+
+// TestNegativePartyIDs: a negative party id (-1 means "no party" in
+// SecureBoost's tree plan) is refused in a migrate config and in --party.
+func TestNegativePartyIDs(t *testing.T) {
+	_, err := ParseMigrateConfig([]byte(`{"job_parameters": {}, "role": {"guest": [-1], "host": [10000]},
+ "execute_party": {"guest": [-1], "host": [10000]}, "migrate_initiator": {"role": "guest", "party_id": -5},
+ "migrate_role": {"guest": [99], "host": [100]}, "model_id": "m", "model_version": "1"}`), "m.json")
+	if err == nil || !strings.Contains(err.Error(), "party id -1: want 0 or more") || !strings.Contains(err.Error(), "party id -5: want 0 or more") {
+		t.Errorf("config with negative ids: %v", err)
+	}
+	if _, err := ParseParty("guest:-1"); err == nil || !strings.Contains(err.Error(), "must be 0 or more") {
+		t.Errorf("ParseParty(guest:-1): %v", err)
 	}
 }

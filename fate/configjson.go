@@ -33,6 +33,10 @@ func decodeRoles(v *jsonValue, path string, add func(path, msg string)) map[stri
 				add(fmt.Sprintf("%s[%d]", p, j), msgNotInteger+", got "+x.describe())
 				continue
 			}
+			if n < 0 {
+				add(fmt.Sprintf("%s[%d]", p, j), fmt.Sprintf("party id %d: want 0 or more", n))
+				continue
+			}
 			ids = append(ids, n)
 		}
 		out[r] = ids
@@ -54,6 +58,8 @@ func decodeParty(v *jsonValue, path string, add func(path, msg string)) Party {
 		add(path+".party_id", "is required")
 	} else if n, ok := id.asInt(); !ok {
 		add(path+".party_id", msgNotInteger+", got "+id.describe())
+	} else if n < 0 {
+		add(path+".party_id", fmt.Sprintf("party id %d: want 0 or more", n))
 	} else {
 		p.PartyID = n
 	}

@@ -69,6 +69,9 @@ func ParseParty(s string) (Party, error) {
 	if err != nil {
 		return Party{}, fmt.Errorf("parse party %q: party id must be an integer", s)
 	}
+	if n < 0 {
+		return Party{}, fmt.Errorf("parse party %q: party id must be 0 or more", s)
+	}
 	return Party{Role: role, PartyID: n}, nil
 }
 
