@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -330,5 +331,38 @@ func TestResumeStopKeepsDone(t *testing.T) {
 		if st["u"] != checkpoint.StatusUnknown || st["v"] != checkpoint.StatusUnknown {
 			t.Fatalf("u is %s and v is %s, want both unknown (no skip over an unknown outcome)", st["u"], st["v"])
 		}
+	}
+}
+
+// TestInterruptItemsUnfinished: items an interrupt cuts short count as
+// unfinished, not failed; an item that failed is failed, one done is ok.
+func TestInterruptItemsUnfinished(t *testing.T) {
+	started := make(chan struct{})
+	var once atomic.Bool
+	block := &fake{name: "block", idem: true, run: func(ctx context.Context, env *steps.Env) (steps.Outputs, error) {
+		if once.CompareAndSwap(false, true) {
+			close(started)
+		}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	broken := &fake{name: "broken", idem: true, run: func(ctx context.Context, env *steps.Env) (steps.Outputs, error) {
+		return nil, errors.New("broken")
+	}}
+	h := newHarness(t, block, broken)
+	item := func(key, kind string) *plan.Step {
+		s := step("s["+key+"]", kind)
+		s.Batch, s.Item = "m", key
+		return s
+	}
+	p := &plan.Plan{Steps: []*plan.Step{item("done", "instant"), item("bad", "broken"), item("cut", "block")}}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-started; time.Sleep(50 * time.Millisecond); cancel() }()
+	sum := h.apply(ctx, "r", p, func(o *runner.Options) { o.Parallel = 3 })
+	if sum.ItemsOk != 1 || sum.ItemsFailed != 1 || sum.ItemsUnfinished != 1 {
+		t.Fatalf("items %d ok, %d failed, %d unfinished; want 1, 1, 1 (%s)", sum.ItemsOk, sum.ItemsFailed, sum.ItemsUnfinished, sum)
+	}
+	if !strings.Contains(sum.String(), "items: 1 ok, 1 failed, 1 unfinished") {
+		t.Errorf("summary %q", sum)
 	}
 }
