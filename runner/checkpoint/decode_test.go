@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +82,27 @@ func BenchmarkDecodeEventStd(b *testing.B) {
 		if err := json.Unmarshal(line, &e); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestEventDurationAlwaysTimed: a timed event under a millisecond keeps
+// duration_ms (0) next to duration_us, and reads back the same; an event
+// without a duration has neither.
+func TestEventDurationAlwaysTimed(t *testing.T) {
+	e := Event{Version: 1, Seq: 2, Type: RunFinished, Run: "r", Status: "ok", DurationUS: 499}
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"duration_ms":0`) || !strings.Contains(string(b), `"duration_us":499`) {
+		t.Errorf("timed event %s: want duration_ms 0 and duration_us 499", b)
+	}
+	b2, _ := json.Marshal(Event{Version: 1, Type: StepStarted, Step: "a"})
+	if strings.Contains(string(b2), "duration") {
+		t.Errorf("untimed event %s has a duration", b2)
+	}
+	b3, _ := json.Marshal(Event{Version: 1, Type: StepSucceeded, Step: "a", DurationMS: 5, DurationUS: 5123})
+	if !strings.Contains(string(b3), `"duration_ms":5,`) {
+		t.Errorf("event %s", b3)
 	}
 }

@@ -1,6 +1,9 @@
 package checkpoint
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // EventVersion is the version of the event record format (events.jsonl and
 // the NDJSON stream of `planrun apply --output json`).
@@ -42,4 +45,19 @@ type Event struct {
 	// DurationUS is the same duration in microseconds, precise enough to
 	// sum over thousands of short steps (bench/batch.sh does).
 	DurationUS int64 `json:"duration_us,omitempty"`
+}
+
+// MarshalJSON writes e as its fields say, except that a timed event
+// (duration_us set) always has duration_ms, 0 included: a consumer that
+// reads duration_ms from every run_finished finds it in one that took
+// under a millisecond too.
+func (e Event) MarshalJSON() ([]byte, error) {
+	type plain Event
+	if e.DurationMS != 0 || e.DurationUS == 0 {
+		return json.Marshal(plain(e))
+	}
+	return json.Marshal(struct {
+		plain
+		DurationMS int64 `json:"duration_ms"`
+	}{plain(e), 0})
 }
