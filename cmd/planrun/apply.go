@@ -87,8 +87,12 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 			if n > len(names) {
 				more = fmt.Sprintf(" and %d more", n-len(names))
 			}
-			fmt.Fprintf(s.err, "planrun: %d step(s) changed since the last run (%s%s); they run again, with the %d after them\n",
-				n, strings.Join(names, ", "), more, len(force)-n)
+			after := ""
+			if k := len(force) - n; k > 0 {
+				after = fmt.Sprintf(", with the %s after them", count(k, "step"))
+			}
+			fmt.Fprintf(s.err, "planrun: %d step(s) changed since the last run (%s%s); they run again%s\n",
+				n, strings.Join(names, ", "), more, after)
 		}
 	}
 	if p.StateDir, err = filepath.Abs(f.state); err != nil {

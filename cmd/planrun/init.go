@@ -198,7 +198,7 @@ func readInventory(p string, stderr io.Writer) (*inventory, error) {
 		for _, e := range es {
 			fmt.Fprintln(stderr, e)
 		}
-		return nil, fmt.Errorf("invalid hosts inventory %s: %d problem(s)", p, len(es))
+		return nil, fmt.Errorf("invalid hosts inventory %s: %s", p, count(len(es), "problem"))
 	}
 	if err != nil {
 		return nil, err

@@ -63,7 +63,7 @@ func runModelVerify(s streams, a modelVerifyArgs) error {
 		}
 	}
 	if len(residue) > 0 {
-		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("verify %s: %d old party ids left", a.path, len(residue))}
+		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("verify %s: %s left", a.path, count(len(residue), "old party id"))}
 	}
 	return nil
 }

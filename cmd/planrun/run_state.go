@@ -58,7 +58,7 @@ func loadPlan(file string, reg *steps.Registry, stderr io.Writer) (*plan.Plan, e
 		for _, e := range es {
 			fmt.Fprintln(stderr, e)
 		}
-		return nil, &exitError{Code: exitInvalidPlan, Err: fmt.Errorf("invalid plan %s: %d problem(s)", file, len(es))}
+		return nil, &exitError{Code: exitInvalidPlan, Err: fmt.Errorf("invalid plan %s: %s", file, count(len(es), "problem"))}
 	}
 	return nil, &exitError{Code: exitInvalidPlan, Err: err}
 }
@@ -251,3 +251,11 @@ func summaryExit(sum *runner.Summary, stderr io.Writer, dir, edited string) erro
 // command, and even a 10,000-step state is small next to what the garbage
 // collector would otherwise spend (about a sixth of an idle resume).
 func tuneGC() { debug.SetGCPercent(400) }
+
+// count is "1 problem" or "N problems".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
