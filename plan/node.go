@@ -51,12 +51,16 @@ type pair struct{ k, v *yaml.Node }
 func pairs(n *yaml.Node) []pair {
 	var out []pair
 	seen := map[string]bool{}
+	// A mapping merged twice gives nothing new the second time: each is
+	// walked once, so that merges of merges (an alias "bomb") stay linear.
+	walked := map[*yaml.Node]bool{}
 	var walk func(n *yaml.Node, depth int)
 	walk = func(n *yaml.Node, depth int) {
 		n = deref(n)
-		if n == nil || n.Kind != yaml.MappingNode || depth > maxDepth {
+		if n == nil || n.Kind != yaml.MappingNode || depth > maxDepth || walked[n] {
 			return
 		}
+		walked[n] = true
 		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]

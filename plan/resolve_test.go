@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/planrun/planrun/plan/plantest"
 	"github.com/planrun/planrun/steps"
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/crypto/scrypt"
 )
 
@@ -327,5 +328,36 @@ steps:
 	}
 	if diff := cmp.Diff(want, errorLines(t, err)); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+// TestPairsMergeBomb: merges of merges (each anchor merging the one
+// before twice, 60 deep) are walked once per mapping, not once per path:
+// pairs returns at once (it ran for ever on a hosts file built so).
+func TestPairsMergeBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x0: &a0 {h0: {root: r}}\n")
+	for i := 1; i <= 60; i++ {
+		fmt.Fprintf(&b, "x%d: &a%d {<<: [*a%d, *a%d]}\n", i, i, i-1, i-1)
+	}
+	b.WriteString("top: {<<: *a60, own: 1}\n")
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(b.String()), &doc); err != nil {
+		t.Fatal(err)
+	}
+	_, top := mapGet(&doc, "top")
+	done := make(chan []pair, 1)
+	go func() { done <- pairs(top) }()
+	select {
+	case ps := <-done:
+		var keys []string
+		for _, p := range ps {
+			keys = append(keys, p.k.Value)
+		}
+		if diff := cmp.Diff([]string{"own", "h0"}, keys); diff != "" {
+			t.Errorf("keys (-want +got):\n%s", diff)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("pairs did not return within 5 s")
 	}
 }
