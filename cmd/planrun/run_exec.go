@@ -60,8 +60,8 @@ type execution struct {
 	edited string
 }
 
-// checkRunFlags checks what apply and resume are told before anything is
-// written to the state: a usage error must leave no run behind.
+// checkRunFlags checks what apply and resume are told; both call it
+// before they open the state: a usage error must leave no run behind.
 func checkRunFlags(sched runFlags, out outputFlags) error {
 	if sched.parallel < 1 {
 		return &exitError{Code: exitUsage, Err: fmt.Errorf("--parallel must be at least 1, not %d", sched.parallel)}
@@ -84,9 +84,6 @@ func checkRunFlags(sched runFlags, out outputFlags) error {
 // execute runs the session with signals handled and output rendered, and
 // returns the command's exit error.
 func (x *execution) execute(ctx context.Context, s streams) error {
-	if err := checkRunFlags(x.sched, x.out); err != nil {
-		return err
-	}
 	out, err := view.ForWriter(s.out, x.out.output, view.LiveOptions{Total: x.total(), NoColor: !view.ColorAllowed(os.Getenv)})
 	if err != nil {
 		return &exitError{Code: exitUsage, Err: err}

@@ -59,17 +59,9 @@ func runValidate(s streams, a validateArgs) error {
 		for _, e := range es {
 			fmt.Fprintln(s.err, e)
 		}
-		noun := "problems"
-		if len(es) == 1 {
-			noun = "problem"
-		}
-		return &exitError{Code: exitInvalidPlan, Err: fmt.Errorf("invalid plan %s: %d %s", name, len(es), noun)}
+		return &exitError{Code: exitInvalidPlan, Err: fmt.Errorf("invalid plan %s: %s", name, count(len(es), "problem"))}
 	}
-	noun := "steps"
-	if len(p.Steps) == 1 {
-		noun = "step"
-	}
-	fmt.Fprintf(s.out, "%s: ok (%d %s)\n", name, len(p.Steps), noun)
+	fmt.Fprintf(s.out, "%s: ok (%s)\n", name, count(len(p.Steps), "step"))
 	if !a.connect {
 		return nil
 	}
