@@ -66,8 +66,8 @@ func checkRunFlags(sched runFlags, out outputFlags) error {
 	if sched.parallel < 1 {
 		return &exitError{Code: exitUsage, Err: fmt.Errorf("--parallel must be at least 1, not %d", sched.parallel)}
 	}
-	if out.output != view.FormatText && out.output != view.FormatJSON {
-		return &exitError{Code: exitUsage, Err: fmt.Errorf("choose output format %q: want %s or %s", out.output, view.FormatText, view.FormatJSON)}
+	if err := view.CheckFormat(out.output); err != nil {
+		return &exitError{Code: exitUsage, Err: err}
 	}
 	if out.junit != "" {
 		dir := filepath.Dir(out.junit)

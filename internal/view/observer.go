@@ -56,7 +56,16 @@ func ForWriter(w io.Writer, format string, opts LiveOptions) (Output, error) {
 	case FormatJSON:
 		return NewJSON(w), nil
 	}
-	return nil, fmt.Errorf("choose output format %q: want %s or %s", format, FormatText, FormatJSON)
+	return nil, CheckFormat(format)
+}
+
+// CheckFormat says whether ForWriter takes format ("" counts as text).
+func CheckFormat(format string) error {
+	switch format {
+	case FormatText, FormatJSON, "":
+		return nil
+	}
+	return fmt.Errorf("choose output format %q: want %s or %s", format, FormatText, FormatJSON)
 }
 
 // IsTerminal reports whether w is a terminal.
