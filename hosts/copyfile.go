@@ -279,17 +279,15 @@ func pump(w io.Writer, r io.Reader, size int64, h hash.Hash, p Progress) (int64,
 			err = readError{err}
 		}
 		return n, err
-	case dstPipelined:
-		rs := &sideReader{r: r}
-		n, err := rf.ReadFrom(sizedReader{io.TeeReader(rs, m), size})
-		if err != nil && rs.err != nil {
-			err = readError{err}
-		}
-		return n, err
 	default:
 		rs := &sideReader{r: r}
-		buf := make([]byte, 1<<20)
-		n, err := io.CopyBuffer(struct{ io.Writer }{w}, io.TeeReader(rs, m), buf)
+		var n int64
+		var err error
+		if dstPipelined {
+			n, err = rf.ReadFrom(sizedReader{io.TeeReader(rs, m), size})
+		} else {
+			n, err = io.CopyBuffer(struct{ io.Writer }{w}, io.TeeReader(rs, m), make([]byte, 1<<20))
+		}
 		if err != nil && rs.err != nil {
 			err = readError{err}
 		}

@@ -190,8 +190,9 @@ func (h *SSH) Open(ctx context.Context, p string) (io.ReadCloser, error) {
 func (h *SSH) Create(ctx context.Context, p string, perm fs.FileMode) (io.WriteCloser, error) {
 	var f *sftp.File
 	var client *sftp.Client
+	var rpath string
 	err := h.fsOp(ctx, "create", p, func(c *sftp.Client, rp string) (err error) {
-		client = c
+		client, rpath = c, rp
 		// Read-write, so that Copy can verify through the same handle.
 		f, err = c.OpenFile(rp, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
 		if err != nil {
@@ -209,7 +210,7 @@ func (h *SSH) Create(ctx context.Context, p string, perm fs.FileMode) (io.WriteC
 	if err != nil {
 		return nil, err
 	}
-	return &sshFile{File: f, ctx: ctx, stop: h.guard(ctx, nil), client: client, rp: h.resolve(p)}, nil
+	return &sshFile{File: f, ctx: ctx, stop: h.guard(ctx, nil), client: client, rp: rpath}, nil
 }
 
 func (h *SSH) MkdirAll(ctx context.Context, p string, perm fs.FileMode) error {
