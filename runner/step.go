@@ -43,23 +43,22 @@ func (r *runner) execute(n *node) error {
 				return err
 			}
 		}
-		if failed != "" && r.opts.PriorInRun && pr.Status == checkpoint.StatusUnknown {
+		switch {
+		case pr.Status != checkpoint.StatusUnknown:
+		case failed != "" && r.opts.PriorInRun:
 			r.leavePending(n)
 			return nil
-		}
-	}
-	if failed != "" {
-		return r.stopSkip(n, failed)
-	}
-	if pr := n.prior; pr != nil {
-		// An outcome left unknown is settled for the same work only: in
-		// an earlier run (apply), a step whose fingerprint changed since
-		// is other work, and simply runs.
-		if !n.force && pr.Status == checkpoint.StatusUnknown && (r.opts.PriorInRun || pr.Fingerprint == fp) {
+		case failed == "" && !n.force && (r.opts.PriorInRun || pr.Fingerprint == fp):
+			// An outcome left unknown is settled for the same work only:
+			// in an earlier run (apply), a step whose fingerprint changed
+			// since is other work, and simply runs.
 			if settled, err := r.settleUnknown(n, cfg, fp); settled || err != nil {
 				return err
 			}
 		}
+	}
+	if failed != "" {
+		return r.stopSkip(n, failed)
 	}
 	return r.attempts(n, cfg, fp, first)
 }
