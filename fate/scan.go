@@ -2,9 +2,7 @@ package fate
 
 import (
 	"fmt"
-	"maps"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -79,10 +77,7 @@ func sameRoles(a, b map[string][]int64) bool {
 		return false
 	}
 	for r, ids := range a {
-		x, y := slices.Clone(ids), slices.Clone(b[r])
-		slices.Sort(x)
-		slices.Sort(y)
-		if !slices.Equal(x, y) {
+		if _, ok := b[r]; !ok || !sameSet(ids, b[r]) {
 			return false
 		}
 	}
@@ -92,7 +87,7 @@ func sameRoles(a, b map[string][]int64) bool {
 // rolesText is roles as "guest:9999 host:10000", roles in order.
 func rolesText(roles map[string][]int64) string {
 	var parts []string
-	for _, r := range slices.Sorted(maps.Keys(roles)) {
+	for _, r := range sortedKeys(roles) {
 		for _, id := range roles[r] {
 			parts = append(parts, fmt.Sprintf("%s:%d", r, id))
 		}
