@@ -2,8 +2,11 @@ package hosts
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -110,4 +113,20 @@ type Spec struct {
 	// FateBase is the FATE (1.5/1.6) or FATE Flow (1.7+) root whose
 	// model_local_cache holds models.
 	FateBase string `yaml:"fate_base" json:"fate_base,omitempty"`
+}
+
+// ParseFlowURL parses a host's FATE Flow base URL (Spec.Flow): http or
+// https, with a host. Errors name the URL.
+func ParseFlowURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return nil, fmt.Errorf("parse FATE Flow URL %q: %w", s, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("parse FATE Flow URL %q: scheme must be http or https", s)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("parse FATE Flow URL %q: no host", s)
+	}
+	return u, nil
 }

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"net/url"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -188,7 +187,7 @@ func (l *loader) checkHostLinks() {
 		spec := l.plan.Hosts[n]
 		pos := l.hostPos[n]
 		if spec.Flow != "" && !strings.Contains(spec.Flow, "${{") {
-			if u, err := url.Parse(strings.TrimSpace(spec.Flow)); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			if _, err := hosts.ParseFlowURL(spec.Flow); err != nil {
 				l.c.add(pos, "hosts.%s: flow %q: want a URL such as http://10.1.0.5:9380", n, spec.Flow)
 			}
 		}

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/planrun/planrun/hosts"
 )
 
 // Options configure a Client.
@@ -46,15 +48,9 @@ type Client struct {
 // New returns a client for the FATE Flow at baseURL
 // ("http://10.1.0.5:9380"; a trailing "/v1" is accepted).
 func New(baseURL string, opts Options) (*Client, error) {
-	u, err := url.Parse(strings.TrimSpace(baseURL))
+	u, err := hosts.ParseFlowURL(baseURL)
 	if err != nil {
-		return nil, fmt.Errorf("parse FATE Flow URL %q: %w", baseURL, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("parse FATE Flow URL %q: scheme must be http or https", baseURL)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("parse FATE Flow URL %q: no host", baseURL)
+		return nil, err
 	}
 	u.RawQuery, u.Fragment = "", ""
 	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1")
