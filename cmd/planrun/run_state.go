@@ -18,6 +18,7 @@ import (
 
 	"github.com/planrun/planrun/hosts"
 	"github.com/planrun/planrun/internal/redact"
+	"github.com/planrun/planrun/internal/view"
 	"github.com/planrun/planrun/plan"
 	"github.com/planrun/planrun/runner"
 	"github.com/planrun/planrun/runner/checkpoint"
@@ -252,10 +253,5 @@ func summaryExit(sum *runner.Summary, stderr io.Writer, dir, edited string) erro
 // collector would otherwise spend (about a sixth of an idle resume).
 func tuneGC() { debug.SetGCPercent(400) }
 
-// count is "1 problem" or "N problems".
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+// count is "1 problem" or "N problems" (view.Plural).
+func count(n int, noun string) string { return view.Plural(int64(n), noun) }

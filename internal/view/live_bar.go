@@ -109,7 +109,7 @@ func (l *Live) overallDecorator() decor.Decorator {
 		if l.opts.Total > 0 {
 			b.WriteString(strconv.FormatInt(l.finished.Load(), 10) + "/" + strconv.Itoa(l.opts.Total) + " steps done")
 		} else {
-			b.WriteString(plural(l.finished.Load(), "step") + " done")
+			b.WriteString(Plural(l.finished.Load(), "step") + " done")
 		}
 		if c := l.summary.Counts(); c.Items > 0 {
 			b.WriteString(" · items " + strconv.Itoa(c.ItemsOK) + "/" + strconv.Itoa(c.Items) + " ok")

@@ -102,7 +102,7 @@ func planText(w io.Writer, p Preview) error {
 	if p.Hash != "" {
 		fmt.Fprintf(w, " (sha256 %s)", short(strings.TrimPrefix(p.Hash, "sha256:"), 12))
 	}
-	fmt.Fprintf(w, ": %s, %d to run, %d to skip", plural(int64(len(p.Steps)), "step"), run, skip)
+	fmt.Fprintf(w, ": %s, %d to run, %d to skip", Plural(int64(len(p.Steps)), "step"), run, skip)
 	if out > 0 {
 		fmt.Fprintf(w, ", %d left out by --only", out)
 	}

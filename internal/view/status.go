@@ -184,7 +184,7 @@ func statusText(w io.Writer, s Status) error {
 		b.WriteString("\n")
 	}
 	counts, states := stateCounts(s.Steps)
-	fmt.Fprintf(&b, "%s", plural(int64(len(s.Steps)), "step"))
+	fmt.Fprintf(&b, "%s", Plural(int64(len(s.Steps)), "step"))
 	for i, st := range states {
 		sep := ", "
 		if i == 0 {

@@ -236,7 +236,7 @@ func (m Moved) String() string {
 		}
 	}
 	if m.Files >= 0 {
-		parts = append(parts, plural(m.Files, "file"))
+		parts = append(parts, Plural(m.Files, "file"))
 	}
 	if m.Bytes >= 0 {
 		parts = append(parts, formatBytes(m.Bytes))
@@ -250,7 +250,8 @@ func (m Moved) String() string {
 	return b.String()
 }
 
-func plural(n int64, word string) string {
+// Plural is "1 word" or "N words".
+func Plural(n int64, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
@@ -270,7 +271,7 @@ func short(s string, n int) string {
 // batch items.
 func (s *Summary) Line() string {
 	c := s.Counts()
-	line := plural(int64(c.OK+c.AlreadyDone), "step") + " ok"
+	line := Plural(int64(c.OK+c.AlreadyDone), "step") + " ok"
 	if c.AlreadyDone > 0 {
 		line += fmt.Sprintf(" (%d already done)", c.AlreadyDone)
 	}
