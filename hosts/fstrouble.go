@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/pkg/sftp"
+
+	"github.com/planrun/planrun/internal/humanize"
 )
 
 // explainFailure adds why a write to rp failed when the server said only
@@ -96,23 +98,9 @@ func describeFS(st fsStat) string {
 	case st.readOnly:
 		return "the file system there is read-only"
 	case st.free < 1<<20:
-		return fmt.Sprintf("no space left on the file system there: %s free of %s", sizeText(st.free), sizeText(st.size))
+		return fmt.Sprintf("no space left on the file system there: %s free of %s", humanize.Bytes(int64(st.free)), humanize.Bytes(int64(st.size)))
 	case st.files > 0 && st.freeFiles == 0:
 		return "no inodes left on the file system there (too many files)"
 	}
 	return ""
-}
-
-// sizeText is n bytes in the largest binary unit that keeps it >= 1.
-func sizeText(n uint64) string {
-	const units = "KMGTPE"
-	if n < 1024 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, i := float64(n)/1024, 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", v, units[i])
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/planrun/planrun/internal/humanize"
 	"github.com/planrun/planrun/runner/checkpoint"
 )
 
@@ -37,18 +38,7 @@ func stepLabel(id, kind, host, item string) string {
 func eventLabel(e checkpoint.Event) string { return stepLabel(e.Step, e.Kind, e.Host, e.Item) }
 
 // formatBytes renders n in IEC units: "512 B", "1.5 KiB", "12.3 MiB".
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+func formatBytes(n int64) string { return humanize.Bytes(n) }
 
 // formatDuration renders d compactly: "0s", "45ms", "1.2s", "2m03s", "1h02m".
 func formatDuration(d time.Duration) string {
