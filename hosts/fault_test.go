@@ -19,6 +19,7 @@ import (
 
 	"github.com/planrun/planrun/hosts"
 	"github.com/planrun/planrun/hosts/sshtest"
+	"github.com/planrun/planrun/internal/testfs"
 )
 
 func randomBytes(n int, seed uint64) []byte {
@@ -211,18 +212,7 @@ func TestFullDestination(t *testing.T) {
 // final name. It needs root to mount a small tmpfs, and says so when it
 // skips.
 func TestFullRemoteFileSystem(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("full remote file system: needs root to mount a small tmpfs")
-	}
-	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("full remote file system: cannot mount a tmpfs here: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", mnt, err, out)
-		}
-	})
+	mnt := testfs.Tmpfs(t, "full remote file system", "256k")
 	srv := sshtest.StartSSHD(t)
 	dst := srv.Host(t, "remote")
 	src := hosts.NewLocal("local", t.TempDir())
@@ -241,9 +231,7 @@ func TestFullRemoteFileSystem(t *testing.T) {
 
 	os.RemoveAll(filepath.Join(mnt, "m"))
 	os.RemoveAll(filepath.Join(mnt, ".m.planrun-tmp"))
-	if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
-		t.Fatalf("remount read-only: %v: %s", err, out)
-	}
+	testfs.Remount(t, mnt, "ro")
 	defer exec.Command("mount", "-o", "remount,rw", mnt).Run()
 	_, err = hosts.Copy(ctx, src, "m", dst, mnt+"/m", hosts.CopyOptions{})
 	t.Log(err)

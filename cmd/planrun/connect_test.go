@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/planrun/planrun/fate/flow/flowtest"
 	"github.com/planrun/planrun/hosts/sshtest"
+	"github.com/planrun/planrun/internal/testfs"
 	"github.com/planrun/planrun/internal/testnet"
 )
 
@@ -146,22 +146,9 @@ func TestValidateConnectSFTPOnly(t *testing.T) {
 // read from may be read-only. It needs root to mount a tmpfs, and says so
 // when it skips.
 func TestValidateConnectReadOnly(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("read-only fate_base: needs root to mount a tmpfs")
-	}
-	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("read-only fate_base: cannot mount a tmpfs here: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", mnt, err, out)
-		}
-	})
+	mnt := testfs.Tmpfs(t, "read-only fate_base", "1m")
 	os.MkdirAll(filepath.Join(mnt, "fate", "model_local_cache"), 0o755)
-	if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
-		t.Fatalf("remount read-only: %v: %s", err, out)
-	}
+	testfs.Remount(t, mnt, "ro")
 	srv := sshtest.StartSSHD(t)
 	sp := srv.Spec()
 	dir := t.TempDir()

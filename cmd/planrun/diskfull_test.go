@@ -8,10 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/planrun/planrun/internal/testfs"
 	"github.com/planrun/planrun/runner/checkpoint"
 )
 
@@ -21,26 +21,12 @@ import (
 // once there is room, resume finishes the run. It needs a tmpfs of its
 // own: root on Linux (as CI runs); it says so when it skips.
 func TestStateDiskFull(t *testing.T) {
-	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
-		t.Skip("disk-full test: needs root on Linux to mount a small tmpfs")
-	}
+	mnt := testfs.Tmpfs(t, "disk-full test", "64k")
 	bin, err := exec.LookPath("planrun")
 	if err != nil {
 		t.Fatalf("planrun (the test binary) is not on PATH: %v", err)
 	}
 	dir := t.TempDir()
-	mnt := filepath.Join(dir, "mnt")
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("disk-full test: cannot mount a tmpfs here: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", mnt, err, out)
-		}
-	})
 	const n = 200
 	var b strings.Builder
 	b.WriteString("version: 1\nsteps:\n")
@@ -96,9 +82,7 @@ func TestStateDiskFull(t *testing.T) {
 		t.Fatalf("%d of %d steps recorded as succeeded; the disk should fill midway", done, n)
 	}
 
-	if out, err := exec.Command("mount", "-o", "remount,size=4m", mnt).CombinedOutput(); err != nil {
-		t.Fatalf("remount: %v: %s", err, out)
-	}
+	testfs.Remount(t, mnt, "size=4m")
 	if stderr, code := run("resume", "--state", state); code != 0 {
 		t.Fatalf("resume with room: exit %d, stderr:\n%s", code, stderr)
 	}
