@@ -178,6 +178,9 @@ func (g *migration) entries(ctx context.Context, m *Model) ([]archiveEntry, erro
 	np, err := migratePipeline(m.Pipeline, g.cfg, g.modelID, g.version, g.compat != CompatFATE)
 	if err == nil && g.compat != CompatFATE {
 		err = migrateLocalParty(np, g.newPartyID)
+		if err == nil {
+			err = migrateParentInfo(np, []string{m.Pipeline.ModelId, GenModelID(g.cfg.Role)}, g.modelID)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", g.pipelineFile, err)

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/planrun/planrun/fate/pb"
 	"github.com/planrun/planrun/fate/sample"
 )
 
@@ -287,6 +288,66 @@ func TestMigrateLaterFieldsAt150(t *testing.T) {
 			if i < 5 {
 				t.Errorf("%s: residue %v", p.Party, x)
 			}
+		}
+	}
+}
+
+// TestMigrateParentInfo: a deployed model's parent_info names the model
+// it was deployed from by the old model id. planrun points it at the new
+// model id (the migrated model then scans clean); --compat fate leaves it,
+// as FATE does.
+func TestMigrateParentInfo(t *testing.T) {
+	cfg := mustConfig(t, sampleMigrate)
+	res, err := sample.Write(t.TempDir(), sample.Options{FATEVersion: "1.11.2", Components: []string{sample.DataTransform}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := res.Parties[0].Dir
+	file := filepath.Join(dir, filepath.FromSlash(pipelineBuffer))
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pl pb.Pipeline
+	if err := proto.Unmarshal(data, &pl); err != nil {
+		t.Fatal(err)
+	}
+	const oldInfo = `{"parent_model_id": "arbiter-10000#guest-9999#host-10000#model", "parent_model_version": "202311251100000000000"}`
+	pl.ParentInfo, pl.Parent = []byte(oldInfo), false
+	if data, err = proto.Marshal(&pl); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		compat   Compat
+		want     string
+		residues int
+	}{
+		{"planrun", CompatPlanrun, `{"parent_model_id": "arbiter-100#guest-99#host-100#model", "parent_model_version": "202311251100000000000"}`, 0},
+		{"fate", CompatFATE, oldInfo, -1},
+	} {
+		r, err := Migrate(context.Background(), MigrateRequest{Src: dir, OutDir: t.TempDir(), Config: cfg, Compat: tc.compat})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := OpenModel(r.Zip, DefaultZipLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := string(m.Pipeline.ParentInfo)
+		m.Close()
+		if got != tc.want {
+			t.Errorf("compat %s: parent_info = %s, want %s", tc.name, got, tc.want)
+		}
+		found, err := ScanFor(r.Zip, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.residues == 0 && len(found) != 0 {
+			t.Errorf("compat %s: %d old ids left, first %v", tc.name, len(found), found[0])
 		}
 	}
 }

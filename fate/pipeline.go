@@ -3,6 +3,7 @@ package fate
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -265,4 +266,28 @@ func marshalBuffer(msg proto.Message) ([]byte, error) {
 		return append([]byte(nil), fillMessage...), nil
 	}
 	return b, nil
+}
+
+// migrateParentInfo points a deployed model's parent_info (FATE's deploy
+// writes {"parent_model_id": <model id>, "parent_model_version": ...}: the
+// model it was deployed from, under the same model id) at the parent's new
+// model id. FATE's migration leaves the old id there; planrun rewrites it
+// when it is the model's old id (or the old roles' gen_model_id), unless
+// asked to reproduce FATE exactly. The parent's version is not a party id
+// and stays.
+func migrateParentInfo(p *pb.Pipeline, oldModelIDs []string, newModelID string) error {
+	if len(p.ParentInfo) == 0 {
+		return nil
+	}
+	info, err := pipelineDoc(p.ParentInfo, "parent_info")
+	if err != nil {
+		return err
+	}
+	id := info.get("parent_model_id")
+	if id == nil || id.kind != jsonString || !slices.Contains(oldModelIDs, id.text) {
+		return nil
+	}
+	info.set("parent_model_id", jsonStr(newModelID))
+	p.ParentInfo = info.pyDumps()
+	return nil
 }
