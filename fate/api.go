@@ -9,8 +9,8 @@ const (
 	// CompatPlanrun (the default) also rewrites the party-id fields FATE
 	// forgets (SecureBoost anonymous_name_mapping, binning transform_*,
 	// runtime_conf_on_party.local, a deployed model's parent_info) and
-	// migrates checkpoint/ buffers (with
-	// their database.yaml hashes); every other file is carried over.
+	// migrates checkpoint/ buffers (with their database.yaml hashes);
+	// every other file is carried over.
 	CompatPlanrun Compat = ""
 	// CompatFATE reproduces FATE 1.9+'s output, omissions included: stale
 	// fields left, checkpoint/ and define/proto/ dropped, a .json twin
