@@ -115,6 +115,22 @@ func TestMigrateBadInput(t *testing.T) {
 			limits: ZipLimits{MaxBytes: 1 << 20},
 			want:   []string{"bomb.zip", "exceeds the limit of 1048576 bytes"},
 		},
+		"zip bomb within the total limit": {
+			setup: func(t *testing.T, dir string) string {
+				p := filepath.Join(dir, "ratio.zip")
+				writeTestZip(t, p, [][2]string{{"define/define_meta.yaml", "x"}, {"pipeline.pb", strings.Repeat(" ", 17<<20)}})
+				return p
+			},
+			want: []string{"ratio.zip", `entry "pipeline.pb": unpacks to 17825792 bytes from`, "over 200 times its packed size"},
+		},
+		"zip with a file that is also a directory": {
+			setup: func(t *testing.T, dir string) string {
+				p := filepath.Join(dir, "filedir.zip")
+				writeTestZip(t, p, [][2]string{{"define", "x"}, {"define/define_meta.yaml", "x"}})
+				return p
+			},
+			want: []string{`entry "define/define_meta.yaml": "define" is a file in this archive, not a directory`},
+		},
 		"too many entries": {
 			setup: func(t *testing.T, dir string) string {
 				p := filepath.Join(dir, "many.zip")

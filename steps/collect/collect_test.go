@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -43,6 +44,25 @@ func rawZip(entries map[string]string) []byte {
 	return b.Bytes()
 }
 
+// zipOf writes entries in order (names may repeat); a content starting
+// with "->" makes the entry a symbolic link to the rest.
+func zipOf(entries ...[2]string) []byte {
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	for _, e := range entries {
+		h := &zip.FileHeader{Name: e[0], Method: zip.Deflate}
+		body := e[1]
+		if target, ok := strings.CutPrefix(body, "->"); ok {
+			h.SetMode(fs.ModeSymlink | 0o777)
+			body = target
+		}
+		f, _ := w.CreateHeader(h)
+		f.Write([]byte(body))
+	}
+	w.Close()
+	return b.Bytes()
+}
+
 func TestCollect(t *testing.T) {
 	good := modelZip()
 	// A flipped byte inside the deflated data: the directory reads, the CRC fails.
@@ -59,7 +79,11 @@ func TestCollect(t *testing.T) {
 		"corrupt entry":    {data: corrupt, err: "entry variables/data/dataio_0/dataio/DataIOParam"},
 		"missing pipeline": {data: rawZip(map[string]string{"define/define_meta.yaml": "x"}), err: "missing variables/data/pipeline/pipeline/Pipeline"},
 		"custom expect":    {data: rawZip(map[string]string{"a/b": "x"}), expect: []string{"a/b", "c"}, err: "missing c"},
-		"path traversal":   {data: rawZip(map[string]string{"../evil": "x"}), err: `unsafe entry "../evil"`},
+		"path traversal":   {data: rawZip(map[string]string{"../evil": "x"}), err: `entry "../evil": ".." in name (path traversal)`},
+		"symlink entry":    {data: zipOf([2]string{"define/define_meta.yaml", "->/etc/passwd"}), err: `entry "define/define_meta.yaml": symlinks are not allowed`},
+		"entry twice":      {data: zipOf([2]string{"a", "x"}, [2]string{"a", "y"}), err: `entry "a": appears twice`},
+		"file and directory": {data: zipOf([2]string{"variables", "x"}, [2]string{"variables/data/x", "y"}),
+			err: `entry "variables/data/x": "variables" is a file in this archive, not a directory`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -34,6 +34,9 @@ func (k *Import) runFlow(ctx context.Context, env *steps.Env, c *Config) (steps.
 	if err != nil {
 		return nil, fmt.Errorf("archive %s: %w", c.File, err)
 	}
+	if err := checkEntries(ctx, h, fp, st.Size()); err != nil {
+		return nil, fmt.Errorf("archive %s: %w (not sent to FATE Flow)", c.File, err)
+	}
 	sum, err := h.SHA256(ctx, fp)
 	if err != nil {
 		return nil, fmt.Errorf("archive %s: %w", c.File, err)
@@ -82,6 +85,26 @@ func (k *Import) runFlow(ctx context.Context, env *steps.Env, c *Config) (steps.
 		fmt.Fprintf(env.Log, "imported %s (%d bytes, sha256 %s) into FATE Flow on %s: job %q %s\n", c.File, st.Size(), sum, c.Host, resp.JobID, resp.RetMsg)
 	}
 	return outputs(c.Role, c.PartyID, c.ModelID, c.ModelVersion, resp.JobID, sum), nil
+}
+
+// checkEntries reads the archive's central directory where it lies (local
+// or over SFTP, without fetching the rest) and checks its entries as a
+// native import would, before FATE Flow unpacks it.
+func checkEntries(ctx context.Context, h hosts.Host, p string, size int64) error {
+	rc, err := h.Open(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	ra, ok := rc.(io.ReaderAt)
+	if !ok {
+		return fmt.Errorf("host %s cannot read the archive at an offset", h.Name())
+	}
+	zr, err := zip.NewReader(ra, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // refused below, with the entry named
+		return fmt.Errorf("not a zip archive, or truncated: %w", err)
+	}
+	return fate.CheckZipEntries(zr.File, fate.ZipLimits{})
 }
 
 // sameAsServer exports the model the server holds and compares its

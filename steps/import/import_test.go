@@ -1,10 +1,12 @@
 package modelimport_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -120,6 +122,35 @@ func TestFlowImportRefusesWrongArchive(t *testing.T) {
 	_, err := modelimport.New().Run(context.Background(), env, cfg)
 	if err == nil || !strings.Contains(err.Error(), "want "+cfg.SHA256) || srv.Count("import") != 0 {
 		t.Errorf("err = %v, requests %d", err, srv.Count("import"))
+	}
+}
+
+// TestFlowImportRefusesUnsafeArchive: FATE Flow unpacks what it is sent,
+// so the archive's entries are checked first, as a native import's are.
+func TestFlowImportRefusesUnsafeArchive(t *testing.T) {
+	srv := flowtest.New(t, flowtest.Options{})
+	env := newEnv(t, map[string]hosts.Spec{"new-guest": {Flow: srv.URL}})
+	files := flowtest.ModelFiles(flowtest.Model{Role: "guest", PartyID: 99, ModelID: modelID, ModelVersion: version, Roles: roles,
+		Initiator: fate.Party{Role: "guest", PartyID: 99}})
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for name, data := range files {
+		w, _ := zw.Create(name)
+		w.Write(data)
+	}
+	h := &zip.FileHeader{Name: "variables/data/link"}
+	h.SetMode(fs.ModeSymlink | 0o777)
+	w, _ := zw.CreateHeader(h)
+	w.Write([]byte("/etc/passwd"))
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "guest#99#"+modelID+"_"+version+".zip")
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := modelimport.New().Run(context.Background(), env, flowCfg(p))
+	want := `entry "variables/data/link": symlinks are not allowed (not sent to FATE Flow)`
+	if err == nil || !strings.Contains(err.Error(), want) || srv.Count("import") != 0 {
+		t.Errorf("err = %v, requests %d; want %q and none", err, srv.Count("import"), want)
 	}
 }
 
