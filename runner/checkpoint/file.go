@@ -98,13 +98,18 @@ func (s *FileStore) CreateRun(ctx context.Context, id string, p *plan.Plan) (Run
 		return nil, fmt.Errorf("create run %s: encode plan: %w", id, err)
 	}
 	// The events file first, the plan last: a run is listed once its plan
-	// exists, and by then everything else does too.
+	// exists, and by then everything else does too. A creation cut short
+	// (killed, or the disk full) leaves at most an empty events file,
+	// which Runs passes over; a failed one is removed.
 	f, err := os.OpenFile(filepath.Join(dir, eventsFile), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
+		os.Remove(dir)
 		return nil, fmt.Errorf("create run %s: %w", id, err)
 	}
 	if err := writeFileAtomic(filepath.Join(dir, planFile), b); err != nil {
 		f.Close()
+		os.Remove(f.Name())
+		os.Remove(dir)
 		return nil, fmt.Errorf("create run %s: %w", id, err)
 	}
 	return &fileRun{id: id, dir: dir, f: f}, nil
@@ -164,6 +169,9 @@ func (s *FileStore) LoadRun(ctx context.Context, id string) (*RunData, error) {
 	}
 	path := filepath.Join(dir, eventsFile)
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("load run %s: %w", id, &MissingPlanError{File: path, Events: true})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load run %s: %w", id, err)
 	}
@@ -185,16 +193,25 @@ func (s *FileStore) Runs(ctx context.Context) ([]string, error) {
 	}
 	var ids []string
 	for _, e := range ents {
-		if e.IsDir() {
-			dir := filepath.Join(s.dir, runsDir, e.Name())
-			if _, err := os.Stat(filepath.Join(dir, planFile)); err == nil {
-				ids = append(ids, e.Name())
-			} else if _, everr := os.Stat(filepath.Join(dir, eventsFile)); everr == nil {
-				// Events without the plan they ran: not a run being
-				// created (its plan is written first), but a damaged one.
-				return nil, &MissingPlanError{File: filepath.Join(dir, planFile)}
-			}
+		if !e.IsDir() {
+			continue
 		}
+		dir := filepath.Join(s.dir, runsDir, e.Name())
+		_, planErr := os.Stat(filepath.Join(dir, planFile))
+		ev, evErr := os.Stat(filepath.Join(dir, eventsFile))
+		switch {
+		case planErr == nil && errors.Is(evErr, fs.ErrNotExist):
+			// Created with its events file: that file was lost since.
+			return nil, &MissingPlanError{File: filepath.Join(dir, eventsFile), Events: true}
+		case planErr == nil:
+			ids = append(ids, e.Name())
+		case evErr == nil && ev.Size() > 0:
+			// Events without the plan they ran: recorded, so created
+			// whole (the plan is written before any event), then damaged.
+			return nil, &MissingPlanError{File: filepath.Join(dir, planFile)}
+		}
+		// Otherwise a creation cut short, before its plan was written:
+		// no run (nothing was recorded, nothing ran).
 	}
 	sort.Strings(ids)
 	return ids, nil

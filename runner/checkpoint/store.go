@@ -143,10 +143,17 @@ func (e *FormatError) Error() string {
 }
 
 // MissingPlanError says a run has events but not the plan it ran (its
-// plan.json was lost, say by an artifact upload that left it out).
-type MissingPlanError struct{ File string }
+// plan.json was lost, say by an artifact upload that left it out), or,
+// with Events set, a plan but not its events.
+type MissingPlanError struct {
+	File   string
+	Events bool // File is the events file
+}
 
 func (e *MissingPlanError) Error() string {
+	if e.Events {
+		return fmt.Sprintf("%s is missing: the run's plan is there, but not the events it recorded", e.File)
+	}
 	return fmt.Sprintf("%s is missing: the run's events are there, but not the plan they belong to", e.File)
 }
 
