@@ -43,6 +43,11 @@ type Options struct {
 	// recorded as step_skipped "already done" with their outputs.
 	Prior      map[string]*checkpoint.StepState
 	PriorInRun bool
+	// Earlier marks, in a resume, the steps whose Prior comes from a run
+	// before Run (Run has no record of them: an `apply --only`, or an
+	// apply killed before it recorded what was already done). They are
+	// treated as apply treats its prior states.
+	Earlier map[string]bool
 	// Parallel is the global concurrency limit (DefaultParallel if 0).
 	Parallel int
 	// KeepGoing runs independent branches after a failure.

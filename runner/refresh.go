@@ -74,9 +74,10 @@ func (r *runner) keepDone(n *node, cfg any, fp string, check bool) (kept bool, e
 		}
 		checked = res.Done
 	}
-	// A resume records nothing for a success it keeps, unless it was
-	// refreshed: then every step has an event in the run.
-	if !r.opts.PriorInRun || r.opts.Refresh {
+	// A resume records nothing for a success of its own run it keeps,
+	// unless it was refreshed: then every step has an event in the run. A
+	// success from an earlier run is recorded, as apply records it.
+	if !r.inRun(n) || r.opts.Refresh {
 		e := r.event(n, checkpoint.StepSkipped, 0)
 		e.Reason, e.Fingerprint, e.Outputs = checkpoint.ReasonAlreadyDone, fp, out
 		// Lost in a crash, it is found again: no need to wait.

@@ -35,7 +35,7 @@ func (r *runner) execute(n *node) error {
 	fp := r.opts.Fingerprint(n.s, n.kind.Version(), params)
 	first := 1
 	if pr := n.prior; pr != nil {
-		if r.opts.PriorInRun {
+		if r.inRun(n) {
 			first = pr.Attempt + 1
 		}
 		if !n.force && pr.Status == checkpoint.StatusSucceeded && pr.Fingerprint == fp {
@@ -45,10 +45,10 @@ func (r *runner) execute(n *node) error {
 		}
 		switch {
 		case pr.Status != checkpoint.StatusUnknown:
-		case failed != "" && r.opts.PriorInRun:
+		case failed != "" && r.inRun(n):
 			r.leavePending(n)
 			return nil
-		case failed == "" && !n.force && (r.opts.PriorInRun || pr.Fingerprint == fp):
+		case failed == "" && !n.force && (r.inRun(n) || pr.Fingerprint == fp):
 			// An outcome left unknown is settled for the same work only:
 			// in an earlier run (apply), a step whose fingerprint changed
 			// since is other work, and simply runs.
@@ -62,6 +62,10 @@ func (r *runner) execute(n *node) error {
 	}
 	return r.attempts(n, cfg, fp, first)
 }
+
+// inRun reports whether n's prior state was recorded in this run's own
+// checkpoint (a resume), not in an earlier run.
+func (r *runner) inRun(n *node) bool { return r.opts.PriorInRun && !r.opts.Earlier[n.s.ID] }
 
 // markStop stops the scheduling of new steps outside batches after n
 // failed, unless the run keeps going.

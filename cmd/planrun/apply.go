@@ -120,18 +120,28 @@ func priorOf(ctx context.Context, st checkpoint.Store, p *plan.Plan) (map[string
 	if err != nil || len(runs) == 0 {
 		return nil, nil, err
 	}
-	want := make(map[string]bool, len(p.Steps))
-	for _, s := range p.Steps {
-		want[s.ID] = true
-	}
 	prior := map[string]*checkpoint.StepState{}
+	last, err := addPrior(ctx, st, runs, p, prior)
+	return prior, last, err
+}
+
+// addPrior reads runs newest first (see priorOf), adding to prior the state
+// of each step of p that it has none for yet, until every step has one. It
+// returns the plan of the newest run that recorded any step. The newest
+// run must be readable; an older one that is not ends the search.
+func addPrior(ctx context.Context, st checkpoint.Store, runs []string, p *plan.Plan, prior map[string]*checkpoint.StepState) (*plan.Plan, error) {
+	missing := 0
+	for _, s := range p.Steps {
+		if prior[s.ID] == nil {
+			missing++
+		}
+	}
 	var last *plan.Plan
-	missing := len(want)
 	for i := len(runs) - 1; i >= 0 && missing > 0; i-- {
 		d, err := st.LoadRun(ctx, runs[i])
 		if err != nil {
 			if i == len(runs)-1 {
-				return nil, nil, err
+				return nil, err
 			}
 			break // an older run that cannot be read gives nothing more
 		}
@@ -139,16 +149,14 @@ func priorOf(ctx context.Context, st checkpoint.Store, p *plan.Plan) (map[string
 		if len(folded) > 0 && last == nil {
 			last = d.Plan
 		}
-		for id, ss := range folded {
-			if _, seen := prior[id]; !seen {
-				prior[id] = ss
-				if want[id] {
-					missing--
-				}
+		for _, s := range p.Steps {
+			if ss := folded[s.ID]; ss != nil && prior[s.ID] == nil {
+				prior[s.ID] = ss
+				missing--
 			}
 		}
 	}
-	return prior, last, nil
+	return last, nil
 }
 
 // createRun creates a run with a fresh time-based id (a later microsecond

@@ -133,6 +133,13 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		return err
 	}
 	prior := checkpoint.Fold(d.Events)
+	// Steps this run has no record of (it was an `apply --only`, or an
+	// apply killed before it recorded what was already done) keep their
+	// state from the runs before it, as apply would give them.
+	earlier, err := earlierPrior(ctx, st, id, p, prior)
+	if err != nil {
+		return stateError(err)
+	}
 	if newPlan == nil {
 		// A new plan file was checked as it loaded; the frozen one is
 		// checked here, before anything runs (a re-run CI job that lacks
@@ -151,9 +158,37 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 			return stateError(err)
 		}
 	}
-	x := &execution{store: st, run: run, plan: p, reg: reg, prior: prior, priorInRun: true,
+	x := &execution{store: st, run: run, plan: p, reg: reg, prior: prior, priorInRun: true, earlier: earlier,
 		force: force, only: only, sched: f.sched, out: f.out, command: command, edited: edited}
 	return x.execute(ctx, s)
+}
+
+// earlierPrior adds to prior, the state of run id, the state of each step
+// of p that id has no record of from the runs before id, and returns those
+// steps.
+func earlierPrior(ctx context.Context, st checkpoint.Store, id string, p *plan.Plan, prior map[string]*checkpoint.StepState) (map[string]bool, error) {
+	runs, err := st.Runs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.Index(runs, id)
+	if i <= 0 {
+		return nil, nil
+	}
+	own := make(map[string]bool, len(prior))
+	for k := range prior {
+		own[k] = true
+	}
+	if _, err := addPrior(ctx, st, runs[:i], p, prior); err != nil {
+		return nil, err
+	}
+	earlier := map[string]bool{}
+	for k := range prior {
+		if !own[k] {
+			earlier[k] = true
+		}
+	}
+	return earlier, nil
 }
 
 // relocate points the frozen plan p at its directory's current place when

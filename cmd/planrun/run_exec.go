@@ -50,6 +50,7 @@ type execution struct {
 	reg        *steps.Registry
 	prior      map[string]*checkpoint.StepState
 	priorInRun bool
+	earlier    map[string]bool // resume: steps whose prior is from an earlier run
 	only       []string
 	force      []string
 	sched      runFlags
@@ -99,7 +100,7 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 		// records each as already done): the summary and the report
 		// still count them, so that they cover the whole plan.
 		for _, st := range x.plan.Steps {
-			if p := x.prior[st.ID]; p != nil && p.Status == checkpoint.StatusSucceeded {
+			if p := x.prior[st.ID]; p != nil && p.Status == checkpoint.StatusSucceeded && !x.earlier[st.ID] {
 				c.Carry(checkpoint.Event{Time: p.Finished, Type: checkpoint.StepSkipped, Step: st.ID, Kind: st.Kind,
 					Host: st.Host, Batch: st.Batch, Item: st.Item, Reason: checkpoint.ReasonAlreadyDone, Outputs: p.Outputs})
 			}
@@ -119,7 +120,7 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 	ctx, stop := interruptible(ctx, s.err)
 	defer stop()
 	sum, err := runner.Run(ctx, x.plan, runner.Options{
-		Registry: x.reg, Hosts: pool, Run: x.run, Prior: x.prior, PriorInRun: x.priorInRun,
+		Registry: x.reg, Hosts: pool, Run: x.run, Prior: x.prior, PriorInRun: x.priorInRun, Earlier: x.earlier,
 		Parallel: x.sched.parallel, KeepGoing: x.sched.keepGoing, Refresh: x.sched.refresh, Only: x.only, Force: x.force,
 		Observer: obs, WorkDir: workDir, Redactor: redactorFor(x.plan, os.LookupEnv), Command: x.command,
 		ResumeCommand: stateCommand("resume", x.store.Dir()),
@@ -154,7 +155,7 @@ func (x *execution) total() int {
 	}
 	n := 0
 	for _, s := range x.plan.Steps {
-		if p := x.prior[s.ID]; p == nil || p.Status != checkpoint.StatusSucceeded || forced[s.ID] {
+		if p := x.prior[s.ID]; p == nil || p.Status != checkpoint.StatusSucceeded || forced[s.ID] || x.earlier[s.ID] {
 			n++
 		}
 	}
