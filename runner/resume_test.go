@@ -366,3 +366,74 @@ func TestInterruptItemsUnfinished(t *testing.T) {
 		t.Errorf("summary %q", sum)
 	}
 }
+
+// TestSkipKeepsPriorState: a step skipped because its upstream failed
+// keeps what it was before: a success stays a success (carried with its
+// fingerprint and outputs, not run again next time if those hold) and an
+// unknown outcome stays unknown (checked, not simply run, next time), in
+// a resume (its own run's record) and in an apply (an earlier run's).
+func TestSkipKeepsPriorState(t *testing.T) {
+	dir := t.TempDir()
+	fail := true
+	gate := &fake{name: "gate", idem: true, run: func(context.Context, *steps.Env) (steps.Outputs, error) {
+		if fail {
+			return nil, errors.New("upstream broke")
+		}
+		return steps.Outputs{}, nil
+	}}
+	for _, resume := range []bool{true, false} {
+		t.Run(fmt.Sprintf("resume=%v", resume), func(t *testing.T) {
+			fail = true
+			h := newHarness(t, gate)
+			ctx := context.Background()
+			u := step("u", "gate")
+			done := appendStep("append", "done", filepath.Join(dir, fmt.Sprint(resume, "done")))
+			unk := appendStep("append", "unk", filepath.Join(dir, fmt.Sprint(resume, "unk")))
+			done.Needs, unk.Needs = []string{"u"}, []string{"u"}
+			p := &plan.Plan{Steps: []*plan.Step{u, done, unk}}
+			fpOf := func(s *plan.Step) string {
+				_, params, _ := simpleResolve(s, h.reg, nil, nil)
+				k, _ := h.reg.Lookup(s.Kind)
+				return simpleFingerprint(s, k.Version(), params)
+			}
+			now := time.Now()
+			events := []checkpoint.Event{
+				// u's fingerprint differs from the recorded one: it runs (and fails)
+				{Type: checkpoint.StepSucceeded, Step: "u", Attempt: 1, Fingerprint: "old", Time: now},
+				{Type: checkpoint.StepSucceeded, Step: "done", Attempt: 1, Fingerprint: fpOf(done), Outputs: map[string]any{"line": "done"}, Time: now},
+				{Type: checkpoint.StepStarted, Step: "unk", Attempt: 1, Fingerprint: fpOf(unk), Time: now},
+			}
+			r1, _ := h.store.CreateRun(ctx, "r1", p)
+			r1.Append(ctx, events)
+			run := "r1"
+			if resume {
+				h.resume(ctx, "r1", nil)
+			} else {
+				run = "r2"
+				d, _ := h.store.LoadRun(ctx, "r1")
+				h.apply(ctx, run, p, func(o *runner.Options) { o.Prior = checkpoint.Fold(d.Events) })
+			}
+			st := h.states(run)
+			if st["u"] != checkpoint.StatusFailed || st["done"] != checkpoint.StatusSucceeded || st["unk"] != checkpoint.StatusUnknown {
+				t.Fatalf("after u failed: u %s, done %s, unk %s; want failed, succeeded (kept), unknown (kept)", st["u"], st["done"], st["unk"])
+			}
+			if e := h.last(run, "done", checkpoint.StepSkipped); !strings.Contains(e.Reason, "u failed") {
+				t.Errorf("done's skip %+v, want the upstream named", e)
+			}
+			// u is fixed: done is not run again; unk is checked, not run
+			// (append has no probe and is not idempotent: it fails, asking
+			// for a check).
+			fail = false
+			h.resume(ctx, run, nil)
+			if n := len(lines(t, done.With["file"].(string))); n != 0 {
+				t.Errorf("done ran again: %d lines", n)
+			}
+			if n := len(lines(t, unk.With["file"].(string))); n != 0 {
+				t.Errorf("unk ran as if new: %d lines", n)
+			}
+			if e := h.last(run, "unk", checkpoint.StepFailed); e.Reason != checkpoint.ReasonUnknownOutcome || !strings.Contains(e.Error, "attempt 1 ") || strings.Contains(e.Error, "0001-01-01") {
+				t.Errorf("unk's failure %+v, want the unknown-outcome check naming attempt 1", e)
+			}
+		})
+	}
+}

@@ -251,9 +251,8 @@ func (r *runner) finish(n *node, state string, out steps.Outputs, reason string)
 	now := time.Now().UTC()
 	evs := make([]checkpoint.Event, 0, len(skipped))
 	for _, d := range skipped {
-		e := r.event(d, checkpoint.StepSkipped, 0)
+		e := r.skipEvent(d, reason)
 		e.Time = now
-		e.Reason = reason
 		evs = append(evs, e)
 	}
 	return r.j.record(evs...)

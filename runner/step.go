@@ -82,12 +82,28 @@ func (r *runner) markStop(n *node) {
 
 // stopSkip records that n is not started because failed stopped the run.
 func (r *runner) stopSkip(n *node, failed string) error {
-	e := r.event(n, checkpoint.StepSkipped, 0)
-	e.Reason = fmt.Sprintf("not started: the run is stopping after step %s failed (--keep-going runs independent steps)", failed)
+	e := r.skipEvent(n, fmt.Sprintf("not started: the run is stopping after step %s failed (--keep-going runs independent steps)", failed))
 	if err := r.j.record(e); err != nil {
 		return err
 	}
 	return r.finish(n, stateSkipped, nil, e.Reason)
+}
+
+// skipEvent records that n is skipped in this run for reason. A step
+// whose last outcome is a success or unknown keeps it: the event carries
+// that state (Status, with its attempt, fingerprint and outputs), which
+// the fold keeps, so that a later run neither runs a done step again nor
+// runs one whose outcome must be checked first as if it were new.
+func (r *runner) skipEvent(n *node, reason string) checkpoint.Event {
+	e := r.event(n, checkpoint.StepSkipped, 0)
+	e.Reason = reason
+	if pr := n.prior; pr != nil && !n.force && (pr.Status == checkpoint.StatusSucceeded || pr.Status == checkpoint.StatusUnknown) {
+		e.Status, e.Attempt, e.Fingerprint = pr.Status, pr.Attempt, pr.Fingerprint
+		if pr.Status == checkpoint.StatusSucceeded {
+			e.Outputs = pr.Outputs
+		}
+	}
+	return e
 }
 
 // stoppedBy returns the failed step that stops n from starting (fail-fast),
@@ -133,8 +149,14 @@ func (r *runner) settleUnknown(n *node, cfg any, fp string) (settled bool, err e
 		if steps.IsIdempotent(n.kind, cfg) {
 			return false, nil
 		}
-		msg := stepError(n.s, fmt.Errorf("attempt %d started at %s has no recorded result, and kind %s is not idempotent: check whether it took effect, then run `%s --from %s` to run it again",
-			pr.Attempt, pr.Started.Format(time.RFC3339), n.s.Kind, r.resumeCommand(), n.s.ID))
+		// The start time is known where the start was recorded: in an
+		// earlier run's record of this outcome it may not be.
+		started := ""
+		if !pr.Started.IsZero() {
+			started = " started at " + pr.Started.Format(time.RFC3339)
+		}
+		msg := stepError(n.s, fmt.Errorf("attempt %d%s has no recorded result, and kind %s is not idempotent: check whether it took effect, then run `%s --from %s` to run it again",
+			pr.Attempt, started, n.s.Kind, r.resumeCommand(), n.s.ID))
 		return true, r.fail(n, pr.Attempt, fp, msg, checkpoint.ReasonUnknownOutcome)
 	}
 	// The probe reads what n's needs produced: their successes (maybe

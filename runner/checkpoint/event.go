@@ -40,7 +40,7 @@ type Event struct {
 	Outputs     map[string]any `json:"outputs,omitempty"`
 	Error       string         `json:"error,omitempty"`
 	Reason      string         `json:"reason,omitempty"`
-	Status      string         `json:"status,omitempty"`      // for run_finished
+	Status      string         `json:"status,omitempty"`      // run_finished: the run's; step_skipped: the state the step keeps (succeeded, unknown)
 	DurationMS  int64          `json:"duration_ms,omitempty"` // whole milliseconds (truncated)
 	// DurationUS is the same duration in microseconds, precise enough to
 	// sum over thousands of short steps (bench/batch.sh does).

@@ -87,6 +87,7 @@ func FoldOne(m map[string]*StepState, e *Event) {
 		s.Finished = e.Time
 	case StepFailed:
 		s.Error, s.Reason, s.Finished = e.Error, e.Reason, e.Time
+		s.Attempt = max(s.Attempt, e.Attempt)
 		if e.Reason == ReasonUnknownOutcome {
 			s.Status = StatusUnknown
 		} else {
@@ -94,13 +95,22 @@ func FoldOne(m map[string]*StepState, e *Event) {
 		}
 	case StepSkipped:
 		s.Reason, s.Finished = e.Reason, e.Time
-		if e.Reason == ReasonAlreadyDone {
+		switch {
+		case e.Reason == ReasonAlreadyDone, e.Status == StatusSucceeded:
+			// Carried over: already done, or skipped in this run but
+			// done before (the skip keeps the success).
 			s.Status = StatusSucceeded
 			s.AlreadyDone = true
 			s.Outputs, s.LastOutputs = e.Outputs, e.Outputs
 			s.Fingerprint = e.Fingerprint
+			s.Attempt = max(s.Attempt, e.Attempt)
 			s.Error = ""
-		} else {
+		case e.Status == StatusUnknown:
+			// Skipped in this run, its last attempt's outcome still
+			// unknown: it must be checked before it runs again.
+			s.Status = StatusUnknown
+			s.Attempt = max(s.Attempt, e.Attempt)
+		default:
 			s.Status = StatusSkipped
 		}
 	case StepInterrupted:
