@@ -99,8 +99,9 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 		// A resume records nothing for the successes it keeps (apply
 		// records each as already done): the summary and the report
 		// still count them, so that they cover the whole plan.
+		sel := x.selected()
 		for _, st := range x.plan.Steps {
-			if p := x.prior[st.ID]; p != nil && p.Status == checkpoint.StatusSucceeded && !x.earlier[st.ID] {
+			if p := x.prior[st.ID]; p != nil && p.Status == checkpoint.StatusSucceeded && !x.earlier[st.ID] && sel(st.ID) {
 				c.Carry(checkpoint.Event{Time: p.Finished, Type: checkpoint.StepSkipped, Step: st.ID, Kind: st.Kind,
 					Host: st.Host, Batch: st.Batch, Item: st.Item, Reason: checkpoint.ReasonAlreadyDone, Outputs: p.Outputs})
 			}
@@ -143,23 +144,40 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 	return summaryExit(sum, s.err, x.store.Dir(), x.edited)
 }
 
-// total is how many steps the live view counts: all of them, less those a
+// total is how many steps the live view counts: all of them (those --only
+// selects), less those a
 // resume keeps as done (they produce no event, unless refreshed).
 func (x *execution) total() int {
-	if !x.priorInRun || x.sched.refresh { // every step has an event
-		return len(x.plan.Steps)
-	}
+	every := !x.priorInRun || x.sched.refresh // every step selected has an event
 	forced := map[string]bool{}
 	for _, id := range x.force {
 		forced[id] = true
 	}
 	n := 0
+	sel := x.selected()
 	for _, s := range x.plan.Steps {
-		if p := x.prior[s.ID]; p == nil || p.Status != checkpoint.StatusSucceeded || forced[s.ID] || x.earlier[s.ID] {
+		if !sel(s.ID) {
+			continue
+		}
+		if p := x.prior[s.ID]; every || p == nil || p.Status != checkpoint.StatusSucceeded || forced[s.ID] || x.earlier[s.ID] {
 			n++
 		}
 	}
 	return n
+}
+
+// selected reports whether a step is in the session: all of them, or
+// with --only those given and what they need (the runner leaves out the
+// rest, and neither runs nor counts them).
+func (x *execution) selected() func(id string) bool {
+	if len(x.only) == 0 {
+		return func(string) bool { return true }
+	}
+	in := map[string]bool{}
+	for _, id := range plan.UpstreamOf(x.plan, x.only) {
+		in[id] = true
+	}
+	return func(id string) bool { return in[id] }
 }
 
 // unwrapPathErr is a path error's cause (the caller names the path).

@@ -14,6 +14,7 @@ import (
 
 	"github.com/planrun/planrun/internal/suggest"
 	"github.com/planrun/planrun/internal/view"
+	"github.com/planrun/planrun/runner"
 	"github.com/planrun/planrun/runner/checkpoint"
 )
 
@@ -174,6 +175,17 @@ func loadStatus(ctx context.Context, st *checkpoint.FileStore, id string, latest
 			}
 		}
 		s.Steps = append(s.Steps, ss)
+	}
+	if s.State == runner.StatusOK {
+		// The last invocation ended well, but it may have been a resume
+		// --only that left failed steps of the run as they were: the run
+		// is not ok while any step failed, was skipped or is unknown.
+		for _, ss := range s.Steps {
+			switch ss.State {
+			case checkpoint.StatusFailed, checkpoint.StatusSkipped, checkpoint.StatusUnknown, checkpoint.StatusInterrupted:
+				s.State = runner.StatusFailed
+			}
+		}
 	}
 	return s, nil
 }
