@@ -52,6 +52,10 @@ runs; apply --only some steps, then the whole plan, and the rest is still done.`
 }
 
 func runApply(ctx context.Context, s streams, f *applyFlags, file, command string) error {
+	// Signals are handled from the start: one that comes while a large
+	// plan loads stops the command before anything is written (exit 130).
+	ctx, stop := interruptible(ctx, s.err)
+	defer stop()
 	tuneGC()
 	reg := kindRegistry()
 	p, err := loadPlan(file, reg, s.err)
@@ -63,6 +67,9 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 		return err
 	}
 	if err := checkRunFlags(f.sched, f.out); err != nil {
+		return err
+	}
+	if err := notInterrupted(ctx); err != nil {
 		return err
 	}
 	st, lock, err := openState(ctx, f.state, command)
@@ -97,6 +104,9 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 	}
 	if p.StateDir, err = filepath.Abs(f.state); err != nil {
 		return &exitError{Code: exitUsage, Err: fmt.Errorf("--state: %w", err)}
+	}
+	if err := notInterrupted(ctx); err != nil {
+		return err
 	}
 	run, err := createRun(ctx, st, p)
 	if err != nil {

@@ -67,6 +67,8 @@ for a later resume.`,
 }
 
 func runResume(ctx context.Context, s streams, f *resumeFlags, command string) error {
+	ctx, stop := interruptible(ctx, s.err) // from the start, as apply
+	defer stop()
 	tuneGC()
 	reg := kindRegistry()
 	noRuns := &exitError{Code: exitUsage, Err: fmt.Errorf("nothing to resume: no run recorded in %s (start one with `planrun apply PLAN`)", f.state)}
@@ -147,6 +149,9 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		if err := envMissing(p, only, os.LookupEnv); err != nil {
 			return err
 		}
+	}
+	if err := notInterrupted(ctx); err != nil {
+		return err
 	}
 	run, err := st.OpenRun(ctx, id)
 	if err != nil {

@@ -82,8 +82,8 @@ func checkRunFlags(sched runFlags, out outputFlags) error {
 	return nil
 }
 
-// execute runs the session with signals handled and output rendered, and
-// returns the command's exit error.
+// execute runs the session with output rendered, and returns the
+// command's exit error. ctx is apply's or resume's interruptible one.
 func (x *execution) execute(ctx context.Context, s streams) error {
 	out, err := view.ForWriter(s.out, x.out.output, view.LiveOptions{Total: x.total(), NoColor: !view.ColorAllowed(os.Getenv)})
 	if err != nil {
@@ -118,8 +118,6 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 	if err := os.MkdirAll(workDir, 0o755); err != nil {
 		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("create work directory: %w", err)}
 	}
-	ctx, stop := interruptible(ctx, s.err)
-	defer stop()
 	sum, err := runner.Run(ctx, x.plan, runner.Options{
 		Registry: x.reg, Hosts: pool, Run: x.run, Prior: x.prior, PriorInRun: x.priorInRun, Earlier: x.earlier,
 		Parallel: x.sched.parallel, KeepGoing: x.sched.keepGoing, Refresh: x.sched.refresh, Only: x.only, Force: x.force,

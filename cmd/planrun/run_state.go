@@ -205,6 +205,15 @@ func interruptible(parent context.Context, stderr io.Writer) (ctx context.Contex
 	}
 }
 
+// notInterrupted is the exit error of a command interrupted before its
+// run was created or opened (nothing was written), or nil.
+func notInterrupted(ctx context.Context) error {
+	if ctx.Err() == nil {
+		return nil
+	}
+	return &exitError{Code: exitInterrupted, Err: errors.New("interrupted before the run started: nothing was run or recorded")}
+}
+
 // maxListedErrors bounds the failures summaryExit prints one by one: a
 // batch of thousands that fails on a dead host would bury the summary.
 const maxListedErrors = 20
