@@ -158,9 +158,9 @@ func (s *FileStore) LoadRun(ctx context.Context, id string) (*RunData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load run %s: %w", id, err)
 	}
-	var p plan.Plan
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("load run %s: %s: %w", id, filepath.Join(dir, planFile), err)
+	p, err := plan.DecodeFrozen(b)
+	if err != nil {
+		return nil, fmt.Errorf("load run %s: %w", id, &CorruptPlanError{File: filepath.Join(dir, planFile), Err: err})
 	}
 	path := filepath.Join(dir, eventsFile)
 	f, err := os.Open(path)
@@ -172,7 +172,7 @@ func (s *FileStore) LoadRun(ctx context.Context, id string) (*RunData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load run %s: %w", id, err)
 	}
-	return &RunData{ID: id, Plan: &p, Events: evs}, nil
+	return &RunData{ID: id, Plan: p, Events: evs}, nil
 }
 
 func (s *FileStore) Runs(ctx context.Context) ([]string, error) {

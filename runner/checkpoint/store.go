@@ -40,6 +40,8 @@ type Store interface {
 	OpenRun(ctx context.Context, id string) (Run, error)
 	// LoadRun reads a run: its frozen plan and every recorded event. A torn
 	// last event is ignored; a corrupted event before it is a *CorruptError.
+	// A store that keeps the plan outside this process checks it as
+	// plan.DecodeFrozen does: a plan that fails is a *CorruptPlanError.
 	LoadRun(ctx context.Context, id string) (*RunData, error)
 	// Runs lists the run ids, oldest first.
 	Runs(ctx context.Context) ([]string, error)
@@ -149,6 +151,20 @@ type MissingPlanError struct{ File string }
 func (e *MissingPlanError) Error() string {
 	return fmt.Sprintf("%s is missing: the run's events are there, but not the plan they belong to", e.File)
 }
+
+// CorruptPlanError says a run's frozen plan is not the plan the run
+// recorded: it does not decode, its content does not match its hash, or
+// its steps break the rules of a plan (see plan.DecodeFrozen).
+type CorruptPlanError struct {
+	File string
+	Err  error
+}
+
+func (e *CorruptPlanError) Error() string {
+	return fmt.Sprintf("%s: corrupted plan: %v", e.File, e.Err)
+}
+
+func (e *CorruptPlanError) Unwrap() error { return e.Err }
 
 // CorruptError says a recorded event cannot be read.
 type CorruptError struct {
