@@ -9,8 +9,11 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/planrun/planrun/plan"
 )
@@ -106,19 +109,34 @@ func CurrentHolder(command string) Holder {
 	return h
 }
 
+// String says who holds the lock. The lock file may come from elsewhere
+// (a state directory restored from an artifact): a field that holds a
+// control character (an escape sequence for the terminal, a line break
+// that would fake a line of output) or text that is not UTF-8 is quoted.
 func (h Holder) String() string {
 	if h.PID == 0 && h.Host == "" {
 		return "an unknown holder"
 	}
-	s := fmt.Sprintf("pid %d on %s", h.PID, h.Host)
+	s := fmt.Sprintf("pid %d on %s", h.PID, printable(h.Host))
 	if h.User != "" {
-		s += " (user " + h.User + ")"
+		s += " (user " + printable(h.User) + ")"
 	}
 	if !h.Started.IsZero() {
 		s += " since " + h.Started.Format(time.RFC3339)
 	}
 	if h.Command != "" {
-		s += ": " + h.Command
+		s += ": " + printable(h.Command)
+	}
+	return s
+}
+
+// printable is s, or s Go-quoted if it holds anything but printable
+// characters and spaces.
+func printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || (!unicode.IsPrint(r) && r != ' ') {
+			return strconv.Quote(s)
+		}
 	}
 	return s
 }
