@@ -30,6 +30,14 @@ const (
 	workDir    = "work"
 )
 
+// Modes of what FileStore creates: events and logs hold what commands
+// printed and every step's outputs, so only the user reads them. (Files
+// written whole, plan.json and format, are made 0600 by os.CreateTemp.)
+const (
+	dirPerm  fs.FileMode = 0o700
+	filePerm fs.FileMode = 0o600
+)
+
 // FileStore is a Store in a directory on the local file system.
 type FileStore struct {
 	dir string
@@ -92,7 +100,7 @@ func (s *FileStore) WorkDir(id string) (string, error) {
 		return "", fmt.Errorf("work directory: %w", err)
 	}
 	work := filepath.Join(dir, workDir)
-	if err := os.Mkdir(work, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := os.Mkdir(work, dirPerm); err != nil && !errors.Is(err, fs.ErrExist) {
 		return "", fmt.Errorf("create work directory: %w", err)
 	}
 	if err := stateDir(work); err != nil {
@@ -101,10 +109,20 @@ func (s *FileStore) WorkDir(id string) (string, error) {
 	return work, nil
 }
 
-// init creates the state directory and its format file.
+// init creates the state directory and its format file. Directories
+// above it that are missing are made as any tool makes them (0755 less the
+// umask); the state directory and what is in it are the user's alone.
+// Directories that exist keep their modes: a state directory written by
+// an earlier planrun (0755, files 0644) stays readable as it was, and
+// what this planrun adds to it is not.
 func (s *FileStore) init() error {
-	if err := os.MkdirAll(filepath.Join(s.dir, runsDir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(s.dir)), 0o755); err != nil {
 		return fmt.Errorf("create state %s: %w", s.dir, err)
+	}
+	for _, d := range []string{s.dir, filepath.Join(s.dir, runsDir)} {
+		if err := os.Mkdir(d, dirPerm); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("create state %s: %w", s.dir, err)
+		}
 	}
 	if err := stateDir(filepath.Join(s.dir, runsDir)); err != nil {
 		return fmt.Errorf("create state %s: %w", s.dir, err)
@@ -124,7 +142,7 @@ func (s *FileStore) CreateRun(ctx context.Context, id string, p *plan.Plan) (Run
 		return nil, err
 	}
 	dir := s.RunDir(id)
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	if err := os.Mkdir(dir, dirPerm); err != nil {
 		return nil, fmt.Errorf("create run %s: %w", id, err)
 	}
 	if err := syncDir(filepath.Dir(dir)); err != nil {
@@ -136,7 +154,7 @@ func (s *FileStore) CreateRun(ctx context.Context, id string, p *plan.Plan) (Run
 	}
 	// The events file first, the plan last: a run is listed once its plan
 	// exists, and by then everything else does too.
-	f, err := openState(filepath.Join(dir, eventsFile), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := openState(filepath.Join(dir, eventsFile), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, filePerm)
 	if err != nil {
 		return nil, fmt.Errorf("create run %s: %w", id, err)
 	}

@@ -60,7 +60,7 @@ func (s *FileStore) Lock(ctx context.Context, h Holder) (Unlocker, error) {
 // tryLock takes the flock without blocking, or returns a *LockedError.
 func (s *FileStore) tryLock() (*os.File, error) {
 	path := filepath.Join(s.dir, lockFile)
-	f, err := openState(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := openState(path, os.O_RDWR|os.O_CREATE, filePerm)
 	if err != nil {
 		return nil, fmt.Errorf("lock state %s: %w", s.dir, err)
 	}
