@@ -86,6 +86,17 @@ func (l *loader) loadItems(b *batch) {
 	l.nameItems(b, keyField)
 }
 
+// itemKeyBreaks are what an item key never holds: a bracket would make
+// ID[KEY] ambiguous, a line break would split a line of output.
+const itemKeyBreaks = "[]\n\r"
+
+// validItemKey reports whether key may name a batch item: not empty,
+// without itemKeyBreaks, and without braces (a key is put into
+// expressions, where "}}" would end one).
+func validItemKey(key string) bool {
+	return key != "" && !strings.ContainsAny(key, itemKeyBreaks+"{}")
+}
+
 // nameItems sets each item's key from keyField (default: its index),
 // reporting missing, unusable and duplicate keys, and counts fields.
 func (l *loader) nameItems(b *batch, keyField string) {
@@ -101,7 +112,7 @@ func (l *loader) nameItems(b *batch, keyField string) {
 			}
 			it.key = text(v)
 		}
-		if it.key == "" || strings.ContainsAny(it.key, "[]{}\n\r") {
+		if !validItemKey(it.key) {
 			l.c.add(it.pos, "batch %q: item key %q: want a non-empty value without brackets, braces or line breaks", b.name, it.key)
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/planrun/planrun/internal/dag"
@@ -176,21 +177,31 @@ func (l *loader) checkGraph() {
 	}
 }
 
-// computeHash is the sha256 of the expanded plan without positions (so
-// comments and formatting do not change it).
-func (p *Plan) computeHash() string {
-	q := *p
-	q.Hash, q.File, q.BaseDir, q.StateDir = "", "", "", ""
-	q.Steps = make([]*Step, len(p.Steps))
-	for i, s := range p.Steps {
-		c := *s
-		c.Pos = Pos{}
-		q.Steps[i] = &c
-	}
+// ComputeHash is the hash Load records in Hash: the sha256 of the
+// expanded plan as JSON, without positions (so comments and formatting do
+// not change it) and without the paths of the plan file and the state
+// directory (so the same plan run from elsewhere has the same hash).
+func (p *Plan) ComputeHash() string {
 	h := sha256.New()
-	if err := json.NewEncoder(h).Encode(&q); err != nil {
+	if err := p.encodeHashed(h); err != nil {
 		// With holds decoded YAML only; this cannot fail.
 		panic(fmt.Sprintf("plan: hash: %v", err))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// encodeHashed writes what ComputeHash hashes to w.
+func (p *Plan) encodeHashed(w io.Writer) error {
+	q := *p
+	q.Hash, q.File, q.BaseDir, q.StateDir = "", "", "", ""
+	q.Steps = make([]*Step, len(p.Steps))
+	for i, s := range p.Steps {
+		if s == nil {
+			continue
+		}
+		c := *s
+		c.Pos = Pos{}
+		q.Steps[i] = &c
+	}
+	return json.NewEncoder(w).Encode(&q)
 }

@@ -138,6 +138,6 @@ func Load(files []string, opts Options) (*Plan, error) {
 	if len(l.plan.Limits) == 0 {
 		l.plan.Limits = nil
 	}
-	l.plan.Hash = l.plan.computeHash()
+	l.plan.Hash = l.plan.ComputeHash()
 	return l.plan, nil
 }

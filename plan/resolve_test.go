@@ -155,7 +155,7 @@ steps:
 	if diff := cmp.Diff(p, &back); diff != "" {
 		t.Errorf("plan changed through JSON (-loaded +decoded):\n%s", diff)
 	}
-	if back.Hash != back.computeHash() {
+	if back.Hash != back.ComputeHash() {
 		t.Errorf("hash of decoded plan differs")
 	}
 	if strings.Contains(string(b), "eu") {

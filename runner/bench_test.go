@@ -16,7 +16,7 @@ import (
 
 // batchPlan is items batch items of a chain of five instant steps.
 func batchPlan(items int) *plan.Plan {
-	p := &plan.Plan{Version: 1, Name: "bench", Hash: "bench"}
+	p := &plan.Plan{Version: 1, Name: "bench"}
 	for i := range items {
 		item := fmt.Sprintf("m%d", i)
 		prev := ""
@@ -30,6 +30,7 @@ func batchPlan(items int) *plan.Plan {
 			prev = s.ID
 		}
 	}
+	p.Hash = p.ComputeHash()
 	return p
 }
 

@@ -259,7 +259,8 @@ func envMissing(p *plan.Plan, only []string, getenv func(string) (string, bool))
 // noteEdited says on w when the plan file of the frozen plan p now holds
 // another plan: resume runs p as frozen, which an operator who fixed the
 // file and typed `planrun resume` may not expect. A file that is gone or
-// does not load says nothing here.
+// does not load says nothing here. p's hash is its content's (the store
+// checked it when it loaded the run).
 func noteEdited(p *plan.Plan, reg *steps.Registry, w io.Writer) string {
 	file := p.Path()
 	if file == "" {

@@ -111,12 +111,12 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 	defer pool.Close()
 	// Absolute: steps resolve relative local paths against the plan's
 	// directory, not the process's, so a relative --state must not leak.
-	workDir, err := filepath.Abs(filepath.Join(x.store.RunDir(x.run.ID()), "work"))
+	workDir, err := x.store.WorkDir(x.run.ID())
 	if err != nil {
-		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("work directory: %w", err)}
+		return stateErrorIn(err, x.store.Dir())
 	}
-	if err := os.MkdirAll(workDir, 0o755); err != nil {
-		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("create work directory: %w", err)}
+	if workDir, err = filepath.Abs(workDir); err != nil {
+		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("work directory: %w", err)}
 	}
 	sum, err := runner.Run(ctx, x.plan, runner.Options{
 		Registry: x.reg, Hosts: pool, Run: x.run, Prior: x.prior, PriorInRun: x.priorInRun, Earlier: x.earlier,

@@ -65,8 +65,9 @@ func loadPlan(file string, reg *steps.Registry, stderr io.Writer) (*plan.Plan, e
 }
 
 // stateError maps checkpoint errors to exit codes: a lock held by another
-// run exits 4, a state written by a newer planrun or a corrupted event
-// exits 6; anything else is a failure (1).
+// run exits 4, a state written by a newer planrun, a corrupted event, a
+// run's plan changed since it was recorded or a link in the state exits
+// 6; anything else is a failure (1).
 func stateError(err error) error { return stateErrorIn(err, defaultState) }
 
 // stateErrorIn is stateError for the state directory dir, which the
@@ -79,6 +80,8 @@ func stateErrorIn(err error, dir string) error {
 	var fe *checkpoint.FormatError
 	var ce *checkpoint.CorruptError
 	var mp *checkpoint.MissingPlanError
+	var cp *checkpoint.CorruptPlanError
+	var ee *checkpoint.EntryError
 	switch {
 	case errors.As(err, &le):
 		return &exitError{Code: exitLocked, Err: fmt.Errorf("state %s is locked by %s; wait for it to finish, or run `%s` if that process is gone",
@@ -89,6 +92,15 @@ func stateErrorIn(err error, dir string) error {
 			"planrun appends whole events only, so something else changed that file: restore it, or move %s "+
 			"out of the state directory; planrun then goes on from the run before it, or starts anew "+
 			"(steps find what earlier runs left in place)", err, run)}
+	case errors.As(err, &cp):
+		return &exitError{Code: exitBadState, Err: fmt.Errorf("%w\n"+
+			"planrun writes a run's plan whole and never changes it, so something else did: restore the state "+
+			"(from the artifact or backup it came from), or move %s out of the state directory; planrun then "+
+			"goes on from the run before it, or starts anew", err, filepath.Dir(cp.File))}
+	case errors.As(err, &ee):
+		return &exitError{Code: exitBadState, Err: fmt.Errorf("%w\n"+
+			"planrun makes only regular files and directories in a state directory, so something else put this one "+
+			"there (a state restored from elsewhere, say): remove it, or restore the state from where it came from", err)}
 	case errors.As(err, &fe):
 		return &exitError{Code: exitBadState, Err: err}
 	case errors.As(err, &mp):

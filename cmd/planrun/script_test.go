@@ -1,10 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/planrun/planrun/plan"
 )
 
 func TestMain(m *testing.M) {
@@ -23,5 +27,30 @@ func TestScripts(t *testing.T) {
 			e.Setenv("NO_COLOR", "1")
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"rehash": rehash},
 	})
+}
+
+// rehash FILE...: records in each frozen plan (a glob may name several)
+// the hash of its content, as anyone who edits a state directory on
+// purpose can.
+func rehash(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: rehash FILE...")
+	}
+	for _, a := range args {
+		files, err := filepath.Glob(ts.MkAbs(a))
+		ts.Check(err)
+		if len(files) == 0 {
+			ts.Fatalf("rehash: no file %s", a)
+		}
+		for _, f := range files {
+			var p plan.Plan
+			ts.Check(json.Unmarshal([]byte(ts.ReadFile(f)), &p))
+			p.Hash = p.ComputeHash()
+			b, err := json.Marshal(&p)
+			ts.Check(err)
+			ts.Check(os.WriteFile(f, b, 0o600))
+		}
+	}
 }

@@ -27,6 +27,15 @@ const (
 	planFile   = "plan.json"
 	eventsFile = "events.jsonl"
 	logsDir    = "logs"
+	workDir    = "work"
+)
+
+// Modes of what FileStore creates: events and logs hold what commands
+// printed and every step's outputs, so only the user reads them. (Files
+// written whole, plan.json and format, are made 0600 by os.CreateTemp.)
+const (
+	dirPerm  fs.FileMode = 0o700
+	filePerm fs.FileMode = 0o600
 )
 
 // FileStore is a Store in a directory on the local file system.
@@ -44,7 +53,7 @@ func OpenFile(dir string) (*FileStore, error) {
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("open state %s: not a directory (--state names the directory runs are kept in)", dir)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, formatFile))
+	b, err := readState(filepath.Join(dir, formatFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
 	}
@@ -67,9 +76,55 @@ func (s *FileStore) Dir() string { return s.dir }
 // RunDir is the directory of run id.
 func (s *FileStore) RunDir(id string) string { return filepath.Join(s.dir, runsDir, id) }
 
-// init creates the state directory and its format file.
+// runDir is RunDir for a valid id, after checking that runs/ and the
+// run's directory are directories (not links: see openState).
+func (s *FileStore) runDir(id string) (string, error) {
+	if err := validRunID(id); err != nil {
+		return "", err
+	}
+	if err := stateDir(filepath.Join(s.dir, runsDir)); err != nil {
+		return "", err
+	}
+	dir := s.RunDir(id)
+	if err := stateDir(dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// WorkDir returns the scratch directory of run id, where its steps keep
+// what they fetch and make (runs/<id>/work), creating it if need be.
+func (s *FileStore) WorkDir(id string) (string, error) {
+	dir, err := s.runDir(id)
+	if err != nil {
+		return "", fmt.Errorf("work directory: %w", err)
+	}
+	work := filepath.Join(dir, workDir)
+	if err := os.Mkdir(work, dirPerm); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("create work directory: %w", err)
+	}
+	if err := stateDir(work); err != nil {
+		return "", fmt.Errorf("work directory: %w", err)
+	}
+	return work, nil
+}
+
+// init creates the state directory and its format file. Directories
+// above it that are missing are made as any tool makes them (0755 less the
+// umask); the state directory and what is in it are the user's alone.
+// Directories that exist keep their modes: a state directory written by
+// an earlier planrun (0755, files 0644) stays readable as it was, and
+// what this planrun adds to it is not.
 func (s *FileStore) init() error {
-	if err := os.MkdirAll(filepath.Join(s.dir, runsDir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(s.dir)), 0o755); err != nil {
+		return fmt.Errorf("create state %s: %w", s.dir, err)
+	}
+	for _, d := range []string{s.dir, filepath.Join(s.dir, runsDir)} {
+		if err := os.Mkdir(d, dirPerm); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("create state %s: %w", s.dir, err)
+		}
+	}
+	if err := stateDir(filepath.Join(s.dir, runsDir)); err != nil {
 		return fmt.Errorf("create state %s: %w", s.dir, err)
 	}
 	p := filepath.Join(s.dir, formatFile)
@@ -87,7 +142,7 @@ func (s *FileStore) CreateRun(ctx context.Context, id string, p *plan.Plan) (Run
 		return nil, err
 	}
 	dir := s.RunDir(id)
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	if err := os.Mkdir(dir, dirPerm); err != nil {
 		return nil, fmt.Errorf("create run %s: %w", id, err)
 	}
 	if err := syncDir(filepath.Dir(dir)); err != nil {
@@ -101,7 +156,7 @@ func (s *FileStore) CreateRun(ctx context.Context, id string, p *plan.Plan) (Run
 	// exists, and by then everything else does too. A creation cut short
 	// (killed, or the disk full) leaves at most an empty events file,
 	// which Runs passes over; a failed one is removed.
-	f, err := os.OpenFile(filepath.Join(dir, eventsFile), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := openState(filepath.Join(dir, eventsFile), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, filePerm)
 	if err != nil {
 		os.Remove(dir)
 		return nil, fmt.Errorf("create run %s: %w", id, err)
@@ -116,12 +171,15 @@ func (s *FileStore) CreateRun(ctx context.Context, id string, p *plan.Plan) (Run
 }
 
 func (s *FileStore) OpenRun(ctx context.Context, id string) (Run, error) {
-	if err := validRunID(id); err != nil {
+	dir, err := s.runDir(id)
+	if err == nil {
+		err = stateDir(filepath.Join(dir, logsDir)) // before a step writes in it
+	}
+	if err != nil {
 		return nil, fmt.Errorf("open run: %w", err)
 	}
-	dir := s.RunDir(id)
 	path := filepath.Join(dir, eventsFile)
-	f, err := os.OpenFile(path, os.O_RDWR, 0o644)
+	f, err := openState(path, os.O_RDWR, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("open run %s: %w", id, ErrRunNotFound)
 	}
@@ -152,23 +210,23 @@ func (s *FileStore) OpenRun(ctx context.Context, id string) (Run, error) {
 }
 
 func (s *FileStore) LoadRun(ctx context.Context, id string) (*RunData, error) {
-	if err := validRunID(id); err != nil {
+	dir, err := s.runDir(id)
+	if err != nil {
 		return nil, fmt.Errorf("load run: %w", err)
 	}
-	dir := s.RunDir(id)
-	b, err := os.ReadFile(filepath.Join(dir, planFile))
+	b, err := readState(filepath.Join(dir, planFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("load run %s: %w", id, ErrRunNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load run %s: %w", id, err)
 	}
-	var p plan.Plan
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("load run %s: %s: %w", id, filepath.Join(dir, planFile), err)
+	p, err := plan.DecodeFrozen(b)
+	if err != nil {
+		return nil, fmt.Errorf("load run %s: %w", id, &CorruptPlanError{File: filepath.Join(dir, planFile), Err: err})
 	}
 	path := filepath.Join(dir, eventsFile)
-	f, err := os.Open(path)
+	f, err := openState(path, os.O_RDONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("load run %s: %w", id, &MissingPlanError{File: path, Events: true})
 	}
@@ -180,7 +238,7 @@ func (s *FileStore) LoadRun(ctx context.Context, id string) (*RunData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load run %s: %w", id, err)
 	}
-	return &RunData{ID: id, Plan: &p, Events: evs}, nil
+	return &RunData{ID: id, Plan: p, Events: evs}, nil
 }
 
 func (s *FileStore) Runs(ctx context.Context) ([]string, error) {
@@ -218,12 +276,16 @@ func (s *FileStore) Runs(ctx context.Context) ([]string, error) {
 }
 
 func (s *FileStore) ReadLog(ctx context.Context, run, step string, attempt int) ([]byte, error) {
-	if err := validRunID(run); err != nil {
+	dir, err := s.runDir(run)
+	if err == nil {
+		err = stateDir(filepath.Join(dir, logsDir))
+	}
+	if err != nil {
 		return nil, fmt.Errorf("read log: %w", err)
 	}
-	b, err := os.ReadFile(filepath.Join(s.RunDir(run), logsDir, LogName(step, attempt)))
+	b, err := readState(filepath.Join(dir, logsDir, LogName(step, attempt)))
 	if legacy := legacyLogName(step, attempt); errors.Is(err, fs.ErrNotExist) && legacy != LogName(step, attempt) {
-		b, err = os.ReadFile(filepath.Join(s.RunDir(run), logsDir, legacy)) // a run recorded before the hash
+		b, err = readState(filepath.Join(dir, logsDir, legacy)) // a run recorded before the hash
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read log of step %s attempt %d: %w", step, attempt, err)

@@ -1,6 +1,7 @@
 package checkpoint_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -103,6 +104,31 @@ func TestFileStoreCorruptMiddle(t *testing.T) {
 				t.Errorf("error does not name %s:3: %v", path, err)
 			}
 		})
+	}
+}
+
+func TestFileStoreChangedPlan(t *testing.T) {
+	dir, _ := newRun(t)
+	path := filepath.Join(dir, "runs", "r1", "plan.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := bytes.Replace(b, []byte(`"attempts":3`), []byte(`"attempts":1`), 1)
+	if bytes.Equal(changed, b) {
+		t.Fatalf("nothing to change in %s", b)
+	}
+	if err := os.WriteFile(path, changed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := checkpoint.OpenFile(dir)
+	_, err = s.LoadRun(context.Background(), "r1")
+	var pe *checkpoint.CorruptPlanError
+	if !errors.As(err, &pe) || pe.File != path {
+		t.Fatalf("err = %v, want *CorruptPlanError for %s", err, path)
+	}
+	if want := path + ": corrupted plan: its content does not match its hash"; !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
 	}
 }
 

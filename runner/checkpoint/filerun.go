@@ -148,10 +148,12 @@ func (l *lazyFile) Write(p []byte) (int, error) {
 		return 0, fmt.Errorf("write log %s: closed", l.path)
 	}
 	if l.f == nil && l.err == nil {
-		if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(l.path), dirPerm); err != nil {
+			l.err = err
+		} else if err := stateDir(filepath.Dir(l.path)); err != nil {
 			l.err = err
 		} else {
-			l.f, l.err = os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+			l.f, l.err = openState(l.path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, filePerm)
 		}
 	}
 	if l.err != nil {

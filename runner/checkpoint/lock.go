@@ -60,7 +60,7 @@ func (s *FileStore) Lock(ctx context.Context, h Holder) (Unlocker, error) {
 // tryLock takes the flock without blocking, or returns a *LockedError.
 func (s *FileStore) tryLock() (*os.File, error) {
 	path := filepath.Join(s.dir, lockFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := openState(path, os.O_RDWR|os.O_CREATE, filePerm)
 	if err != nil {
 		return nil, fmt.Errorf("lock state %s: %w", s.dir, err)
 	}
@@ -77,7 +77,7 @@ func (s *FileStore) tryLock() (*os.File, error) {
 
 func (s *FileStore) readHolder() (Holder, bool) {
 	var h Holder
-	b, err := os.ReadFile(filepath.Join(s.dir, lockFile))
+	b, err := readState(filepath.Join(s.dir, lockFile))
 	if err != nil || len(b) == 0 || json.Unmarshal(b, &h) != nil {
 		return Holder{}, false
 	}
@@ -88,7 +88,7 @@ func (s *FileStore) readHolder() (Holder, bool) {
 // still held (by a live process) is never broken: that would let two runs
 // write one state.
 func (s *FileStore) BreakLock(ctx context.Context) (Holder, bool, error) {
-	if _, err := os.Stat(filepath.Join(s.dir, lockFile)); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(filepath.Join(s.dir, lockFile)); errors.Is(err, fs.ErrNotExist) {
 		return Holder{}, false, nil
 	}
 	f, err := s.tryLock()

@@ -9,8 +9,11 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/planrun/planrun/plan"
 )
@@ -40,6 +43,8 @@ type Store interface {
 	OpenRun(ctx context.Context, id string) (Run, error)
 	// LoadRun reads a run: its frozen plan and every recorded event. A torn
 	// last event is ignored; a corrupted event before it is a *CorruptError.
+	// A store that keeps the plan outside this process checks it as
+	// plan.DecodeFrozen does: a plan that fails is a *CorruptPlanError.
 	LoadRun(ctx context.Context, id string) (*RunData, error)
 	// Runs lists the run ids, oldest first.
 	Runs(ctx context.Context) ([]string, error)
@@ -104,19 +109,34 @@ func CurrentHolder(command string) Holder {
 	return h
 }
 
+// String says who holds the lock. The lock file may come from elsewhere
+// (a state directory restored from an artifact): a field that holds a
+// control character (an escape sequence for the terminal, a line break
+// that would fake a line of output) or text that is not UTF-8 is quoted.
 func (h Holder) String() string {
 	if h.PID == 0 && h.Host == "" {
 		return "an unknown holder"
 	}
-	s := fmt.Sprintf("pid %d on %s", h.PID, h.Host)
+	s := fmt.Sprintf("pid %d on %s", h.PID, printable(h.Host))
 	if h.User != "" {
-		s += " (user " + h.User + ")"
+		s += " (user " + printable(h.User) + ")"
 	}
 	if !h.Started.IsZero() {
 		s += " since " + h.Started.Format(time.RFC3339)
 	}
 	if h.Command != "" {
-		s += ": " + h.Command
+		s += ": " + printable(h.Command)
+	}
+	return s
+}
+
+// printable is s, or s Go-quoted if it holds anything but printable
+// characters and spaces.
+func printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || (!unicode.IsPrint(r) && r != ' ') {
+			return strconv.Quote(s)
+		}
 	}
 	return s
 }
@@ -156,6 +176,20 @@ func (e *MissingPlanError) Error() string {
 	}
 	return fmt.Sprintf("%s is missing: the run's events are there, but not the plan they belong to", e.File)
 }
+
+// CorruptPlanError says a run's frozen plan is not the plan the run
+// recorded: it does not decode, its content does not match its hash, or
+// its steps break the rules of a plan (see plan.DecodeFrozen).
+type CorruptPlanError struct {
+	File string
+	Err  error
+}
+
+func (e *CorruptPlanError) Error() string {
+	return fmt.Sprintf("%s: corrupted plan: %v", e.File, e.Err)
+}
+
+func (e *CorruptPlanError) Unwrap() error { return e.Err }
 
 // CorruptError says a recorded event cannot be read.
 type CorruptError struct {

@@ -46,7 +46,7 @@ func Run(t *testing.T, newStore Factory) {
 
 // Plan is a small plan used by the suite.
 func Plan() *plan.Plan {
-	return &plan.Plan{
+	p := &plan.Plan{
 		Version: 1,
 		Name:    "suite",
 		Vars:    map[string]string{"v": "1"},
@@ -55,8 +55,9 @@ func Plan() *plan.Plan {
 			{ID: "a", Kind: "instant", With: map[string]any{"n": 1.0}, Retry: plan.Retry{Attempts: 1}, Pos: plan.Pos{File: "p.yaml", Line: 3, Col: 5}},
 			{ID: "b", Kind: "instant", Needs: []string{"a"}, Limits: []string{"pool"}, Retry: plan.Retry{Attempts: 3, Backoff: plan.Duration(time.Second)}, Timeout: plan.Duration(time.Minute)},
 		},
-		Hash: "h1",
 	}
+	p.Hash = p.ComputeHash()
+	return p
 }
 
 func ev(typ, step string, attempt int) checkpoint.Event {
@@ -269,7 +270,7 @@ func testSetPlan(t *testing.T, s checkpoint.Store, reopen func() checkpoint.Stor
 	defer r.Close()
 	p := Plan()
 	p.Steps = p.Steps[:1]
-	p.Hash = "h2"
+	p.Hash = p.ComputeHash()
 	if err := r.SetPlan(ctx, p); err != nil {
 		t.Fatal(err)
 	}
