@@ -53,7 +53,7 @@ func FetchAt(ctx context.Context, env *Env, addr, subdir string, bytesPerSecond 
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(env.WorkDir, env.StepID, subdir) + "/"
+	dir := env.StepDir(subdir) + "/"
 	res, err := hosts.Copy(ctx, h, p, local, dir, hosts.CopyOptions{Progress: env.Progress, BytesPerSecond: bytesPerSecond})
 	if err != nil {
 		return "", fmt.Errorf("fetch %s: %w", addr, err)

@@ -100,3 +100,27 @@ func TestLocalOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestStepDir: a step's work directory is one path element under
+// WorkDir, whatever its batch item key holds, and two ids never share one.
+func TestStepDir(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "work")
+	for _, tc := range []struct{ id, want string }{
+		{"fetch", "fetch"},
+		{"fetch[guest-9999]", "fetch[guest-9999]"},
+		{"s[../../x]", "s[..%2F..%2Fx]"},
+		{`s[a\b]`, "s[a%5Cb]"},
+		{"s[a/b]", "s[a%2Fb]"},
+		{"s[a%2Fb]", "s[a%252Fb]"},
+		{"s[..]", "s[..]"},
+	} {
+		env := &steps.Env{StepID: tc.id, WorkDir: work}
+		got := env.StepDir("stage")
+		if want := filepath.Join(work, tc.want, "stage"); got != want {
+			t.Errorf("StepDir of %q = %s, want %s", tc.id, got, want)
+		}
+		if rel, err := filepath.Rel(work, got); err != nil || strings.HasPrefix(rel, "..") {
+			t.Errorf("StepDir of %q = %s, outside %s", tc.id, got, work)
+		}
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/planrun/planrun/hosts"
 )
@@ -128,6 +130,19 @@ type Env struct {
 	Logger *slog.Logger
 	// Progress receives byte progress; never nil.
 	Progress Progress
+}
+
+// StepDir is the step's own directory in the run's work directory,
+// WorkDir/<step id>, joined with elems. A step id is one path element:
+// "/", "\\" and "%" in it (a batch item key from a CSV may hold any) are
+// written %2F, %5C and %25, so that it can neither climb out of WorkDir
+// nor share another step's directory.
+func (e *Env) StepDir(elems ...string) string {
+	id := e.StepID
+	if strings.ContainsAny(id, `/\%`) {
+		id = strings.NewReplacer("%", "%25", "/", "%2F", `\`, "%5C").Replace(id)
+	}
+	return filepath.Join(append([]string{e.WorkDir, id}, elems...)...)
 }
 
 // Registry maps kind names to kinds. Build it once, explicitly, in

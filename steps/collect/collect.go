@@ -71,7 +71,7 @@ func (*Collect) Validate(cfg any) []steps.FieldError {
 // target returns the local directory and the archive's local path.
 func target(ctx context.Context, env *steps.Env, c *Config) (dir, file string, err error) {
 	_, srcPath := hosts.ParseAddress(c.From)
-	dir = filepath.Join(env.WorkDir, env.StepID)
+	dir = env.StepDir()
 	if c.To != "" {
 		_, dir = hosts.ParseAddress(c.To)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -115,7 +114,7 @@ func (k *Import) sameAsServer(ctx context.Context, env *steps.Env, cl *flow.Clie
 	if err != nil {
 		return false, "", err
 	}
-	dir := filepath.Join(env.WorkDir, env.StepID)
+	dir := env.StepDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return false, "", err
 	}

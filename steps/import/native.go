@@ -10,7 +10,6 @@ import (
 	"maps"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -117,7 +116,7 @@ func (k *Import) runNative(ctx context.Context, env *steps.Env, c *Config) (step
 	if err != nil {
 		return nil, err
 	}
-	stage := filepath.Join(env.WorkDir, env.StepID, "stage")
+	stage := env.StepDir("stage")
 	if err := os.RemoveAll(stage); err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/planrun/planrun/fate"
 	"github.com/planrun/planrun/hosts"
@@ -114,7 +113,7 @@ func runNative(ctx context.Context, env *steps.Env, c *Config, mc *fate.MigrateC
 	if err != nil {
 		return nil, err
 	}
-	out := filepath.Join(env.WorkDir, env.StepID)
+	out := env.StepDir()
 	if c.Out != "" {
 		_, p := hosts.ParseAddress(c.Out)
 		if out, err = steps.LocalPath(ctx, env, p); err != nil {
