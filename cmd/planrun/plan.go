@@ -255,7 +255,7 @@ func preview(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.Ste
 				d.Reason = "changed since it succeeded"
 			}
 		case checkpoint.StatusUnknown:
-			d.Reason = "outcome of the last attempt unknown: its probe decides"
+			d.Reason = unknownReason(s, reg, outputs)
 		default:
 			d.Reason = "was " + pr.Status
 		}
@@ -265,6 +265,28 @@ func preview(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.Ste
 		pv.Steps = append(pv.Steps, *decide(s))
 	}
 	return pv
+}
+
+// unknownReason says what apply does with s, whose last attempt has no
+// recorded outcome, as the runner settles it: the kind's probe decides, an
+// idempotent kind runs again, any other fails until checked.
+func unknownReason(s *plan.Step, reg *steps.Registry, outputs func(string) (steps.Outputs, bool)) string {
+	const prefix = "outcome of the last attempt unknown: "
+	k, ok := reg.Lookup(s.Kind)
+	if !ok {
+		return prefix + "unknown kind"
+	}
+	if _, ok := k.(steps.Prober); ok {
+		return prefix + "its probe decides"
+	}
+	cfg, _, err := plan.Resolve(s, reg, outputs, os.LookupEnv)
+	switch {
+	case err != nil:
+		return prefix + "cannot resolve yet: " + err.Error()
+	case steps.IsIdempotent(k, cfg):
+		return prefix + "runs again (its kind is idempotent)"
+	}
+	return prefix + "it FAILS, asking you to check whether it took effect and then use resume --from " + s.ID
 }
 
 // driftReasons says, for each step an edit of the plan changed, why apply
