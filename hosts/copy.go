@@ -104,6 +104,9 @@ type CopyResult struct {
 // written under a temporary name (".<name>.planrun-tmp") in its final
 // directory, verified, given its mode and mtime and only then renamed into
 // place: no partial or unverified file ever appears under a final name.
+// A temp file is created new (Host.Create): a link or file found under
+// its name is replaced, never written through, and the mode is set
+// through the open file.
 func Copy(ctx context.Context, src Host, srcPath string, dst Host, dstPath string, opts CopyOptions) (CopyResult, error) {
 	if opts.Parallel <= 0 {
 		opts.Parallel = DefaultParallel

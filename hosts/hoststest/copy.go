@@ -245,6 +245,7 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 			}
 		}
 	})
+	plantedCopyCases(t, src, dst, files)
 	t.Run("missing source", func(t *testing.T) {
 		_, err := hosts.Copy(ctx, src, "nothing-here", dst, "x", hosts.CopyOptions{})
 		mustNotExist(t, "copy missing", err)

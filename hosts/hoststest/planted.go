@@ -1,0 +1,144 @@
+package hoststest
+
+// Cases where someone else can write where planrun works (a shared inbox,
+// a group-writable cache, the source model directory): a name planted
+// ahead of time, a symbolic or a hard link, is replaced or refused and
+// never written through.
+
+import (
+	"io/fs"
+	"testing"
+	"time"
+
+	"github.com/planrun/planrun/hosts"
+)
+
+// run runs a shell script in h's directory and fails the test if it fails.
+func run(t *testing.T, h hosts.Host, script string) {
+	t.Helper()
+	res, err := h.Exec(ctxT(t), sh(script))
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("%s: exit %d, %v: %s", script, res.ExitCode, err, res.Stderr)
+	}
+}
+
+// lstat is Lstat on a host that reads links (every host under test).
+func lstat(t *testing.T, h hosts.Host, p string) (fs.FileInfo, error) {
+	t.Helper()
+	lk, ok := h.(hosts.Linker)
+	if !ok {
+		t.Fatalf("%s cannot read links", h.Name())
+	}
+	return lk.Lstat(ctxT(t), p)
+}
+
+// victim is a file outside where the case writes, which must not change.
+type victim struct {
+	path  string
+	data  []byte
+	mode  fs.FileMode
+	mtime time.Time
+}
+
+func plantVictim(t *testing.T, h hosts.Host, p string, data []byte) victim {
+	t.Helper()
+	v := victim{path: p, data: data, mode: 0o600, mtime: time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)}
+	WriteFile(t, h, p, data, v.mode)
+	if err := h.Chtimes(ctxT(t), p, v.mtime, v.mtime); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func (v victim) check(t *testing.T, h hosts.Host) {
+	t.Helper()
+	if got := ReadFile(t, h, v.path); string(got) != string(v.data) {
+		t.Errorf("%s was written through a link: %q, want %q", v.path, got, v.data)
+	}
+	fi, err := lstat(t, h, v.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode() != v.mode || !fi.ModTime().Equal(v.mtime) {
+		t.Errorf("%s: mode %v mtime %v, want %v %v (changed through a link)", v.path, fi.Mode(), fi.ModTime().UTC(), v.mode, v.mtime)
+	}
+}
+
+// mustBeFile asserts p on h is a regular file (not a link) holding data.
+func mustBeFile(t *testing.T, h hosts.Host, p string, data []byte) {
+	t.Helper()
+	fi, err := lstat(t, h, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fi.Mode().IsRegular() {
+		t.Errorf("%s is a %v, want a regular file", p, fi.Mode().Type())
+	}
+	if got := ReadFile(t, h, p); string(got) != string(data) {
+		t.Errorf("%s = %q, want %q", p, got, data)
+	}
+}
+
+var plantedTests = map[string]func(*testing.T, hosts.Host){
+	"create replaces links": func(t *testing.T, h hosts.Host) {
+		ctx := ctxT(t)
+		v := plantVictim(t, h, "victim", []byte("precious\n"))
+		run(t, h, "mkdir d && ln -s ../victim d/sym && ln -s ../made-through d/dangling && ln victim d/hard")
+		for _, p := range []string{"d/sym", "d/dangling", "d/hard"} {
+			w, err := h.Create(ctx, p, 0o640)
+			if err != nil {
+				t.Fatalf("create %s: %v", p, err)
+			}
+			if _, err := w.Write([]byte("new\n")); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			mustBeFile(t, h, p, []byte("new\n"))
+		}
+		v.check(t, h)
+		_, err := lstat(t, h, "made-through")
+		mustNotExist(t, "a dangling link's target", err)
+	},
+	"create on a directory": func(t *testing.T, h hosts.Host) {
+		ctx := ctxT(t)
+		if err := h.MkdirAll(ctx, "d", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		WriteFile(t, h, "d/f", []byte("x"), 0o644)
+		if w, err := h.Create(ctx, "d", 0o644); err == nil {
+			w.Close()
+			t.Fatal("create over a directory: no error")
+		}
+		mustBeFile(t, h, "d/f", []byte("x"))
+	},
+}
+
+// plantedCopyCases are copyCases' subtests about planted names. src holds
+// files under "model".
+func plantedCopyCases(t *testing.T, src, dst hosts.Host, files map[string]fileSpec) {
+	t.Run("planted temp names", func(t *testing.T) {
+		// The temp names a copy writes under are predictable: links and
+		// hard links planted there are replaced, never written through.
+		ctx := ctxT(t)
+		v := plantVictim(t, dst, "victim", []byte("precious\n"))
+		run(t, dst, "mkdir -p drop exist/sub .st.planrun-tmp"+
+			" && ln -s ../victim drop/.c.txt.planrun-tmp"+
+			" && ln -s ../victim drop/..c.txt.planrun-sums.planrun-tmp"+
+			" && ln -s ../../victim exist/sub/.b.txt.planrun-tmp"+
+			" && ln -s victim ..exist.planrun-sums.planrun-tmp && ln -s victim ..st.planrun-sums.planrun-tmp"+
+			" && ln victim .st.planrun-tmp/conf.json")
+		if _, err := hosts.Copy(ctx, src, "model/run.sh", dst, "drop/c.txt", hosts.CopyOptions{}); err != nil {
+			t.Fatalf("copy a file: %v", err)
+		}
+		mustBeFile(t, dst, "drop/c.txt", files["run.sh"].data)
+		for _, to := range []string{"exist", "st"} {
+			if _, err := hosts.Copy(ctx, src, "model", dst, to, hosts.CopyOptions{Parallel: 2}); err != nil {
+				t.Fatalf("copy a tree to %s: %v", to, err)
+			}
+			checkTree(t, dst, to, files)
+		}
+		v.check(t, dst)
+	})
+}
