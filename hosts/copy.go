@@ -84,8 +84,9 @@ type CopyResult struct {
 // final name, with the source's mode and mtime. Files already present
 // with the same size and sha256 are not sent again, so an interrupted
 // copy resumes where it stopped. Symbolic links inside a tree are
-// followed when they point at a file inside the tree; any other link is
-// refused.
+// followed when they lead to a file inside the tree, judged by where they
+// physically lead (every link on the way, an excluded one too, must stay
+// inside); any other link is refused.
 //
 // A tree whose destination does not exist yet is staged: it is written
 // whole into a sibling staging directory, TempName(dst) (that is

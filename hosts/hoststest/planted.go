@@ -3,10 +3,11 @@ package hoststest
 // Cases where someone else can write where planrun works (a shared inbox,
 // a group-writable cache, the source model directory): a name planted
 // ahead of time, a symbolic or a hard link, is replaced or refused and
-// never written through.
+// never written through; a link in a source tree never leads out of it.
 
 import (
 	"io/fs"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,5 +141,40 @@ func plantedCopyCases(t *testing.T, src, dst hosts.Host, files map[string]fileSp
 			checkTree(t, dst, to, files)
 		}
 		v.check(t, dst)
+	})
+	t.Run("links out through skipped entries", func(t *testing.T) {
+		// A link is judged by where it physically leads: not through a
+		// link the walk skips (planrun's own names, excluded entries)
+		// to outside the tree. Through one that stays inside, it is fine.
+		ctx := ctxT(t)
+		writeTree(t, src, "outside", map[string]fileSpec{"secret.txt": {[]byte("TOPSECRET\n"), 0o600, time.Unix(1e9, 0)}})
+		ok := fileSpec{[]byte("ok\n"), 0o644, time.Unix(1e9, 0)}
+		for _, root := range []string{"leak1", "leak2", "leak3"} {
+			writeTree(t, src, root, map[string]fileSpec{"sub/ok.txt": ok})
+		}
+		writeTree(t, src, "inside", map[string]fileSpec{"v1/a.txt": ok})
+		run(t, src, "ln -s ../outside leak1/.x.planrun-tmp && ln -s ../.x.planrun-tmp/secret.txt leak1/sub/leak.txt"+
+			" && ln -s ../outside leak2/lnk && ln -s ../lnk/secret.txt leak2/sub/leak.txt"+
+			" && ln -s ../.. leak3/sub/up && ln -s up/outside/secret.txt leak3/sub/leak.txt"+
+			" && ln -s v1 inside/cur && ln -s cur/a.txt inside/f")
+		for _, tc := range []struct {
+			root    string
+			exclude []string
+		}{{"leak1", nil}, {"leak2", []string{"lnk"}}, {"leak3", []string{"up"}}} {
+			_, err := hosts.Copy(ctx, src, tc.root, dst, tc.root, hosts.CopyOptions{Exclude: tc.exclude})
+			if err == nil || !strings.Contains(err.Error(), "outside the tree") {
+				t.Errorf("copy %s: %v; want a link outside the tree refused", tc.root, err)
+			}
+			_, err = dst.Stat(ctx, tc.root)
+			mustNotExist(t, "destination of "+tc.root, err)
+		}
+		res, err := hosts.Copy(ctx, src, "inside", dst, "inside", hosts.CopyOptions{Exclude: []string{"cur"}})
+		if err != nil {
+			t.Fatalf("copy with a link through an excluded link inside the tree: %v", err)
+		}
+		if res.Files != 2 {
+			t.Errorf("files = %d, want 2", res.Files)
+		}
+		mustBeFile(t, dst, "inside/f", ok.data)
 	})
 }
