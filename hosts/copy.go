@@ -160,7 +160,14 @@ func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath st
 		}
 		c.single = true
 		c.t = &tree{files: []treeEntry{{info: fi}}}
-		di, err := dst.Stat(ctx, target)
+		di, err := lstat(ctx, dst, target)
+		if err == nil && di.Mode()&fs.ModeSymlink != 0 {
+			// A link is replaced by the file, never compared or chmodded
+			// through; one to a directory is that directory, named.
+			if ti, err := dst.Stat(ctx, target); err == nil && ti.IsDir() {
+				di = ti
+			}
+		}
 		switch {
 		case err == nil && di.IsDir():
 			return CopyResult{}, fmt.Errorf("destination %s is a directory; end it with / to copy into it", target)

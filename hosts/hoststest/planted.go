@@ -142,6 +142,33 @@ func plantedCopyCases(t *testing.T, src, dst hosts.Host, files map[string]fileSp
 		}
 		v.check(t, dst)
 	})
+	t.Run("destination file is a link", func(t *testing.T) {
+		// A link where the copy goes is replaced by the file, even when
+		// what it leads to already has the content: it is not chmodded or
+		// touched through the link.
+		ctx := ctxT(t)
+		v := plantVictim(t, dst, "victim2", files["run.sh"].data)
+		run(t, dst, "mkdir -p drop2 && ln -s ../victim2 drop2/run.sh")
+		if _, err := hosts.Copy(ctx, src, "model/run.sh", dst, "drop2/run.sh", hosts.CopyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		mustBeFile(t, dst, "drop2/run.sh", files["run.sh"].data)
+		checkTree(t, dst, "drop2", map[string]fileSpec{"run.sh": files["run.sh"]})
+		v.check(t, dst)
+	})
+	t.Run("destination root is a link", func(t *testing.T) {
+		// The destination the user names may be a link to a directory:
+		// it is followed, as cp follows it.
+		ctx := ctxT(t)
+		run(t, dst, "mkdir realroot && ln -s realroot rootlink")
+		if _, err := hosts.Copy(ctx, src, "model", dst, "rootlink", hosts.CopyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		checkTree(t, dst, "realroot", files)
+		if fi, err := lstat(t, dst, "rootlink"); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			t.Errorf("rootlink: %v, %v; want it still a link", fi, err)
+		}
+	})
 	t.Run("links out through skipped entries", func(t *testing.T) {
 		// A link is judged by where it physically leads: not through a
 		// link the walk skips (planrun's own names, excluded entries)
