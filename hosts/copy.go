@@ -199,6 +199,7 @@ func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath st
 	case err == nil && !di.IsDir():
 		return CopyResult{}, fmt.Errorf("destination %s exists and is not a directory", target)
 	case err == nil:
+		c.rootInfo = di
 		if err := c.listDest(ctx); err != nil {
 			return CopyResult{}, err
 		}
@@ -227,6 +228,7 @@ type copier struct {
 	t                *tree
 	have             map[string]fs.FileInfo // destination files by relative path
 	haveDirs         map[string]bool
+	rootInfo         fs.FileInfo // an existing tree destination's root (Stat)
 	srcSums, dstSums sums
 }
 
@@ -398,7 +400,8 @@ func (c *copier) sums(ctx context.Context, f treeEntry, have fs.FileInfo) (strin
 	return ss, ds, nil
 }
 
-// makeDirs creates the destination directories that do not exist yet.
+// makeDirs creates the destination directories that do not exist yet,
+// private (see dirmode.go), and narrows those that are there.
 func (c *copier) makeDirs(ctx context.Context) error {
 	if c.single {
 		return c.dst.MkdirAll(ctx, path.Dir(c.dstRoot), 0o755)
@@ -406,9 +409,12 @@ func (c *copier) makeDirs(ctx context.Context) error {
 	if c.staged {
 		return c.makeStageDirs(ctx)
 	}
-	for _, d := range c.t.dirs {
+	if err := c.narrowDirs(ctx); err != nil {
+		return err
+	}
+	for _, d := range c.t.dirs { // parents first
 		if !c.haveDirs[d.rel] {
-			if err := c.dst.MkdirAll(ctx, c.dstPath(d.rel), 0o755); err != nil {
+			if err := mkdir(ctx, c.dst, c.dstPath(d.rel), true); err != nil {
 				return err
 			}
 		}
@@ -433,21 +439,6 @@ func (c *copier) sumsOf(shas []string) map[string]string {
 		m[f.rel] = shas[i]
 	}
 	return m
-}
-
-// applyDirAttrs gives the destination directories their source modes and
-// mtimes. Once every file is in place nothing changes a directory's
-// entries any more, and setting a directory's attributes does not touch
-// its parent's mtime, so all directories are done at once.
-func applyDirAttrs(ctx context.Context, dst Host, target string, dirs []treeEntry, parallel int) error {
-	return forEach(ctx, len(dirs), parallel, func(ctx context.Context, i int) error {
-		d := dirs[i]
-		p := path.Join(target, d.rel)
-		if err := dst.Chmod(ctx, p, d.info.Mode().Perm()); err != nil {
-			return err
-		}
-		return dst.Chtimes(ctx, p, d.info.ModTime(), d.info.ModTime())
-	})
 }
 
 func cleanSlash(p string) string {

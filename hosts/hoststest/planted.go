@@ -3,11 +3,14 @@ package hoststest
 // Cases where someone else can write where planrun works (a shared inbox,
 // a group-writable cache, the source model directory): a name planted
 // ahead of time, a symbolic or a hard link, is replaced or refused and
-// never written through; a link in a source tree never leads out of it.
+// never written through; a link in a source tree never leads out of it;
+// a directory is never wider than the source's while a copy runs.
 
 import (
 	"io/fs"
+	"path"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -204,4 +207,79 @@ func plantedCopyCases(t *testing.T, src, dst hosts.Host, files map[string]fileSp
 		}
 		mustBeFile(t, dst, "inside/f", ok.data)
 	})
+	t.Run("directory modes", func(t *testing.T) {
+		// While a tree is copied (and after an interruption) no directory
+		// is wider than the source's: a new tree's staging directory is
+		// private, and directories made or found in an existing
+		// destination are no wider than they will be. The sticky bit is
+		// kept, or if the host cannot keep it, so is write access for
+		// anyone but the owner.
+		ctx := ctxT(t)
+		run(t, src, "mkdir -p priv/sub priv/shared && echo x > priv/sub/f && echo y > priv/shared/g"+
+			" && chmod 0700 priv && chmod 0750 priv/sub && chmod 1777 priv/shared")
+		final := map[string]fs.FileMode{}
+		for _, rel := range []string{"", "sub", "shared"} {
+			fi, err := src.Stat(ctx, "priv/"+rel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			final[rel] = fi.Mode() & (fs.ModePerm | fs.ModeSticky)
+		}
+		// "pex" exists; "pres" has a staging directory an interrupted
+		// copy left (by a version of planrun that made it 0755).
+		run(t, dst, "mkdir -p pex .pres.planrun-tmp/sub && chmod 0755 pex .pres.planrun-tmp .pres.planrun-tmp/sub")
+		for _, tc := range []struct {
+			to  string
+			dir func(rel string) string // where rel is while the copy runs
+		}{
+			{"pdst", func(rel string) string { return path.Join(".pdst.planrun-tmp", rel) }},
+			{"pex", func(rel string) string { return path.Join("pex", rel) }},
+			{"pres", func(rel string) string { return path.Join(".pres.planrun-tmp", rel) }},
+		} {
+			var once sync.Once
+			var during []string
+			watch := progressFunc(func(int64) {
+				once.Do(func() {
+					staged := strings.HasPrefix(tc.dir(""), ".")
+					for _, rel := range []string{"", "sub", "shared"} {
+						fi, err := dst.Stat(ctx, tc.dir(rel))
+						if err != nil {
+							during = append(during, err.Error())
+							continue
+						}
+						wider := fi.Mode().Perm() & 0o077 &^ final[rel]
+						if staged && rel != "" {
+							continue // unreachable while the staging directory is private
+						}
+						if wider != 0 {
+							during = append(during, tc.dir(rel)+" "+fi.Mode().String())
+						}
+					}
+				})
+			})
+			if _, err := hosts.Copy(ctx, src, "priv", dst, tc.to, hosts.CopyOptions{Progress: watch}); err != nil {
+				t.Fatal(err)
+			}
+			if during != nil {
+				t.Errorf("copy to %s: while copying, wider than the source's (%v): %v", tc.to, final, during)
+			}
+			for rel, want := range final {
+				fi, err := dst.Stat(ctx, path.Join(tc.to, rel))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := fi.Mode() & (fs.ModePerm | fs.ModeSticky)
+				lost := want&fs.ModeSticky != 0 && got == want&^fs.ModeSticky&^0o022
+				if got != want && !lost {
+					t.Errorf("%s in %s: mode %v, want %v (or, without the sticky bit, %v)", tc.to, rel, got, want, want&^fs.ModeSticky&^0o022)
+				}
+			}
+		}
+	})
 }
+
+// progressFunc is a hosts.Progress calling a function on Add.
+type progressFunc func(n int64)
+
+func (f progressFunc) SetTotal(int64) {}
+func (f progressFunc) Add(n int64)    { f(n) }
