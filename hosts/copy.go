@@ -84,8 +84,9 @@ type CopyResult struct {
 // final name, with the source's mode and mtime. Files already present
 // with the same size and sha256 are not sent again, so an interrupted
 // copy resumes where it stopped. Symbolic links inside a tree are
-// followed when they point at a file inside the tree; any other link is
-// refused.
+// followed when they lead to a file inside the tree, judged by where they
+// physically lead (every link on the way, an excluded one too, must stay
+// inside); any other link is refused.
 //
 // A tree whose destination does not exist yet is staged: it is written
 // whole into a sibling staging directory, TempName(dst) (that is
@@ -104,6 +105,9 @@ type CopyResult struct {
 // written under a temporary name (".<name>.planrun-tmp") in its final
 // directory, verified, given its mode and mtime and only then renamed into
 // place: no partial or unverified file ever appears under a final name.
+// A temp file is created new (Host.Create): a link or file found under
+// its name is replaced, never written through, and the mode is set
+// through the open file.
 func Copy(ctx context.Context, src Host, srcPath string, dst Host, dstPath string, opts CopyOptions) (CopyResult, error) {
 	if opts.Parallel <= 0 {
 		opts.Parallel = DefaultParallel
@@ -156,7 +160,14 @@ func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath st
 		}
 		c.single = true
 		c.t = &tree{files: []treeEntry{{info: fi}}}
-		di, err := dst.Stat(ctx, target)
+		di, err := lstat(ctx, dst, target)
+		if err == nil && di.Mode()&fs.ModeSymlink != 0 {
+			// A link is replaced by the file, never compared or chmodded
+			// through; one to a directory is that directory, named.
+			if ti, err := dst.Stat(ctx, target); err == nil && ti.IsDir() {
+				di = ti
+			}
+		}
 		switch {
 		case err == nil && di.IsDir():
 			return CopyResult{}, fmt.Errorf("destination %s is a directory; end it with / to copy into it", target)
@@ -188,6 +199,7 @@ func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath st
 	case err == nil && !di.IsDir():
 		return CopyResult{}, fmt.Errorf("destination %s exists and is not a directory", target)
 	case err == nil:
+		c.rootInfo = di
 		if err := c.listDest(ctx); err != nil {
 			return CopyResult{}, err
 		}
@@ -216,6 +228,7 @@ type copier struct {
 	t                *tree
 	have             map[string]fs.FileInfo // destination files by relative path
 	haveDirs         map[string]bool
+	rootInfo         fs.FileInfo // an existing tree destination's root (Stat)
 	srcSums, dstSums sums
 }
 
@@ -387,7 +400,8 @@ func (c *copier) sums(ctx context.Context, f treeEntry, have fs.FileInfo) (strin
 	return ss, ds, nil
 }
 
-// makeDirs creates the destination directories that do not exist yet.
+// makeDirs creates the destination directories that do not exist yet,
+// private (see dirmode.go), and narrows those that are there.
 func (c *copier) makeDirs(ctx context.Context) error {
 	if c.single {
 		return c.dst.MkdirAll(ctx, path.Dir(c.dstRoot), 0o755)
@@ -395,9 +409,12 @@ func (c *copier) makeDirs(ctx context.Context) error {
 	if c.staged {
 		return c.makeStageDirs(ctx)
 	}
-	for _, d := range c.t.dirs {
+	if err := c.narrowDirs(ctx); err != nil {
+		return err
+	}
+	for _, d := range c.t.dirs { // parents first
 		if !c.haveDirs[d.rel] {
-			if err := c.dst.MkdirAll(ctx, c.dstPath(d.rel), 0o755); err != nil {
+			if err := mkdir(ctx, c.dst, c.dstPath(d.rel), true); err != nil {
 				return err
 			}
 		}
@@ -422,21 +439,6 @@ func (c *copier) sumsOf(shas []string) map[string]string {
 		m[f.rel] = shas[i]
 	}
 	return m
-}
-
-// applyDirAttrs gives the destination directories their source modes and
-// mtimes. Once every file is in place nothing changes a directory's
-// entries any more, and setting a directory's attributes does not touch
-// its parent's mtime, so all directories are done at once.
-func applyDirAttrs(ctx context.Context, dst Host, target string, dirs []treeEntry, parallel int) error {
-	return forEach(ctx, len(dirs), parallel, func(ctx context.Context, i int) error {
-		d := dirs[i]
-		p := path.Join(target, d.rel)
-		if err := dst.Chmod(ctx, p, d.info.Mode().Perm()); err != nil {
-			return err
-		}
-		return dst.Chtimes(ctx, p, d.info.ModTime(), d.info.ModTime())
-	})
 }
 
 func cleanSlash(p string) string {

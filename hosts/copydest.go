@@ -41,6 +41,14 @@ func (c *copier) listDest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A directory is there only when its parent's listing shows one: a
+	// link to a directory (which ReadDir listed through) is an entry in
+	// the way (typeClash), never written through.
+	for rel := range c.haveDirs {
+		if e, ok := c.have[rel]; ok && !e.IsDir() {
+			delete(c.haveDirs, rel)
+		}
+	}
 	for rel, err := range failed {
 		if e, ok := c.have[rel]; !ok || e.IsDir() {
 			return err
@@ -50,8 +58,9 @@ func (c *copier) listDest(ctx context.Context) error {
 }
 
 // typeClash describes the first entry of an existing destination that is
-// a directory where the source has a file, or something else where it has
-// a directory ("" if none): Copy does not replace either.
+// a directory where the source has a file, or something else (a file, a
+// link, even to a directory) where it has a directory ("" if none): Copy
+// does not replace either.
 func (c *copier) typeClash() string {
 	for _, d := range c.t.dirs {
 		if e, ok := c.have[d.rel]; ok && !c.haveDirs[d.rel] {

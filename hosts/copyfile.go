@@ -97,11 +97,21 @@ func (u put) writeOnce(ctx context.Context) (string, error) {
 	if sh, ok := w.(storedHasher); ok && u.verify && err == nil && n == u.fi.Size() {
 		got, stored, err = sh.storedSHA256(u.fi.Size())
 	}
+	if want := u.fi.Mode().Perm(); err == nil && n == u.fi.Size() && created != want {
+		if hc, ok := w.(handleChmoder); ok {
+			// Through the handle, not the name: whoever can write the
+			// directory may have put a link in the file's place since.
+			if err = hc.Chmod(want); err != nil {
+				err = fmt.Errorf("chmod: %w", err)
+			}
+			created = want
+		}
+	}
 	if err == nil && n == u.fi.Size() {
-		// Every write has been acknowledged: the mtime (and a
-		// mode Create could not give) can be set while the file
-		// closes, both requests in flight at once (one round trip
-		// less per file).
+		// Every write has been acknowledged: the mtime (and a mode
+		// Create could not give, on a file without a chmod of its
+		// own) can be set while the file closes, both requests in
+		// flight at once (one round trip less per file).
 		closed := make(chan error, 1)
 		go func() { closed <- w.Close() }()
 		err = setAttrs(ctx, u.dst, u.path, u.fi, created)
@@ -193,6 +203,12 @@ func setAttrs(ctx context.Context, dst Host, p string, fi fs.FileInfo, created f
 		return fmt.Errorf("chtimes %s: %w", p, terr)
 	}
 	return nil
+}
+
+// handleChmoder is implemented by the files Create returns (*os.File,
+// *sftp.File): a chmod through the open file.
+type handleChmoder interface {
+	Chmod(mode fs.FileMode) error
 }
 
 // storedHasher is implemented by files Create returns that can hash what

@@ -20,7 +20,13 @@ type Host interface {
 	// ReadDir lists a directory, sorted by name.
 	ReadDir(ctx context.Context, path string) ([]fs.FileInfo, error)
 	Open(ctx context.Context, path string) (io.ReadCloser, error)
-	// Create creates or truncates path for writing with mode perm.
+	// Create makes a new file at path for writing, with mode perm (a
+	// host's umask may narrow it). Whatever is at path, unless it is a
+	// directory, is replaced and never written through: a symbolic link
+	// is removed, not followed, and a file is unlinked, so that other
+	// hard links to it keep their content. (Planrun's temp names are
+	// predictable: anyone who can write the directory could plant a link
+	// there ahead of time.)
 	Create(ctx context.Context, path string, perm fs.FileMode) (io.WriteCloser, error)
 	MkdirAll(ctx context.Context, path string, perm fs.FileMode) error
 	// Rename atomically replaces newpath with oldpath (POSIX rename).

@@ -137,11 +137,29 @@ func (l *Local) Create(ctx context.Context, p string, perm fs.FileMode) (io.Writ
 	if err := ctx.Err(); err != nil {
 		return nil, context.Cause(ctx)
 	}
-	f, err := os.OpenFile(l.Resolve(p), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	f, err := createNew(l.Resolve(p), os.O_WRONLY, perm)
 	if err != nil {
 		return nil, err
 	}
 	return wrapLocal(ctx, f), nil
+}
+
+// createNew creates name as a new file opened with flag (O_WRONLY or
+// O_RDWR) and mode perm: what is there, unless a directory, is unlinked
+// first (a link is not followed, a file's other hard links keep their
+// content), and O_EXCL makes sure that nothing put there meanwhile is
+// opened instead.
+func createNew(name string, flag int, perm fs.FileMode) (*os.File, error) {
+	for range 8 {
+		f, err := os.OpenFile(name, flag|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+		if err := syscall.Unlink(name); err != nil && err != syscall.ENOENT {
+			return nil, &fs.PathError{Op: "create", Path: name, Err: err}
+		}
+	}
+	return nil, &fs.PathError{Op: "create", Path: name, Err: errors.New("put back each time it was removed")}
 }
 
 func (l *Local) MkdirAll(ctx context.Context, p string, perm fs.FileMode) error {

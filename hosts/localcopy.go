@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // localBufSize: pump moves files up to this size through one pooled
@@ -63,6 +65,33 @@ func copyLocal(ctx context.Context, src *Local, srcPath string, dst *Local, p st
 	if err := ctx.Err(); err != nil {
 		return "", context.Cause(ctx)
 	}
+	in, err := os.Open(src.Resolve(srcPath))
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", srcPath, err)
+	}
+	defer in.Close()
+	name := dst.Resolve(p)
+	out, err := createNew(name, os.O_RDWR, createPerm(fi))
+	if err != nil {
+		return "", fmt.Errorf("create %s: %w", p, err)
+	}
+	sum, err := copyInto(ctx, in, srcPath, out, p, fi, pr)
+	if err != nil {
+		return "", err
+	}
+	// Not through a link: whoever can write the directory may have put
+	// one in the file's place since it was created.
+	ts := []unix.Timespec{unix.NsecToTimespec(fi.ModTime().UnixNano()), unix.NsecToTimespec(fi.ModTime().UnixNano())}
+	if err := unix.UtimesNanoAt(unix.AT_FDCWD, name, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return "", fmt.Errorf("chtimes %s: %w", p, &fs.PathError{Op: "chtimes", Path: name, Err: err})
+	}
+	return sum, nil
+}
+
+// copyInto is copyLocal's copy from in (srcPath) to out (p), which it
+// closes, with fi's mode set through out: it returns the sha256 of what
+// out was shown to hold.
+func copyInto(ctx context.Context, in *os.File, srcPath string, out *os.File, p string, fi fs.FileInfo, pr Progress) (string, error) {
 	size := fi.Size()
 	piece := int64(localChunk)
 	if size <= localChunk {
@@ -73,16 +102,6 @@ func copyLocal(ctx context.Context, src *Local, srcPath string, dst *Local, p st
 	backp, putBack := getBuf(piece - 1)
 	defer putBack()
 	buf, back := (*bp)[:piece], (*backp)[:piece]
-	in, err := os.Open(src.Resolve(srcPath))
-	if err != nil {
-		return "", fmt.Errorf("open %s: %w", srcPath, err)
-	}
-	defer in.Close()
-	name := dst.Resolve(p)
-	out, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, createPerm(fi))
-	if err != nil {
-		return "", fmt.Errorf("create %s: %w", p, err)
-	}
 	h := sha256.New()
 	off, mode, err := copyPieces(ctx, in, out, h, buf, back, size, pr)
 	if perm := fi.Mode().Perm(); err == nil && mode.Perm() != perm {
@@ -104,9 +123,6 @@ func copyLocal(ctx context.Context, src *Local, srcPath string, dst *Local, p st
 		return "", fmt.Errorf("write %s: %w", p, err)
 	case off != size:
 		return "", sizeChanged(srcPath, off, size)
-	}
-	if err := os.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
-		return "", fmt.Errorf("chtimes %s: %w", p, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

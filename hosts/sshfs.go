@@ -193,9 +193,7 @@ func (h *SSH) Create(ctx context.Context, p string, perm fs.FileMode) (io.WriteC
 	var rpath string
 	err := h.fsOp(ctx, "create", p, func(c *sftp.Client, rp string) (err error) {
 		client, rpath = c, rp
-		// Read-write, so that Copy can verify through the same handle.
-		f, err = c.OpenFile(rp, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
-		if err != nil {
+		if f, err = createNewSFTP(c, rp); err != nil {
 			return err
 		}
 		// The server creates it 0666 &^ umask, like a local open; set
@@ -211,6 +209,29 @@ func (h *SSH) Create(ctx context.Context, p string, perm fs.FileMode) (io.WriteC
 		return nil, err
 	}
 	return &sshFile{File: f, ctx: ctx, stop: h.guard(ctx, nil), client: client, rp: rpath}, nil
+}
+
+// createNewSFTP creates rp as a new file, read-write (so that Copy can
+// verify through the same handle), as createNew does locally: what is
+// there, unless a directory, is removed first, and SSH_FXF_EXCL (O_EXCL
+// at the server) makes sure that nothing put there meanwhile is opened
+// instead. SFTP reports an existing name as a bare failure, so the name
+// is looked at only when the open fails.
+func createNewSFTP(c *sftp.Client, rp string) (*sftp.File, error) {
+	for range 8 {
+		f, err := c.OpenFile(rp, os.O_RDWR|os.O_CREATE|os.O_EXCL)
+		if err == nil {
+			return f, nil
+		}
+		fi, lerr := c.Lstat(rp)
+		if lerr != nil || fi.IsDir() {
+			return nil, err // not in the way: the open failed for another reason
+		}
+		if rerr := c.Remove(rp); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			return nil, rerr
+		}
+	}
+	return nil, errors.New("put back each time it was removed")
 }
 
 func (h *SSH) MkdirAll(ctx context.Context, p string, perm fs.FileMode) error {

@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"sort"
 	"strings"
 	"sync"
-
-	"github.com/pkg/sftp"
 )
 
 // A staged copy writes a new tree into TempName(final), a sibling of its
@@ -103,15 +100,25 @@ func (c *copier) makeStageDirs(ctx context.Context) error {
 	if err := c.pruneStage(ctx); err != nil {
 		return err
 	}
-	if !c.haveDirs[""] {
-		if err := c.dst.MkdirAll(ctx, c.dstRoot, 0o755); err != nil {
+	// The staging directory is private until the copy is complete: what
+	// is inside it is out of reach meanwhile, whatever its mode, and
+	// after an interruption too.
+	if c.haveDirs[""] {
+		if err := c.dst.Chmod(ctx, c.dstRoot, 0o700); err != nil {
+			return err
+		}
+	} else {
+		if err := c.dst.MkdirAll(ctx, path.Dir(c.dstRoot), 0o755); err != nil {
+			return err
+		}
+		if err := mkdir(ctx, c.dst, c.dstRoot, true); err != nil {
 			return err
 		}
 	}
 	for _, level := range depthLevels(c.t.dirs)[1:] {
 		err := forEach(ctx, len(level), c.opts.Parallel, func(ctx context.Context, i int) error {
 			if d := level[i]; !c.haveDirs[d.rel] {
-				return mkdir(ctx, c.dst, c.dstPath(d.rel))
+				return mkdir(ctx, c.dst, c.dstPath(d.rel), false)
 			}
 			return nil
 		})
@@ -212,32 +219,4 @@ func (c *copier) removeStaleStage(ctx context.Context) {
 	if fi, err := lstat(ctx, c.dst, p); err == nil && fi.IsDir() {
 		_ = c.dst.RemoveAll(ctx, p)
 	}
-}
-
-// dirMaker is implemented by hosts that create one directory with one
-// request (MkdirAll checks every parent first).
-type dirMaker interface {
-	mkdir(ctx context.Context, p string) error
-}
-
-// mkdir creates directory p, whose parent exists, with mode 0755 (the
-// final mode is set once the tree is written).
-func mkdir(ctx context.Context, h Host, p string) error {
-	if m, ok := h.(dirMaker); ok {
-		return m.mkdir(ctx, p)
-	}
-	return h.MkdirAll(ctx, p, 0o755)
-}
-
-func (l *Local) mkdir(ctx context.Context, p string) error {
-	if err := ctx.Err(); err != nil {
-		return context.Cause(ctx)
-	}
-	return os.Mkdir(l.Resolve(p), 0o755)
-}
-
-func (h *SSH) mkdir(ctx context.Context, p string) error {
-	return h.fsOp(ctx, "mkdir", p, func(c *sftp.Client, rp string) error {
-		return c.Mkdir(rp)
-	})
 }

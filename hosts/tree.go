@@ -2,10 +2,12 @@ package hosts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"strings"
+	"syscall"
 )
 
 // Linker is implemented by hosts that can read symbolic links. Copy uses
@@ -69,40 +71,117 @@ func walkTree(ctx context.Context, h Host, root string, exclude []string) (*tree
 // the directory it is relative to.
 func leavesRoot(rel string) bool { return rel == ".." || strings.HasPrefix(rel, "../") }
 
-// followLink resolves the symlink at rel: it must point (lexically, and
-// through further links) at a regular file inside the tree.
+// maxLinks bounds the links followed to resolve one (as the kernel's 40).
+const maxLinks = 40
+
+// followLink resolves the symlink at rel, which must lead to a regular
+// file inside the tree. It is judged by where it physically leads, not
+// by its text: the target is resolved a component at a time from the
+// link's directory, as the host would, and every link met on the way
+// (its own target's components, and theirs) is read and must stay inside
+// the tree too. The walk passes over some entries without looking at
+// them (planrun's own names, excluded ones), so a link to a directory
+// outside may sit in the tree unseen; a target like "../skipped/secret"
+// that stays inside on paper would lead through it.
 func followLink(ctx context.Context, h Host, root, rel string) (treeEntry, error) {
+	full := path.Join(root, rel)
 	lk, ok := h.(Linker)
 	if !ok {
-		return treeEntry{}, fmt.Errorf("%s: symbolic link on a host that cannot read links", path.Join(root, rel))
+		return treeEntry{}, fmt.Errorf("%s: symbolic link on a host that cannot read links", full)
 	}
-	cur := rel
-	for range 40 {
-		target, err := lk.Readlink(ctx, path.Join(root, cur))
-		if err != nil {
-			return treeEntry{}, err
-		}
-		if path.IsAbs(target) {
-			return treeEntry{}, fmt.Errorf("symlink %s points outside the tree (%s)", path.Join(root, rel), target)
-		}
-		next := path.Join(path.Dir(cur), target)
-		if leavesRoot(next) {
-			return treeEntry{}, fmt.Errorf("symlink %s points outside the tree (%s)", path.Join(root, rel), target)
-		}
-		fi, err := lk.Lstat(ctx, path.Join(root, next))
-		if err != nil {
-			return treeEntry{}, fmt.Errorf("symlink %s: %w", path.Join(root, rel), err)
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			cur = next
+	target, err := lk.Readlink(ctx, full)
+	if err != nil {
+		return treeEntry{}, err
+	}
+	r := resolver{ctx: ctx, lk: lk, root: root}
+	// rel's directory holds no link: the walk only enters directories.
+	at, fi, err := r.resolve(path.Dir(rel), target)
+	switch {
+	case errors.Is(err, errOutside) && r.via != "":
+		return treeEntry{}, fmt.Errorf("symlink %s points outside the tree (%s, through the link %s to %s)", full, target, path.Join(root, r.via), r.viaTarget)
+	case errors.Is(err, errOutside):
+		return treeEntry{}, fmt.Errorf("symlink %s points outside the tree (%s)", full, target)
+	case err != nil:
+		return treeEntry{}, fmt.Errorf("symlink %s: %w", full, err)
+	case !fi.Mode().IsRegular():
+		return treeEntry{}, fmt.Errorf("symlink %s points at %s, not a regular file", full, path.Join(root, at))
+	}
+	return treeEntry{rel: rel, srcRel: at, info: fi}, nil
+}
+
+var errOutside = errors.New("outside the tree")
+
+// resolver resolves paths beneath root on a host, a component at a time.
+type resolver struct {
+	ctx  context.Context
+	lk   Linker
+	root string
+	// via and viaTarget name the last link met inside the tree while
+	// resolving (for the error of a path that leaves it through one).
+	via, viaTarget string
+	links          int
+}
+
+// resolve returns where target, taken relative to dir (a clean path
+// relative to root holding no link, "." or "" for root itself), leads:
+// the path relative to root with no link in it, and what is there
+// (Lstat). A path that would leave root at any point is errOutside.
+func (r *resolver) resolve(dir, target string) (string, fs.FileInfo, error) {
+	if path.IsAbs(target) {
+		return "", nil, errOutside
+	}
+	done := strings.TrimPrefix(dir, ".") // "" is root; else a path with no link
+	todo := strings.Split(target, "/")
+	var fi fs.FileInfo
+	for len(todo) > 0 {
+		c := todo[0]
+		todo = todo[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if done == "" {
+				return "", nil, errOutside
+			}
+			// done holds no link: its parent is the lexical one.
+			if done, fi = path.Dir(done), nil; done == "." {
+				done = ""
+			}
 			continue
 		}
-		if !fi.Mode().IsRegular() {
-			return treeEntry{}, fmt.Errorf("symlink %s points at %s, not a regular file", path.Join(root, rel), next)
+		next := path.Join(done, c)
+		st, err := r.lk.Lstat(r.ctx, path.Join(r.root, next))
+		if err != nil {
+			return "", nil, err
 		}
-		return treeEntry{rel: rel, srcRel: next, info: fi}, nil
+		if st.Mode()&fs.ModeSymlink != 0 {
+			if r.links++; r.links > maxLinks {
+				return "", nil, errors.New("too many levels of links")
+			}
+			t, err := r.lk.Readlink(r.ctx, path.Join(r.root, next))
+			if err != nil {
+				return "", nil, err
+			}
+			r.via, r.viaTarget = next, t
+			if path.IsAbs(t) {
+				return "", nil, errOutside
+			}
+			todo = append(strings.Split(t, "/"), todo...)
+			continue
+		}
+		if len(todo) > 0 && !st.IsDir() {
+			return "", nil, fmt.Errorf("%s: %w", path.Join(r.root, next), syscall.ENOTDIR)
+		}
+		done, fi = next, st
 	}
-	return treeEntry{}, fmt.Errorf("symlink %s: too many levels of links", path.Join(root, rel))
+	if fi == nil { // a directory reached by "..", or the link's own directory
+		st, err := r.lk.Lstat(r.ctx, path.Join(r.root, done))
+		if err != nil {
+			return "", nil, err
+		}
+		fi = st
+	}
+	return done, fi, nil
 }
 
 func excluded(rel string, globs []string) bool {

@@ -213,19 +213,25 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 		tree := map[string]fileSpec{"x": {[]byte("x\n"), 0o644, time.Unix(1.6e9, 0)},
 			"d/f": {[]byte("f\n"), 0o644, time.Unix(1.6e9, 0)}}
 		writeTree(t, src, "tc", tree)
-		for _, tc := range []struct{ root, dir, file, want string }{
+		// A link to a directory where the source has one is in the
+		// way too: it is not followed out of the destination.
+		for _, tc := range []struct{ root, dir, file, link, want string }{
 			{root: "tc1", dir: "tc1/x", want: "tc1/x on " + dst.Name() + " is a directory, where the source has a file"},
 			{root: "tc2", file: "tc2/d", want: "tc2/d on " + dst.Name() + " is a file, where the source has a directory"},
+			{root: "tc3", link: "tc3/d", want: "tc3/d on " + dst.Name() + " is a symbolic link, where the source has a directory"},
 		} {
 			root := tc.root
 			if err := dst.MkdirAll(ctx, root, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if tc.dir != "" {
+			switch {
+			case tc.link != "":
+				run(t, dst, "mkdir elsewhere && ln -s ../elsewhere "+tc.link)
+			case tc.dir != "":
 				if err := dst.MkdirAll(ctx, tc.dir, 0o755); err != nil {
 					t.Fatal(err)
 				}
-			} else {
+			default:
 				WriteFile(t, dst, tc.file, []byte("mine\n"), 0o644)
 			}
 			check, err := hosts.Copy(ctx, src, "tc", dst, root, hosts.CopyOptions{CheckOnly: true})
@@ -236,15 +242,24 @@ func copyCases(t *testing.T, src, dst hosts.Host) {
 			if err == nil || !strings.Contains(err.Error(), tc.want+": remove it, or copy elsewhere") {
 				t.Errorf("copy onto %s: %v; want %q", root, err, tc.want)
 			}
-			if tc.file != "" {
+			switch {
+			case tc.link != "":
+				ents, err := dst.ReadDir(ctx, "elsewhere")
+				if err != nil || len(ents) != 0 {
+					t.Errorf("copied through the link %s: elsewhere holds %d entries, %v", tc.link, len(ents), err)
+				}
+			case tc.file != "":
 				if got := ReadFile(t, dst, tc.file); string(got) != "mine\n" {
 					t.Errorf("%s was changed: %q", tc.file, got)
 				}
-			} else if fi, err := dst.Stat(ctx, tc.dir); err != nil || !fi.IsDir() {
-				t.Errorf("%s is no longer a directory: %v", tc.dir, err)
+			default:
+				if fi, err := dst.Stat(ctx, tc.dir); err != nil || !fi.IsDir() {
+					t.Errorf("%s is no longer a directory: %v", tc.dir, err)
+				}
 			}
 		}
 	})
+	plantedCopyCases(t, src, dst, files)
 	t.Run("missing source", func(t *testing.T) {
 		_, err := hosts.Copy(ctx, src, "nothing-here", dst, "x", hosts.CopyOptions{})
 		mustNotExist(t, "copy missing", err)

@@ -30,6 +30,7 @@ func Run(t *testing.T, newHost NewHost) {
 	}{
 		{"files", fileTests},
 		{"exec", execTests},
+		{"planted", plantedTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -231,6 +231,37 @@ func TestNativeImportFinishesItsInterruptedCopy(t *testing.T) {
 	}
 }
 
+// TestNativeImportMarkerTempNotFollowed: a link planted at the marker's
+// temp name (which anyone who can write the directory beside
+// model_local_cache can predict) is replaced, not written through.
+func TestNativeImportMarkerTempNotFollowed(t *testing.T) {
+	base := t.TempDir()
+	cache := filepath.Join(base, "cache")
+	env := newEnv(t, map[string]hosts.Spec{"new-guest": {}})
+	cfg := &modelimport.Config{Engine: "native", Host: "new-guest", File: archive(t, t.TempDir(), ""), Role: "guest", PartyID: 99,
+		CacheDir: cache, ModelID: modelID, ModelVersion: version}
+	victim := filepath.Join(base, "victim")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mp := filepath.Join(base, ".planrun-imports", "guest#99#"+modelID, version+".json")
+	if err := os.MkdirAll(filepath.Dir(mp), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, hosts.TempName(mp)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modelimport.New().Run(context.Background(), env, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(victim); err != nil || string(b) != "precious\n" {
+		t.Errorf("victim = %q, %v: the marker was written through the link", b, err)
+	}
+	if fi, err := os.Lstat(mp); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("marker: %v, %v; want a regular file", fi, err)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	errs := modelimport.New().Validate(&modelimport.Config{Engine: "flow", CacheDir: "/x", SHA256: "zz", BWLimit: "fast"})
 	var got []string
