@@ -5,7 +5,7 @@
 // redacts a whole string, Writer wraps an io.Writer and redacts a stream
 // (a secret split across two Write calls is still caught: the writer holds
 // back the tail that could begin a secret until more data or Flush), and
-// Event redacts a checkpoint event's error, reason and string outputs.
+// Value redacts the strings inside a value (a step's outputs, say).
 //
 // Every occurrence of a secret is replaced by "***"; overlapping or
 // adjacent occurrences collapse into one "***". Secrets shorter than

@@ -3,8 +3,6 @@ package redact
 import (
 	"slices"
 	"strings"
-
-	"github.com/planrun/planrun/runner/checkpoint"
 )
 
 // Mask replaces every occurrence of a secret.
@@ -100,21 +98,15 @@ func appendMasked(dst []byte, s string, spans []span) []byte {
 	return append(dst, s[prev:]...)
 }
 
-// Event returns e with its Error, Reason and every string among its
-// Outputs (nested maps and lists included) redacted. e itself is not
-// modified: a changed Outputs map is a copy.
-func (r *Redactor) Event(e checkpoint.Event) checkpoint.Event {
+// Value returns v with every string inside it (in nested maps and lists
+// too) redacted. v itself is not modified: a container in which something
+// changed is a copy.
+func (r *Redactor) Value(v any) any {
 	if r == nil || len(r.secrets) == 0 {
-		return e
+		return v
 	}
-	e.Error = r.String(e.Error)
-	e.Reason = r.String(e.Reason)
-	if len(e.Outputs) > 0 {
-		if v, changed := r.value(e.Outputs); changed {
-			e.Outputs = v.(map[string]any)
-		}
-	}
-	return e
+	v, _ = r.value(v)
+	return v
 }
 
 // value redacts strings inside v, copying containers only when something

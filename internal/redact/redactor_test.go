@@ -5,10 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/planrun/planrun/runner/checkpoint"
 )
 
 func TestString(t *testing.T) {
@@ -44,9 +42,9 @@ func TestNilRedactor(t *testing.T) {
 	if got := r.String("secret-value"); got != "secret-value" {
 		t.Errorf("nil String = %q", got)
 	}
-	e := checkpoint.Event{Error: "x"}
-	if diff := cmp.Diff(e, r.Event(e)); diff != "" {
-		t.Errorf("nil Event changed the event:\n%s", diff)
+	v := map[string]any{"k": "secret-value"}
+	if diff := cmp.Diff(v, r.Value(v)); diff != "" {
+		t.Errorf("nil Value changed the value:\n%s", diff)
 	}
 	var buf bytes.Buffer
 	w := r.Writer(&buf)
@@ -65,36 +63,28 @@ func TestStringNoAllocWithoutSecret(t *testing.T) {
 	}
 }
 
-func TestEvent(t *testing.T) {
+func TestValue(t *testing.T) {
 	r := New("hunter22")
-	in := checkpoint.Event{
-		Version: 1, Seq: 3, Time: time.Date(2026, 11, 25, 19, 30, 0, 0, time.UTC),
-		Type: checkpoint.StepFailed, Step: "login",
-		Error:  "exec ssh: password hunter22 rejected",
-		Reason: "hunter22",
-		Outputs: map[string]any{
-			"stdout": "token=hunter22",
-			"bytes":  int64(42),
-			"nested": map[string]any{"list": []any{"ok", "hunter22!"}},
-			"args":   []string{"-p", "hunter22"},
-		},
+	in := map[string]any{
+		"stdout": "token=hunter22",
+		"bytes":  int64(42),
+		"nested": map[string]any{"list": []any{"ok", "hunter22!"}},
+		"args":   []string{"-p", "hunter22"},
+		"clean":  map[string]any{"a": "b"},
 	}
-	orig := in.Outputs["stdout"]
-	got := r.Event(in)
-	want := in
-	want.Error = "exec ssh: password *** rejected"
-	want.Reason = "***"
-	want.Outputs = map[string]any{
+	got := r.Value(in)
+	want := map[string]any{
 		"stdout": "token=***",
 		"bytes":  int64(42),
 		"nested": map[string]any{"list": []any{"ok", "***!"}},
 		"args":   []string{"-p", "***"},
+		"clean":  map[string]any{"a": "b"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Event mismatch (-want +got):\n%s", diff)
+		t.Errorf("Value mismatch (-want +got):\n%s", diff)
 	}
-	if in.Outputs["stdout"] != orig {
-		t.Errorf("Event modified the caller's outputs: %v", in.Outputs["stdout"])
+	if in["stdout"] != "token=hunter22" || in["args"].([]string)[1] != "hunter22" {
+		t.Errorf("Value modified the caller's value: %v", in)
 	}
 }
 
