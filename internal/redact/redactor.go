@@ -1,7 +1,9 @@
 package redact
 
 import (
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -109,32 +111,15 @@ func (r *Redactor) Value(v any) any {
 	return v
 }
 
-// value redacts strings inside v, copying containers only when something
-// inside them changed.
+// value redacts strings inside v (the keys of maps too), copying
+// containers only when something inside them changed.
 func (r *Redactor) value(v any) (any, bool) {
 	switch x := v.(type) {
 	case string:
 		s := r.String(x)
 		return s, s != x
 	case map[string]any:
-		var out map[string]any
-		for k, item := range x {
-			nv, changed := r.value(item)
-			if !changed {
-				continue
-			}
-			if out == nil {
-				out = make(map[string]any, len(x))
-				for k2, v2 := range x {
-					out[k2] = v2
-				}
-			}
-			out[k] = nv
-		}
-		if out == nil {
-			return x, false
-		}
-		return out, true
+		return r.object(x)
 	case []any:
 		var out []any
 		for i, item := range x {
@@ -169,4 +154,51 @@ func (r *Redactor) value(v any) (any, bool) {
 		return out, true
 	}
 	return v, false
+}
+
+// object redacts the keys and values of m. Keys matter as much as values:
+// a command's JSON object becomes a step's outputs, named by its keys. Two
+// keys that redact alike are told apart by a suffix ("***#2"), keys that
+// hold no secret keeping their names.
+func (r *Redactor) object(m map[string]any) (map[string]any, bool) {
+	var out map[string]any
+	var renamed []string // keys that hold a secret
+	for k, item := range m {
+		if r.String(k) != k {
+			renamed = append(renamed, k)
+			continue
+		}
+		nv, changed := r.value(item)
+		if !changed {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(m)
+		}
+		out[k] = nv
+	}
+	if len(renamed) == 0 {
+		if out == nil {
+			return m, false
+		}
+		return out, true
+	}
+	if out == nil {
+		out = maps.Clone(m)
+	}
+	for _, k := range renamed {
+		delete(out, k)
+	}
+	slices.Sort(renamed)
+	for _, k := range renamed {
+		nk := r.String(k)
+		for i := 2; ; i++ {
+			if _, taken := out[nk]; !taken {
+				break
+			}
+			nk = r.String(k) + "#" + strconv.Itoa(i)
+		}
+		out[nk], _ = r.value(m[k])
+	}
+	return out, true
 }

@@ -88,6 +88,41 @@ func TestValue(t *testing.T) {
 	}
 }
 
+// TestValueKeys: a secret in a map key is redacted as in a value (a
+// command's JSON object names its outputs), at any depth; keys that
+// redact alike stay apart.
+func TestValueKeys(t *testing.T) {
+	r := New("hunter22", "tok3n-abc")
+	tests := map[string]struct {
+		in, want map[string]any
+	}{
+		"top-level key": {
+			in:   map[string]any{"hunter22": 1.0, "n": "x"},
+			want: map[string]any{"***": 1.0, "n": "x"},
+		},
+		"key holds a secret": {
+			in:   map[string]any{"pw-hunter22": "hunter22"},
+			want: map[string]any{"pw-***": "***"},
+		},
+		"nested key": {
+			in:   map[string]any{"n": map[string]any{"hunter22": 2.0}, "l": []any{map[string]any{"tok3n-abc": true}}},
+			want: map[string]any{"n": map[string]any{"***": 2.0}, "l": []any{map[string]any{"***": true}}},
+		},
+		"keys that redact alike": {
+			in:   map[string]any{"hunter22": 1.0, "tok3n-abc": 2.0, "***": 3.0},
+			want: map[string]any{"***": 3.0, "***#2": 1.0, "***#3": 2.0},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := r.Value(tc.in)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Value mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // collect writes chunks through a redacting Writer and returns the output.
 func collect(t *testing.T, r *Redactor, chunks []string) string {
 	t.Helper()
