@@ -163,11 +163,21 @@ func outputs(stdout []byte) steps.Outputs {
 				out[k] = v.String()
 			}
 		default:
-			b, _ := json.Marshal(v)
-			out[k] = string(b)
+			out[k] = compactJSON(v)
 		}
 	}
 	return out
+}
+
+// compactJSON is v as compact JSON text, with <, > and & as they are
+// (json.Marshal writes them \u003c, \u003e, \u0026: a secret holding one
+// would no longer be found by the redactor).
+func compactJSON(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v) // decoded JSON: it encodes
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // failureText is what a failed command said: the end of its stderr, or

@@ -42,6 +42,14 @@ func TestRun(t *testing.T) {
 				"zip":    "/x/m.zip", "n": int64(3), "ok": true, "f": 1.5, "list": "[1,2]", "nil": "",
 			},
 		},
+		"json nested values as written": {
+			// Not "\u003c": a redactor looks for a secret as it is.
+			cfg: exec.Config{Command: `echo '{"a": {"tok": "p<ss&w0rd>42"}}'`},
+			want: steps.Outputs{
+				"stdout": `{"a": {"tok": "p<ss&w0rd>42"}}`,
+				"a":      `{"tok":"p<ss&w0rd>42"}`,
+			},
+		},
 		"json array is not fields": {
 			cfg:  exec.Config{Command: `echo '[1]'`},
 			want: steps.Outputs{"stdout": "[1]"},
