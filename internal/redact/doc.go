@@ -8,7 +8,9 @@
 // Value redacts the strings inside a value (a step's outputs, say).
 //
 // Every occurrence of a secret is replaced by "***"; overlapping or
-// adjacent occurrences collapse into one "***". Secrets shorter than
+// adjacent occurrences collapse into one "***". A secret is found as it is
+// and as JSON escapes it (a command printing JSON writes `p\u003cw` or
+// `a\"b` for a secret p<w or a"b). Secrets shorter than
 // MinLen bytes are ignored, because redacting "a" or "42" would mangle
 // ordinary text without protecting anything. A nil *Redactor redacts
 // nothing, so callers need no nil checks.

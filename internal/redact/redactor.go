@@ -1,10 +1,14 @@
 package redact
 
 import (
+	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Mask replaces every occurrence of a secret.
@@ -21,18 +25,68 @@ type Redactor struct {
 }
 
 // New returns a Redactor for secrets. Empty secrets, secrets shorter than
-// MinLen and duplicates are dropped.
+// MinLen and duplicates are dropped. A secret is also redacted in the forms
+// JSON gives it, when they differ (see jsonForms): commands often print
+// JSON, and a step's nested outputs are JSON text.
 func New(secrets ...string) *Redactor {
 	r := &Redactor{}
 	for _, s := range secrets {
-		if len(s) < MinLen || slices.Contains(r.secrets, s) {
+		if len(s) < MinLen {
 			continue
 		}
-		r.secrets = append(r.secrets, s)
-		r.maxLen = max(r.maxLen, len(s))
+		for _, f := range append([]string{s}, jsonForms(s)...) {
+			if slices.Contains(r.secrets, f) {
+				continue
+			}
+			r.secrets = append(r.secrets, f)
+			r.maxLen = max(r.maxLen, len(f))
+		}
 	}
 	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
 	return r
+}
+
+// jsonForms returns s as it appears inside a JSON string, in each form
+// that differs from s: with <, > and & escaped (Go's json.Marshal), with
+// only quotes, backslashes and control characters escaped (JavaScript,
+// jq, Go without HTML escaping), and that with every non-ASCII character
+// escaped too (Python's json.dumps).
+func jsonForms(s string) []string {
+	plain := jsonString(s, false)
+	var forms []string
+	for _, f := range []string{jsonString(s, true), plain, asciiOnly(plain)} {
+		if f != s && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	return forms
+}
+
+// jsonString is s encoded as a JSON string, without its quotes.
+func jsonString(s string, escapeHTML bool) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(escapeHTML)
+	enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\"\n")[1:]
+}
+
+// asciiOnly is s with every non-ASCII character escaped as JSON does
+// (\uXXXX, a UTF-16 surrogate pair beyond U+FFFF).
+func asciiOnly(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch {
+		case c < utf8.RuneSelf:
+			b.WriteRune(c)
+		case c > 0xFFFF:
+			hi, lo := utf16.EncodeRune(c)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, hi, lo)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		}
+	}
+	return b.String()
 }
 
 // Len reports how many secrets r redacts.

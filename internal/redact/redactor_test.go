@@ -26,12 +26,39 @@ func TestString(t *testing.T) {
 		"multi-line":            {[]string{"line1\nline2"}, "k=line1\nline2;", "k=***;"},
 		"unicode":               {[]string{"pässwörd"}, "pw: pässwörd!", "pw: ***!"},
 		"self-overlapping runs": {[]string{"aaaa"}, "baaaaaab", "b***b"},
+		"html-escaped json":     {[]string{"p<ss&w0rd>42"}, `{"tok":"p\u003css\u0026w0rd\u003e42"}`, `{"tok":"***"}`},
+		"json quote escaped":    {[]string{`say "hi"!`}, `{"k": "say \"hi\"!"}`, `{"k": "***"}`},
+		"json backslash":        {[]string{`C:\pw1`}, `"C:\\pw1"`, `"***"`},
+		"json newline":          {[]string{"two\nlines"}, `"two\nlines" or two` + "\n" + `lines`, `"***" or ***`},
+		"json ascii-only":       {[]string{"pässwörd"}, `{"pw": "p\u00e4ssw\u00f6rd"}`, `{"pw": "***"}`},
+		"json surrogate pair":   {[]string{"key🔑key"}, `"key\ud83d\udd11key"`, `"***"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			got := New(tc.secrets...).String(tc.in)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("String(%q) mismatch (-want +got):\n%s", tc.in, diff)
+			}
+		})
+	}
+}
+
+func TestJSONForms(t *testing.T) {
+	tests := map[string]struct {
+		secret string
+		want   []string
+	}{
+		"plain":       {"hunter22", nil},
+		"html":        {"a<b>&c", []string{`a\u003cb\u003e\u0026c`}},
+		"quote":       {`a"b`, []string{`a\"b`}},
+		"html, quote": {`<"x">`, []string{`\u003c\"x\"\u003e`, `<\"x\">`}},
+		"non-ascii":   {"pässwörd", []string{`p\u00e4ssw\u00f6rd`}},
+		"everything":  {"é<\t", []string{`é\u003c\t`, `é<\t`, `\u00e9<\t`}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, jsonForms(tc.secret)); diff != "" {
+				t.Errorf("jsonForms(%q) mismatch (-want +got):\n%s", tc.secret, diff)
 			}
 		})
 	}
