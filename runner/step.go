@@ -328,7 +328,7 @@ func (r *runner) env(n *node, a int, log io.Writer) *steps.Env {
 	return &steps.Env{
 		StepID: n.s.ID, Attempt: a, BaseDir: r.p.BaseDir, WorkDir: r.opts.WorkDir,
 		Hosts: r.opts.Hosts, Log: log, Logger: r.stepLogger(n, a),
-		Progress: &stepProgress{step: n.s.ID, obs: r.opts.Observer},
+		Progress: &stepProgress{step: n.s.ID, obs: r.opts.Observer}, Redactor: r.opts.Redactor,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/internal/redact"
 )
 
 // Outputs are the named results of a step. Values must be JSON-encodable
@@ -128,6 +129,11 @@ type Env struct {
 	Logger *slog.Logger
 	// Progress receives byte progress; never nil.
 	Progress Progress
+	// Redactor knows the run's secrets (nil: none). Errors and outputs are
+	// redacted when they are recorded, but a kind that cuts what a command
+	// printed before that must mask what the cut leaves of a secret
+	// (Redactor.Cut, Redactor.Edges).
+	Redactor *redact.Redactor
 }
 
 // Registry maps kind names to kinds. Build it once, explicitly, in

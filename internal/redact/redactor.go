@@ -110,6 +110,71 @@ func (r *Redactor) String(s string) string {
 	return string(appendMasked(nil, s, spans))
 }
 
+// Cut redacts s, a piece cut out of a longer text: every secret in it, as
+// String does, and what the cut left of one at an edge (see Edges).
+// Redacting a text before cutting it needs no Cut; a text that was cut
+// before it could be redacted (the last megabyte a command printed) does.
+func (r *Redactor) Cut(s string, start, end bool) string {
+	if r == nil || len(r.secrets) == 0 {
+		return s
+	}
+	spans := r.spans(s, nil)
+	spans = merge(append(spans, r.edgeSpans(s, start, end)...))
+	if len(spans) == 0 {
+		return s
+	}
+	return string(appendMasked(nil, s, spans))
+}
+
+// Edges masks only what a cut left of a secret at the edges of s, a piece
+// cut out of a longer text: with start (the text before s was cut off),
+// a leading piece of s that is the end of a secret; with end (the text
+// after s was cut off), a trailing piece that is the start of one; with
+// both, all of s when it lies inside a secret. A piece shorter than MinLen
+// is left, as a secret that short is. Whole secrets are left for String:
+// a step's outputs keep them until they are recorded.
+func (r *Redactor) Edges(s string, start, end bool) string {
+	if r == nil || len(r.secrets) == 0 {
+		return s
+	}
+	spans := merge(r.edgeSpans(s, start, end))
+	if len(spans) == 0 {
+		return s
+	}
+	return string(appendMasked(nil, s, spans))
+}
+
+// edgeSpans returns the spans of s that Edges masks (at most two).
+func (r *Redactor) edgeSpans(s string, start, end bool) []span {
+	lead, trail := 0, 0
+	for _, sec := range r.secrets {
+		if start && end && len(s) >= MinLen && len(s) < len(sec) && strings.Contains(sec, s) {
+			return []span{{0, len(s)}}
+		}
+		// Pieces shorter than sec: a whole secret is String's.
+		for k := min(len(s), len(sec)-1); k >= MinLen && start && k > lead; k-- {
+			if strings.HasSuffix(sec, s[:k]) {
+				lead = k
+				break
+			}
+		}
+		for k := min(len(s), len(sec)-1); k >= MinLen && end && k > trail; k-- {
+			if strings.HasPrefix(sec, s[len(s)-k:]) {
+				trail = k
+				break
+			}
+		}
+	}
+	var spans []span
+	if lead > 0 {
+		spans = append(spans, span{0, lead})
+	}
+	if trail > 0 {
+		spans = append(spans, span{len(s) - trail, len(s)})
+	}
+	return spans
+}
+
 // span is a half-open byte range [start, end) covered by secrets.
 type span struct{ start, end int }
 
@@ -127,12 +192,17 @@ func (r *Redactor) spans(s string, dst []span) []span {
 			off += i + 1
 		}
 	}
-	if len(dst) < 2 {
-		return dst
+	return merge(dst)
+}
+
+// merge sorts spans and merges those that overlap or touch, in place.
+func merge(spans []span) []span {
+	if len(spans) < 2 {
+		return spans
 	}
-	slices.SortFunc(dst, func(a, b span) int { return a.start - b.start })
-	merged := dst[:1]
-	for _, sp := range dst[1:] {
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	merged := spans[:1]
+	for _, sp := range spans[1:] {
 		last := &merged[len(merged)-1]
 		if sp.start <= last.end { // overlapping or adjacent
 			last.end = max(last.end, sp.end)

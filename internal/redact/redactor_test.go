@@ -43,6 +43,63 @@ func TestString(t *testing.T) {
 	}
 }
 
+// TestCut: text cut before it was redacted keeps no piece of a secret of
+// MinLen bytes or more at the cut edges, and Cut redacts whole secrets too.
+func TestCut(t *testing.T) {
+	r := New("hunter2222secretX", "abcdefgh")
+	tests := map[string]struct {
+		in         string
+		start, end bool
+		edges, cut string // want from Edges and from Cut
+	}{
+		"tail cut inside a secret":  {"r2222secretX and more", true, false, "*** and more", "*** and more"},
+		"head cut inside a secret":  {"and then hunter22", false, true, "and then ***", "and then ***"},
+		"both edges":                {"efgh mid hunt", true, true, "*** mid ***", "*** mid ***"},
+		"inside one secret":         {"2222secr", true, true, "***", "***"},
+		"piece below MinLen kept":   {"tX and more", true, false, "tX and more", "tX and more"},
+		"exactly MinLen masked":     {"retX and more", true, false, "*** and more", "*** and more"},
+		"edge not cut":              {"r2222secretX and more", false, false, "r2222secretX and more", "r2222secretX and more"},
+		"start cut, end not":        {"and hunter22", true, false, "and hunter22", "and hunter22"},
+		"longest piece wins":        {"efghabcdefgh", true, false, "***abcdefgh", "***"},
+		"piece then whole secret":   {"secretX hunter2222secretX", true, false, "*** hunter2222secretX", "*** ***"},
+		"piece touching a secret":   {"defghabcdefgh!", true, false, "***abcdefgh!", "***!"},
+		"no piece, secret inside":   {"zz abcdefgh zz", true, true, "zz abcdefgh zz", "zz *** zz"},
+		"empty":                     {"", true, true, "", ""},
+		"whole text shorter than 4": {"tX", true, true, "tX", "tX"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.edges, r.Edges(tc.in, tc.start, tc.end)); diff != "" {
+				t.Errorf("Edges(%q, %v, %v) mismatch (-want +got):\n%s", tc.in, tc.start, tc.end, diff)
+			}
+			if diff := cmp.Diff(tc.cut, r.Cut(tc.in, tc.start, tc.end)); diff != "" {
+				t.Errorf("Cut(%q, %v, %v) mismatch (-want +got):\n%s", tc.in, tc.start, tc.end, diff)
+			}
+		})
+	}
+}
+
+// TestCutProperty: wherever a text holding secrets is cut, Cut of the
+// piece shows no MinLen bytes of a secret (a piece lying inside a
+// secret included).
+func TestCutProperty(t *testing.T) {
+	secrets := []string{"hunter2222secretX", "tok-XYZW-123", "p@ss"}
+	r := New(secrets...)
+	text := "log: " + secrets[0] + " then " + secrets[1] + secrets[0] + " and " + secrets[2] + " end"
+	for i := 0; i <= len(text); i++ {
+		for j := i; j <= len(text); j++ {
+			got := r.Cut(text[i:j], i > 0, j < len(text))
+			for _, sec := range secrets {
+				for k := 0; k+MinLen <= len(sec); k++ {
+					if piece := sec[k : k+MinLen]; strings.Contains(got, piece) {
+						t.Fatalf("Cut(text[%d:%d]) = %q holds %q of secret %q", i, j, got, piece, sec)
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestJSONForms(t *testing.T) {
 	tests := map[string]struct {
 		secret string
