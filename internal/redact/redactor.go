@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -22,6 +23,7 @@ const MinLen = 4
 type Redactor struct {
 	secrets []string // unique, longest first
 	maxLen  int
+	digests sync.Map // secret → *secretDigest, for Digest
 }
 
 // New returns a Redactor for secrets. Empty secrets, secrets shorter than
