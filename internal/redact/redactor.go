@@ -18,8 +18,8 @@ const Mask = "***"
 // MinLen is the shortest secret that is redacted; shorter ones are ignored.
 const MinLen = 4
 
-// Redactor replaces known secrets with Mask. It is immutable and safe for
-// concurrent use.
+// Redactor replaces known secrets with Mask. Its secrets never change once
+// it is made, and it is safe for concurrent use.
 type Redactor struct {
 	secrets []string // unique, longest first
 	maxLen  int
@@ -91,7 +91,7 @@ func asciiOnly(s string) string {
 	return b.String()
 }
 
-// Len reports how many secrets r redacts.
+// Len reports how many secrets r redacts, counting each JSON form of one.
 func (r *Redactor) Len() int {
 	if r == nil {
 		return 0
