@@ -2,6 +2,7 @@ package hosts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -122,17 +123,49 @@ type Spec struct {
 }
 
 // ParseFlowURL parses a host's FATE Flow base URL (Spec.Flow): http or
-// https, with a host. Errors name the URL.
+// https, with a host, and no user or password (FATE Flow requests are
+// signed with flow_app_key and the secret flow_secret_env names: a
+// password in the URL would be shown and recorded wherever the URL is).
+// Errors name the URL as RedactURL shows it.
 func ParseFlowURL(s string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil {
-		return nil, fmt.Errorf("parse FATE Flow URL %q: %w", s, err)
+		var ue *url.Error
+		if errors.As(err, &ue) { // it quotes the URL as it is
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("parse FATE Flow URL %q: %w", RedactURL(s), err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("parse FATE Flow URL %q: scheme must be http or https", s)
+		return nil, fmt.Errorf("parse FATE Flow URL %q: scheme must be http or https", RedactURL(s))
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("parse FATE Flow URL %q: no host", s)
+		return nil, fmt.Errorf("parse FATE Flow URL %q: no host", RedactURL(s))
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("parse FATE Flow URL %q: %w", RedactURL(s), ErrFlowUserinfo)
 	}
 	return u, nil
+}
+
+// ErrFlowUserinfo is ParseFlowURL's error for a URL with a user or password.
+var ErrFlowUserinfo = errors.New("no user or password in the URL: FATE Flow requests are signed " +
+	"with flow_app_key and the secret in the environment variable that flow_secret_env names")
+
+// RedactURL is s, a URL that may not parse, with whatever stands between
+// "scheme://" (or the start) and the last "@" before the path masked: a
+// user and password are not shown.
+func RedactURL(s string) string {
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + len("://")
+	}
+	end := len(s)
+	if j := strings.IndexAny(s[start:], "/?#"); j >= 0 {
+		end = start + j
+	}
+	if at := strings.LastIndex(s[start:end], "@"); at >= 0 {
+		return s[:start] + "***@" + s[start+at+1:]
+	}
+	return s
 }

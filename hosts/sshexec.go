@@ -37,8 +37,8 @@ const remoteShell = "exec /bin/sh -s"
 
 // commandLine builds the script sh runs (see remoteShell): it reports the shell's pid (the
 // session's process group, as sshd starts each command in a new session)
-// on stderr for killing, changes directory, and execs the program with the
-// environment set through env(1) (servers often refuse "env" requests).
+// on stderr for killing, changes directory, sets the environment and
+// execs the program (servers often refuse "env" requests).
 func (h *SSH) commandLine(cmd Command) string {
 	var b strings.Builder
 	b.WriteString("echo " + pidMarker + "$$ >&2; ")
@@ -46,10 +46,11 @@ func (h *SSH) commandLine(cmd Command) string {
 	return b.String()
 }
 
-// writeExec writes "cd DIR && exec [env K=V...] PATH ARGS...": cmd run in
-// its directory (Spec.Root by default), replacing the shell.
+// writeExec writes "cd DIR && export K=V... && exec PATH ARGS...": cmd run
+// in its directory (Spec.Root by default), replacing the shell.
 func (h *SSH) writeExec(b *strings.Builder, cmd Command) {
 	h.writeCd(b, cmd)
+	writeExport(b, cmd)
 	b.WriteString("exec ")
 	writeProgram(b, cmd)
 }
@@ -66,14 +67,26 @@ func (h *SSH) writeCd(b *strings.Builder, cmd Command) {
 	}
 }
 
-// writeProgram writes cmd's environment, program and arguments, quoted.
+// writeExport writes "export K=V... && " for cmd's environment that sh can
+// export. The values stay in the script, which sh reads on its standard
+// input: as arguments of env(1) they could be read in /proc by every user
+// of the host while it started.
+func writeExport(b *strings.Builder, cmd Command) {
+	keys := envKeys(cmd, true)
+	if len(keys) == 0 {
+		return
+	}
+	b.WriteString("export")
+	for _, k := range keys {
+		b.WriteString(" " + ShellQuote(k+"="+cmd.Env[k]))
+	}
+	b.WriteString(" && ")
+}
+
+// writeProgram writes cmd's program and arguments, quoted, through env(1)
+// for the variables sh cannot export (see exportable).
 func writeProgram(b *strings.Builder, cmd Command) {
-	if len(cmd.Env) > 0 {
-		keys := make([]string, 0, len(cmd.Env))
-		for k := range cmd.Env {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+	if keys := envKeys(cmd, false); len(keys) > 0 {
 		b.WriteString("env ")
 		for _, k := range keys {
 			b.WriteString(ShellQuote(k+"="+cmd.Env[k]) + " ")
@@ -83,6 +96,35 @@ func writeProgram(b *strings.Builder, cmd Command) {
 	for _, a := range cmd.Args {
 		b.WriteString(" " + ShellQuote(a))
 	}
+}
+
+// envKeys returns the sorted names of cmd's environment that sh can
+// export, or the others.
+func envKeys(cmd Command, export bool) []string {
+	var keys []string
+	for k := range cmd.Env {
+		if exportable(k) == export {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// exportable reports whether sh can export a variable named k: a shell
+// name that bash (which is /bin/sh on some systems) does not keep
+// read-only.
+func exportable(k string) bool {
+	switch k {
+	case "", "BASHOPTS", "EUID", "PPID", "SHELLOPTS", "UID":
+		return false
+	}
+	for i, c := range k {
+		if c != '_' && !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // Exec runs cmd over an SSH session. When ctx ends, the remote process

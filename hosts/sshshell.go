@@ -301,6 +301,7 @@ func (h *SSH) shellLine(cmd Command, split int) string {
 		first.Args = append(cmd.Args[:split:split], files[:len(files)/2]...)
 		second.Args = append(cmd.Args[:split:split], files[len(files)/2:]...)
 		h.writeCd(&b, cmd)
+		writeExport(&b, cmd)
 		b.WriteString("{ ")
 		writeProgram(&b, first)
 		b.WriteString(" & b=$(exec ")

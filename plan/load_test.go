@@ -217,6 +217,8 @@ hosts:
   h8: {ssh: a@h8, jump: h7}
   ok: {flow: "http://10.0.0.1:9380", ssh: a@ok, jump: h9}
   h9: {ssh: a@h9}
+  hp: {flow: "http://admin:UrlPassw0rdXYZ@127.0.0.1:9/"}
+  hq: {flow: "http://admin:Url Passw0rd@127.0.0.1:9/"}
 steps:
   - {id: s, kind: echo}
 `},
@@ -224,6 +226,9 @@ steps:
 				`plan.yaml:3:3: hosts.h5: flow "not a url": want a URL such as http://10.1.0.5:9380`,
 				`plan.yaml:4:3: hosts.h7: jump hosts form a cycle: h7 -> h8 -> h7`,
 				`plan.yaml:5:3: hosts.h8: jump hosts form a cycle: h8 -> h7 -> h8`,
+				`plan.yaml:8:3: hosts.hp: flow "http://***@127.0.0.1:9/": no user or password in the URL: FATE Flow requests are signed ` +
+					`with flow_app_key and the secret in the environment variable that flow_secret_env names`,
+				`plan.yaml:9:3: hosts.hq: flow "http://***@127.0.0.1:9/": want a URL such as http://10.1.0.5:9380`,
 			},
 		},
 		"cycles all reported": {

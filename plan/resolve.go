@@ -16,55 +16,85 @@ import (
 	"golang.org/x/crypto/scrypt"
 )
 
+// Upstream is what Resolve knows of a finished step whose outputs a step
+// refers to.
+type Upstream struct {
+	Outputs steps.Outputs
+	// Redacted names the outputs that held a secret, each with its digest
+	// (redact.Redactor.Digest): params take the digest, never the value.
+	Redacted map[string]string
+	// Recorded says Outputs are as the state recorded them, the Redacted
+	// ones masked: a step that needs one of those cannot run.
+	Recorded bool
+}
+
 // Resolve substitutes a step's remaining expressions at run time and
-// decodes its `with:` into the kind's typed config. outputs returns the
-// recorded outputs of a finished step; getenv looks up environment
+// decodes its `with:` into the kind's typed config. outputs returns what
+// is known of a finished step's outputs; getenv looks up environment
 // variables (nil means os.LookupEnv). A string that is exactly one
 // expression takes the value's own JSON type.
 //
 // cfg is what the kind runs with. params is the resolved `with:` for
 // fingerprints, logs and state: each environment value in it is replaced by
-// a digest ("env:NAME:scrypt:HEX"), so secrets never leave cfg.
-func Resolve(s *Step, reg *steps.Registry, outputs func(stepID string) (steps.Outputs, bool), getenv func(string) (string, bool)) (cfg any, params map[string]any, err error) {
+// a digest ("env:NAME:scrypt:HEX"), and each upstream output that held a
+// secret by its digest, so secrets never leave cfg.
+//
+// When the step refers to outputs that held a secret and are only known as
+// recorded (masked), the error is a *RedactedOutputError and cfg is nil,
+// but params are complete: the fingerprint still says whether the step is
+// already done.
+func Resolve(s *Step, reg *steps.Registry, outputs func(stepID string) (Upstream, bool), getenv func(string) (string, bool)) (cfg any, params map[string]any, err error) {
 	if getenv == nil {
 		getenv = os.LookupEnv
 	}
 	if outputs == nil {
-		outputs = func(string) (steps.Outputs, bool) { return nil, false }
+		outputs = func(string) (Upstream, bool) { return Upstream{}, false }
 	}
 	kind, ok := reg.Lookup(s.Kind)
 	if !ok {
 		return nil, nil, fmt.Errorf("resolve step %q: unknown kind %q", s.ID, s.Kind)
 	}
 	var problems []string
-	lookup := func(masked bool) func(r ref) (any, bool) {
+	masked := &RedactedOutputError{Step: s.ID}
+	lookup := func(forParams bool) func(r ref) (any, bool) {
 		return func(r ref) (any, bool) {
 			switch r.Scope {
 			case "env":
 				v, ok := getenv(r.Name)
 				if !ok {
-					if !masked {
+					if !forParams {
 						problems = append(problems, fmt.Sprintf("environment variable %s is not set", r.Name))
 					}
 					return nil, false
 				}
-				if masked {
+				if forParams {
 					return envDigest(r.Name, v), true
 				}
 				return v, true
 			case "steps":
-				outs, ok := outputs(r.Step)
+				up, ok := outputs(r.Step)
 				if !ok {
-					if !masked {
+					if !forParams {
 						problems = append(problems, fmt.Sprintf("%s: step %q has no recorded outputs", r.Text, r.Step))
 					}
 					return nil, false
 				}
-				v, ok := outs[r.Name]
-				if !ok && !masked {
-					problems = append(problems, fmt.Sprintf("%s: step %q has no output %q (outputs: %s)", r.Text, r.Step, r.Name, knownList(keys(outs))))
+				v, ok := up.Outputs[r.Name]
+				if !ok {
+					if !forParams {
+						problems = append(problems, fmt.Sprintf("%s: step %q has no output %q (outputs: %s)", r.Text, r.Step, r.Name, knownList(keys(up.Outputs))))
+					}
+					return nil, false
 				}
-				return v, ok
+				digest, secret := up.Redacted[r.Name]
+				switch {
+				case secret && forParams:
+					return digest, true
+				case secret && up.Recorded:
+					masked.add(r)
+					return nil, false
+				}
+				return v, true
 			}
 			return nil, false
 		}
@@ -81,7 +111,13 @@ func Resolve(s *Step, reg *steps.Registry, outputs func(stepID string) (steps.Ou
 		p = m.(map[string]any)
 	}
 	if len(problems) > 0 {
+		if len(masked.Refs) > 0 {
+			problems = append(problems, masked.problem())
+		}
 		return nil, nil, fmt.Errorf("resolve step %q: %s", s.ID, strings.Join(problems, "; "))
+	}
+	if len(masked.Refs) > 0 {
+		return nil, p, masked
 	}
 	cfg = kind.NewConfig()
 	if errs := decodeInto(with, cfg); len(errs) > 0 {
@@ -92,6 +128,54 @@ func Resolve(s *Step, reg *steps.Registry, outputs func(stepID string) (steps.Ou
 		return nil, nil, fmt.Errorf("resolve step %q: %w", s.ID, errors.New(strings.Join(msgs, "; ")))
 	}
 	return cfg, p, nil
+}
+
+// RedactedOutputError says that a step refers to outputs of earlier steps
+// that held a secret: the state records them masked, and this process does
+// not have their values (the steps that made them did not run in it). The
+// step can run once they run again.
+type RedactedOutputError struct {
+	Step string      // the step resolved
+	Refs []OutputRef // in the order of the step's `with:`, each once
+}
+
+// OutputRef is one reference to a step's output.
+type OutputRef struct {
+	Text   string // as written: ${{ steps.ID.outputs.NAME }}
+	Step   string
+	Output string
+}
+
+func (e *RedactedOutputError) add(r ref) {
+	for _, o := range e.Refs {
+		if o.Step == r.Step && o.Output == r.Name {
+			return
+		}
+	}
+	e.Refs = append(e.Refs, OutputRef{Text: r.Text, Step: r.Step, Output: r.Name})
+}
+
+// Steps lists the steps whose outputs are missing, sorted.
+func (e *RedactedOutputError) Steps() []string {
+	var ids []string
+	for _, o := range e.Refs {
+		ids = append(ids, o.Step)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+func (e *RedactedOutputError) problem() string {
+	msgs := make([]string, len(e.Refs))
+	for i, o := range e.Refs {
+		msgs[i] = fmt.Sprintf("%s: output %s of step %s held a secret: the state has it only masked, and this run does not have its value",
+			o.Text, o.Output, o.Step)
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e *RedactedOutputError) Error() string {
+	return fmt.Sprintf("resolve step %q: %s", e.Step, e.problem())
 }
 
 // envDigest stands for an environment value in params. It is a slow,

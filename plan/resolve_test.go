@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -18,10 +19,13 @@ import (
 )
 
 func TestResolve(t *testing.T) {
-	outs := map[string]steps.Outputs{
-		"up": {"n": 7.0, "name": "model", "ok": true, "list": []any{"a"}},
+	outs := map[string]Upstream{
+		"up": {Outputs: steps.Outputs{"n": 7.0, "name": "model", "ok": true, "list": []any{"a"}}},
+		// An output holding a secret: in this run, and as a later run has it.
+		"login": {Outputs: steps.Outputs{"token": "s3cret-tok", "user": "ann"}, Redacted: map[string]string{"token": "redacted:d1"}},
+		"old":   {Outputs: steps.Outputs{"token": "***", "user": "ann"}, Redacted: map[string]string{"token": "redacted:d1"}, Recorded: true},
 	}
-	outputs := func(id string) (steps.Outputs, bool) { o, ok := outs[id]; return o, ok }
+	outputs := func(id string) (Upstream, bool) { o, ok := outs[id]; return o, ok }
 	tests := map[string]struct {
 		with       map[string]any
 		wantCfg    *plantest.EchoConfig
@@ -44,6 +48,27 @@ func TestResolve(t *testing.T) {
 			wantCfg:    &plantest.EchoConfig{Message: "token=s3cret", Wait: time.Minute},
 			wantParams: map[string]any{"message": "token=" + envDigest("TOKEN", "s3cret"), "wait": "1m"},
 		},
+		"secret output in params as its digest": {
+			with:       map[string]any{"message": "Bearer ${{ steps.login.outputs.token }}", "count": "${{ steps.up.outputs.n }}"},
+			wantCfg:    &plantest.EchoConfig{Message: "Bearer s3cret-tok", Count: 7},
+			wantParams: map[string]any{"message": "Bearer redacted:d1", "count": 7.0},
+		},
+		"recorded plain output": {
+			with:       map[string]any{"message": "${{ steps.old.outputs.user }}"},
+			wantCfg:    &plantest.EchoConfig{Message: "ann"},
+			wantParams: map[string]any{"message": "ann"},
+		},
+		"recorded masked output": {
+			with: map[string]any{"message": "Bearer ${{ steps.old.outputs.token }} ${{ steps.old.outputs.token }}", "count": "${{ steps.up.outputs.n }}"},
+			wantErr: `resolve step "s": ${{ steps.old.outputs.token }}: output token of step old held a secret: ` +
+				`the state has it only masked, and this run does not have its value`,
+			wantParams: map[string]any{"message": "Bearer redacted:d1 redacted:d1", "count": 7.0},
+		},
+		"recorded masked output and another problem": {
+			with: map[string]any{"message": "${{ steps.old.outputs.token }}${{ env.GONE }}"},
+			wantErr: `resolve step "s": environment variable GONE is not set; ${{ steps.old.outputs.token }}: output token of step old held a secret: ` +
+				`the state has it only masked, and this run does not have its value`,
+		},
 		"missing output": {
 			with:    map[string]any{"message": "${{ steps.up.outputs.nope }}"},
 			wantErr: `resolve step "s": ${{ steps.up.outputs.nope }}: step "up" has no output "nope" (outputs: list, n, name, ok)`,
@@ -64,6 +89,15 @@ func TestResolve(t *testing.T) {
 			if tc.wantErr != "" {
 				if err == nil || err.Error() != tc.wantErr {
 					t.Fatalf("Resolve error = %v, want %q", err, tc.wantErr)
+				}
+				// Params come with the error of masked outputs alone, so
+				// that the fingerprint can say the step is already done.
+				var masked *RedactedOutputError
+				if errors.As(err, &masked) != (tc.wantParams != nil) {
+					t.Errorf("error %T: a *RedactedOutputError is for masked outputs alone", err)
+				}
+				if diff := cmp.Diff(tc.wantParams, params); diff != "" || cfg != nil {
+					t.Errorf("with the error: cfg %v, params mismatch (-want +got):\n%s", cfg, diff)
 				}
 				return
 			}
@@ -208,8 +242,8 @@ func BenchmarkResolve(b *testing.B) {
 		"message": "${{ steps.up.outputs.name }}-${{ env.TOKEN }}", "count": "${{ steps.up.outputs.n }}",
 		"wait": "1m", "tags": []any{"a", "b"}, "opts": map[string]any{"level": 2.0},
 	}}
-	outs := steps.Outputs{"name": "model", "n": 7.0}
-	outputs := func(string) (steps.Outputs, bool) { return outs, true }
+	outs := Upstream{Outputs: steps.Outputs{"name": "model", "n": 7.0}}
+	outputs := func(string) (Upstream, bool) { return outs, true }
 	reg := plantest.Registry()
 	for b.Loop() {
 		_, params, err := Resolve(s, reg, outputs, getenv)

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -187,8 +188,11 @@ func (l *loader) checkHostLinks() {
 		spec := l.plan.Hosts[n]
 		pos := l.hostPos[n]
 		if spec.Flow != "" && !strings.Contains(spec.Flow, "${{") {
-			if _, err := hosts.ParseFlowURL(spec.Flow); err != nil {
-				l.c.add(pos, "hosts.%s: flow %q: want a URL such as http://10.1.0.5:9380", n, spec.Flow)
+			switch _, err := hosts.ParseFlowURL(spec.Flow); {
+			case errors.Is(err, hosts.ErrFlowUserinfo):
+				l.c.add(pos, "hosts.%s: flow %q: %v", n, hosts.RedactURL(spec.Flow), hosts.ErrFlowUserinfo)
+			case err != nil:
+				l.c.add(pos, "hosts.%s: flow %q: want a URL such as http://10.1.0.5:9380", n, hosts.RedactURL(spec.Flow))
 			}
 		}
 		if spec.SSH != "" {

@@ -25,6 +25,14 @@
 // result has an unknown outcome: the kind's probe decides, an idempotent
 // kind re-runs, any other kind fails with advice to check and use --from.
 //
+// Secrets: events are redacted before they are recorded or observed. An
+// output that holds a secret is recorded masked, with a digest of its value
+// (Event.Redacted); the steps that use it get its value in the run that
+// made it, and their fingerprints the digest. A later run has only the
+// masked record: a step that uses such an output is kept when its
+// fingerprint says it is done, and otherwise fails with advice to run the
+// step that made it again, rather than running with the mask.
+//
 // Cancelling the context (a signal) stops scheduling and cancels running
 // steps; they are recorded interrupted, within a grace period even if a
 // step ignores its context.

@@ -20,7 +20,7 @@ import (
 
 // simpleResolve decodes `with:` through JSON into the kind's config; the
 // parameters are `with:` itself. Tests need no expressions.
-func simpleResolve(s *plan.Step, reg *steps.Registry, _ func(string) (steps.Outputs, bool), _ func(string) (string, bool)) (any, map[string]any, error) {
+func simpleResolve(s *plan.Step, reg *steps.Registry, _ func(string) (plan.Upstream, bool), _ func(string) (string, bool)) (any, map[string]any, error) {
 	k, ok := reg.Lookup(s.Kind)
 	if !ok {
 		return nil, nil, fmt.Errorf("unknown kind %s", s.Kind)

@@ -92,7 +92,7 @@ func (j *journal) submit(evs []checkpoint.Event, durable bool) error {
 // request redacts evs and wraps them for the loop.
 func (j *journal) request(evs []checkpoint.Event, durable bool) *journalReq {
 	for i := range evs {
-		evs[i] = j.redact.Event(evs[i])
+		evs[i] = redactEvent(j.redact, evs[i])
 	}
 	return &journalReq{evs: evs, durable: durable, done: make(chan error, 1)}
 }

@@ -24,7 +24,7 @@ const DefaultGrace = 4 * time.Second
 // ResolveFunc resolves a step's `with:` into its kind's typed config right
 // before it runs (plan.Resolve). params are the resolved parameters that
 // the fingerprint covers.
-type ResolveFunc func(s *plan.Step, reg *steps.Registry, outputs func(id string) (steps.Outputs, bool), getenv func(string) (string, bool)) (cfg any, params map[string]any, err error)
+type ResolveFunc func(s *plan.Step, reg *steps.Registry, outputs func(id string) (plan.Upstream, bool), getenv func(string) (string, bool)) (cfg any, params map[string]any, err error)
 
 // FingerprintFunc fingerprints a step from its kind version and resolved
 // parameters (plan.Fingerprint).

@@ -65,12 +65,13 @@ func (r *runner) keepDone(n *node, cfg any, fp string, check bool) (kept bool, e
 			// In place, but not as recorded (a transfer's source and
 			// destination both changed): its new outputs count, and
 			// what uses them runs again.
+			up := r.fresh(res.Outputs)
 			e := r.event(n, checkpoint.StepSucceeded, pr.Attempt)
-			e.Reason, e.Fingerprint, e.Outputs = checkpoint.ReasonProbed, fp, res.Outputs
+			e.Reason, e.Fingerprint, e.Outputs, e.Redacted = checkpoint.ReasonProbed, fp, res.Outputs, up.Redacted
 			if err := r.j.record(e); err != nil {
 				return true, err
 			}
-			return true, r.finish(n, stateSucceeded, res.Outputs, "")
+			return true, r.finish(n, stateSucceeded, up, "")
 		}
 		checked = res.Done
 	}
@@ -79,7 +80,7 @@ func (r *runner) keepDone(n *node, cfg any, fp string, check bool) (kept bool, e
 	// success from an earlier run is recorded, as apply records it.
 	if !r.inRun(n) || r.opts.Refresh {
 		e := r.event(n, checkpoint.StepSkipped, 0)
-		e.Reason, e.Fingerprint, e.Outputs = checkpoint.ReasonAlreadyDone, fp, out
+		e.Reason, e.Fingerprint, e.Outputs, e.Redacted = checkpoint.ReasonAlreadyDone, fp, out, pr.Redacted
 		// Lost in a crash, it is found again: no need to wait.
 		if err := r.j.write(e); err != nil {
 			return true, err
@@ -88,7 +89,7 @@ func (r *runner) keepDone(n *node, cfg any, fp string, check bool) (kept bool, e
 	r.mu.Lock()
 	n.checked = checked
 	r.mu.Unlock()
-	return true, r.finish(n, stateDone, out, "")
+	return true, r.finish(n, stateDone, Recorded(pr), "")
 }
 
 // probeDone runs n's probe on its recorded success, in a slot, once what

@@ -43,7 +43,7 @@ type node struct {
 
 	// guarded by runner.mu
 	state   string
-	outputs steps.Outputs
+	outputs plan.Upstream
 	err     string // the failure message
 	checked bool   // kept as done after Refresh checked it
 }
@@ -225,7 +225,7 @@ func (r *runner) launch(ready []*node) {
 // finish settles n and starts or skips what depends on it. It records the
 // skips with reason (naming the failed step at the root); n's own events
 // are already recorded.
-func (r *runner) finish(n *node, state string, out steps.Outputs, reason string) error {
+func (r *runner) finish(n *node, state string, out plan.Upstream, reason string) error {
 	var ready, skipped []*node
 	r.mu.Lock()
 	n.state, n.outputs = state, out
@@ -277,14 +277,33 @@ func (r *runner) skipDownstream(n *node) []*node {
 }
 
 // outputsOf returns the outputs of a succeeded step, for expressions.
-func (r *runner) outputsOf(id string) (steps.Outputs, bool) {
+func (r *runner) outputsOf(id string) (plan.Upstream, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n, ok := r.nodes[id]
 	if !ok || (n.state != stateSucceeded && n.state != stateDone) {
-		return nil, false
+		return plan.Upstream{}, false
 	}
 	return n.outputs, true
+}
+
+// fresh is what expressions get of outputs a step made in this run: their
+// values, and for those that hold a secret (recorded masked) a digest.
+func (r *runner) fresh(out steps.Outputs) plan.Upstream {
+	up := plan.Upstream{Outputs: out}
+	for _, name := range r.opts.Redactor.Held(out) {
+		if up.Redacted == nil {
+			up.Redacted = map[string]string{}
+		}
+		up.Redacted[name] = r.opts.Redactor.Digest(out[name])
+	}
+	return up
+}
+
+// Recorded is what expressions get of the outputs of a success kept from
+// the state: those that held a secret are masked there.
+func Recorded(pr *checkpoint.StepState) plan.Upstream {
+	return plan.Upstream{Outputs: pr.Outputs, Redacted: pr.Redacted, Recorded: true}
 }
 
 // event returns an event about n with its identifying fields set.

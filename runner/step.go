@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
+	"github.com/planrun/planrun/plan"
 	"github.com/planrun/planrun/runner/checkpoint"
 	"github.com/planrun/planrun/steps"
 )
@@ -26,7 +28,10 @@ func (r *runner) execute(n *node) error {
 	// it again.
 	failed := r.stoppedBy(n)
 	cfg, params, err := r.opts.Resolve(n.s, r.opts.Registry, r.outputsOf, r.getenv)
-	if err != nil {
+	// A step that needs outputs the state has only masked (they held a
+	// secret) cannot run, but its fingerprint says whether it need not.
+	var masked *plan.RedactedOutputError
+	if err != nil && !errors.As(err, &masked) {
 		if failed != "" {
 			return r.stopSkip(n, failed)
 		}
@@ -39,7 +44,8 @@ func (r *runner) execute(n *node) error {
 			first = pr.Attempt + 1
 		}
 		if !n.force && pr.Status == checkpoint.StatusSucceeded && pr.Fingerprint == fp {
-			if kept, err := r.keepDone(n, cfg, fp, failed == ""); kept || err != nil {
+			// Without its config, --refresh cannot check it: kept as is.
+			if kept, err := r.keepDone(n, cfg, fp, failed == "" && masked == nil); kept || err != nil {
 				return err
 			}
 		}
@@ -52,6 +58,9 @@ func (r *runner) execute(n *node) error {
 			// An outcome left unknown is settled for the same work only:
 			// in an earlier run (apply), a step whose fingerprint changed
 			// since is other work, and simply runs.
+			if masked != nil { // its probe needs its config: still unknown
+				return r.fail(n, pr.Attempt, fp, r.maskedInputs(n, masked), checkpoint.ReasonUnknownOutcome)
+			}
 			if settled, err := r.settleUnknown(n, cfg, fp); settled || err != nil {
 				return err
 			}
@@ -60,12 +69,28 @@ func (r *runner) execute(n *node) error {
 	if failed != "" {
 		return r.stopSkip(n, failed)
 	}
+	if masked != nil {
+		return r.fail(n, 0, fp, r.maskedInputs(n, masked), "")
+	}
 	return r.attempts(n, cfg, fp, first)
 }
 
 // inRun reports whether n's prior state was recorded in this run's own
 // checkpoint (a resume), not in an earlier run.
 func (r *runner) inRun(n *node) bool { return r.opts.PriorInRun && !r.opts.Earlier[n.s.ID] }
+
+// maskedInputs is the failure of step n, which needs outputs that held a
+// secret and that this run has only as recorded, masked: which outputs,
+// and how to make them again.
+func (r *runner) maskedInputs(n *node, e *plan.RedactedOutputError) string {
+	ids := e.Steps()
+	them := "it"
+	if len(e.Refs) > 1 {
+		them = "them"
+	}
+	return stepError(n.s, fmt.Errorf("resolve config: %w; run %s again to make %s, and this step after it: `%s --from %s`",
+		e, strings.Join(ids, ", "), them, r.resumeCommand(), strings.Join(ids, ",")))
+}
 
 // markStop stops the scheduling of new steps outside batches after n
 // failed, unless the run keeps going.
@@ -86,7 +111,7 @@ func (r *runner) stopSkip(n *node, failed string) error {
 	if err := r.j.record(e); err != nil {
 		return err
 	}
-	return r.finish(n, stateSkipped, nil, e.Reason)
+	return r.finish(n, stateSkipped, plan.Upstream{}, e.Reason)
 }
 
 // skipEvent records that n is skipped in this run for reason. A step
@@ -100,7 +125,7 @@ func (r *runner) skipEvent(n *node, reason string) checkpoint.Event {
 	if pr := n.prior; pr != nil && !n.force && (pr.Status == checkpoint.StatusSucceeded || pr.Status == checkpoint.StatusUnknown) {
 		e.Status, e.Attempt, e.Fingerprint = pr.Status, pr.Attempt, pr.Fingerprint
 		if pr.Status == checkpoint.StatusSucceeded {
-			e.Outputs = pr.Outputs
+			e.Outputs, e.Redacted = pr.Outputs, pr.Redacted
 		}
 	}
 	return e
@@ -136,7 +161,7 @@ func (r *runner) fail(n *node, attempt int, fp, msg, reason string) error {
 	n.err = r.opts.Redactor.String(e.Error)
 	r.mu.Unlock()
 	r.markStop(n)
-	return r.finish(n, stateFailed, nil, "upstream "+n.s.ID+" failed")
+	return r.finish(n, stateFailed, plan.Upstream{}, "upstream "+n.s.ID+" failed")
 }
 
 // settleUnknown decides a step whose last attempt has no recorded result:
@@ -182,12 +207,13 @@ func (r *runner) settleUnknown(n *node, cfg any, fp string) (settled bool, err e
 	if !res.Done {
 		return false, nil
 	}
+	up := r.fresh(res.Outputs)
 	e := r.event(n, checkpoint.StepSucceeded, pr.Attempt)
-	e.Reason, e.Fingerprint, e.Outputs = checkpoint.ReasonProbed, fp, res.Outputs
+	e.Reason, e.Fingerprint, e.Outputs, e.Redacted = checkpoint.ReasonProbed, fp, res.Outputs, up.Redacted
 	if err := r.j.record(e); err != nil {
 		return true, err
 	}
-	return true, r.finish(n, stateSucceeded, res.Outputs, "")
+	return true, r.finish(n, stateSucceeded, up, "")
 }
 
 // attempts runs n's attempts, numbered from first, with retries.
@@ -233,10 +259,11 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 			r.markStop(n) // before the slot is free for a step that would check
 		}
 		if err == nil {
+			up := r.fresh(out)
 			e := r.event(n, checkpoint.StepSucceeded, a)
-			e.Fingerprint, e.Outputs = fp, out
+			e.Fingerprint, e.Outputs, e.Redacted = fp, out, up.Redacted
 			setDuration(&e, time.Since(start))
-			return r.succeed(n, e, out)
+			return r.succeed(n, e, up)
 		}
 		r.release(n)
 		if r.ctx.Err() != nil {
@@ -268,7 +295,7 @@ func (r *runner) attempts(n *node, cfg any, fp string, first int) error {
 // durable, and the success is written no later, so no such dependent runs
 // before its needs' successes are durable. If no other write comes within
 // followLinger, the success is written alone.
-func (r *runner) succeed(n *node, e checkpoint.Event, out steps.Outputs) error {
+func (r *runner) succeed(n *node, e checkpoint.Event, out plan.Upstream) error {
 	later := r.j.recordLater(e) // before the slot is free
 	r.release(n)
 	r.finish(n, stateSucceeded, out, "") // a success skips nothing: no error
@@ -292,7 +319,7 @@ func (r *runner) interrupted(n *node, attempt int, fp, msg string) error {
 	if err := r.j.record(e); err != nil {
 		return err
 	}
-	return r.finish(n, stateInterrupted, nil, "")
+	return r.finish(n, stateInterrupted, plan.Upstream{}, "")
 }
 
 // attempt runs one attempt with its timeout and log. A step that ignores
@@ -354,7 +381,7 @@ func (r *runner) env(n *node, a int, log io.Writer) *steps.Env {
 	return &steps.Env{
 		StepID: n.s.ID, Attempt: a, BaseDir: r.p.BaseDir, WorkDir: r.opts.WorkDir,
 		Hosts: r.opts.Hosts, Log: log, Logger: r.stepLogger(n, a),
-		Progress: &stepProgress{step: n.s.ID, obs: r.opts.Observer},
+		Progress: &stepProgress{step: n.s.ID, obs: r.opts.Observer}, Redactor: r.opts.Redactor,
 	}
 }
 

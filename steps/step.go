@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/internal/redact"
 )
 
 // Outputs are the named results of a step. Values must be JSON-encodable
@@ -130,6 +131,11 @@ type Env struct {
 	Logger *slog.Logger
 	// Progress receives byte progress; never nil.
 	Progress Progress
+	// Redactor knows the run's secrets (nil: none). Errors and outputs are
+	// redacted when they are recorded, but a kind that cuts what a command
+	// printed before that must mask what the cut leaves of a secret
+	// (Redactor.Cut, Redactor.Edges).
+	Redactor *redact.Redactor
 }
 
 // StepDir is the step's own directory in the run's work directory,

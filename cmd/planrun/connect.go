@@ -90,7 +90,7 @@ func checkHost(ctx context.Context, pool *hosts.Pool, name string, commands bool
 		}
 	}
 	if spec.Flow != "" {
-		at = append(at, "flow "+spec.Flow)
+		at = append(at, "flow "+hosts.RedactURL(spec.Flow))
 		err = checkFlow(ctx, name, spec)
 	}
 	return strings.Join(at, ", "), note, err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -130,11 +131,11 @@ func probeAll(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.St
 	}
 	var mu sync.Mutex
 	results := map[string]result{}
-	outputs := func(id string) (steps.Outputs, bool) {
+	outputs := func(id string) (plan.Upstream, bool) {
 		if pr := prior[id]; pr != nil && pr.Status == checkpoint.StatusSucceeded {
-			return pr.Outputs, true
+			return runner.Recorded(pr), true
 		}
-		return nil, false
+		return plan.Upstream{}, false
 	}
 	var g errgroup.Group
 	g.SetLimit(runner.DefaultParallel)
@@ -194,14 +195,15 @@ func preview(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.Ste
 	}
 	decided := map[string]*view.PreviewStep{}
 	refreshed := map[string]steps.Outputs{} // outputs a check found changed
-	outputs := func(id string) (steps.Outputs, bool) {
+	outputs := func(id string) (plan.Upstream, bool) {
 		if d, ok := decided[id]; ok && d.Action == view.ActionSkip {
+			up := runner.Recorded(prior[id])
 			if out, ok := refreshed[id]; ok {
-				return out, true
+				up.Outputs = out
 			}
-			return prior[id].Outputs, true
+			return up, true
 		}
-		return nil, false
+		return plan.Upstream{}, false
 	}
 	var decide func(s *plan.Step) *view.PreviewStep
 	decide = func(s *plan.Step) *view.PreviewStep {
@@ -233,7 +235,13 @@ func preview(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.Ste
 				return d
 			}
 			cfg, params, err := plan.Resolve(s, reg, outputs, os.LookupEnv)
+			var masked *plan.RedactedOutputError
 			switch {
+			case errors.As(err, &masked) && plan.Fingerprint(s, k.Version(), params) == pr.Fingerprint:
+				// As apply keeps it: unchecked, as it has no config.
+				d.Action, d.Reason = view.ActionSkip, "already done"
+			case masked != nil:
+				d.Reason = "cannot run: " + masked.Error()
 			case err != nil:
 				d.Reason = "cannot resolve yet: " + err.Error()
 			case plan.Fingerprint(s, k.Version(), params) == pr.Fingerprint:
@@ -270,7 +278,7 @@ func preview(p *plan.Plan, reg *steps.Registry, prior map[string]*checkpoint.Ste
 // unknownReason says what apply does with s, whose last attempt has no
 // recorded outcome, as the runner settles it: the kind's probe decides, an
 // idempotent kind runs again, any other fails until checked.
-func unknownReason(s *plan.Step, reg *steps.Registry, outputs func(string) (steps.Outputs, bool)) string {
+func unknownReason(s *plan.Step, reg *steps.Registry, outputs func(string) (plan.Upstream, bool)) string {
 	const prefix = "outcome of the last attempt unknown: "
 	k, ok := reg.Lookup(s.Kind)
 	if !ok {

@@ -5,10 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/planrun/planrun/runner/checkpoint"
 )
 
 func TestString(t *testing.T) {
@@ -28,6 +26,12 @@ func TestString(t *testing.T) {
 		"multi-line":            {[]string{"line1\nline2"}, "k=line1\nline2;", "k=***;"},
 		"unicode":               {[]string{"pässwörd"}, "pw: pässwörd!", "pw: ***!"},
 		"self-overlapping runs": {[]string{"aaaa"}, "baaaaaab", "b***b"},
+		"html-escaped json":     {[]string{"p<ss&w0rd>42"}, `{"tok":"p\u003css\u0026w0rd\u003e42"}`, `{"tok":"***"}`},
+		"json quote escaped":    {[]string{`say "hi"!`}, `{"k": "say \"hi\"!"}`, `{"k": "***"}`},
+		"json backslash":        {[]string{`C:\pw1`}, `"C:\\pw1"`, `"***"`},
+		"json newline":          {[]string{"two\nlines"}, `"two\nlines" or two` + "\n" + `lines`, `"***" or ***`},
+		"json ascii-only":       {[]string{"pässwörd"}, `{"pw": "p\u00e4ssw\u00f6rd"}`, `{"pw": "***"}`},
+		"json surrogate pair":   {[]string{"key🔑key"}, `"key\ud83d\udd11key"`, `"***"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -39,14 +43,92 @@ func TestString(t *testing.T) {
 	}
 }
 
+// TestCut: text cut before it was redacted keeps no piece of a secret of
+// MinLen bytes or more at the cut edges, and Cut redacts whole secrets too.
+func TestCut(t *testing.T) {
+	r := New("hunter2222secretX", "abcdefgh")
+	tests := map[string]struct {
+		in         string
+		start, end bool
+		edges, cut string // want from Edges and from Cut
+	}{
+		"tail cut inside a secret":  {"r2222secretX and more", true, false, "*** and more", "*** and more"},
+		"head cut inside a secret":  {"and then hunter22", false, true, "and then ***", "and then ***"},
+		"both edges":                {"efgh mid hunt", true, true, "*** mid ***", "*** mid ***"},
+		"inside one secret":         {"2222secr", true, true, "***", "***"},
+		"piece below MinLen kept":   {"tX and more", true, false, "tX and more", "tX and more"},
+		"exactly MinLen masked":     {"retX and more", true, false, "*** and more", "*** and more"},
+		"edge not cut":              {"r2222secretX and more", false, false, "r2222secretX and more", "r2222secretX and more"},
+		"start cut, end not":        {"and hunter22", true, false, "and hunter22", "and hunter22"},
+		"longest piece wins":        {"efghabcdefgh", true, false, "***abcdefgh", "***"},
+		"piece then whole secret":   {"secretX hunter2222secretX", true, false, "*** hunter2222secretX", "*** ***"},
+		"piece touching a secret":   {"defghabcdefgh!", true, false, "***abcdefgh!", "***!"},
+		"no piece, secret inside":   {"zz abcdefgh zz", true, true, "zz abcdefgh zz", "zz *** zz"},
+		"empty":                     {"", true, true, "", ""},
+		"whole text shorter than 4": {"tX", true, true, "tX", "tX"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.edges, r.Edges(tc.in, tc.start, tc.end)); diff != "" {
+				t.Errorf("Edges(%q, %v, %v) mismatch (-want +got):\n%s", tc.in, tc.start, tc.end, diff)
+			}
+			if diff := cmp.Diff(tc.cut, r.Cut(tc.in, tc.start, tc.end)); diff != "" {
+				t.Errorf("Cut(%q, %v, %v) mismatch (-want +got):\n%s", tc.in, tc.start, tc.end, diff)
+			}
+		})
+	}
+}
+
+// TestCutProperty: wherever a text holding secrets is cut, Cut of the
+// piece shows no MinLen bytes of a secret (a piece lying inside a
+// secret included).
+func TestCutProperty(t *testing.T) {
+	secrets := []string{"hunter2222secretX", "tok-XYZW-123", "p@ss"}
+	r := New(secrets...)
+	text := "log: " + secrets[0] + " then " + secrets[1] + secrets[0] + " and " + secrets[2] + " end"
+	for i := 0; i <= len(text); i++ {
+		for j := i; j <= len(text); j++ {
+			got := r.Cut(text[i:j], i > 0, j < len(text))
+			for _, sec := range secrets {
+				for k := 0; k+MinLen <= len(sec); k++ {
+					if piece := sec[k : k+MinLen]; strings.Contains(got, piece) {
+						t.Fatalf("Cut(text[%d:%d]) = %q holds %q of secret %q", i, j, got, piece, sec)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestJSONForms(t *testing.T) {
+	tests := map[string]struct {
+		secret string
+		want   []string
+	}{
+		"plain":       {"hunter22", nil},
+		"html":        {"a<b>&c", []string{`a\u003cb\u003e\u0026c`}},
+		"quote":       {`a"b`, []string{`a\"b`}},
+		"html, quote": {`<"x">`, []string{`\u003c\"x\"\u003e`, `<\"x\">`}},
+		"non-ascii":   {"pässwörd", []string{`p\u00e4ssw\u00f6rd`}},
+		"everything":  {"é<\t", []string{`é\u003c\t`, `é<\t`, `\u00e9<\t`}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, jsonForms(tc.secret)); diff != "" {
+				t.Errorf("jsonForms(%q) mismatch (-want +got):\n%s", tc.secret, diff)
+			}
+		})
+	}
+}
+
 func TestNilRedactor(t *testing.T) {
 	var r *Redactor
 	if got := r.String("secret-value"); got != "secret-value" {
 		t.Errorf("nil String = %q", got)
 	}
-	e := checkpoint.Event{Error: "x"}
-	if diff := cmp.Diff(e, r.Event(e)); diff != "" {
-		t.Errorf("nil Event changed the event:\n%s", diff)
+	v := map[string]any{"k": "secret-value"}
+	if diff := cmp.Diff(v, r.Value(v)); diff != "" {
+		t.Errorf("nil Value changed the value:\n%s", diff)
 	}
 	var buf bytes.Buffer
 	w := r.Writer(&buf)
@@ -65,36 +147,63 @@ func TestStringNoAllocWithoutSecret(t *testing.T) {
 	}
 }
 
-func TestEvent(t *testing.T) {
+func TestValue(t *testing.T) {
 	r := New("hunter22")
-	in := checkpoint.Event{
-		Version: 1, Seq: 3, Time: time.Date(2026, 11, 25, 19, 30, 0, 0, time.UTC),
-		Type: checkpoint.StepFailed, Step: "login",
-		Error:  "exec ssh: password hunter22 rejected",
-		Reason: "hunter22",
-		Outputs: map[string]any{
-			"stdout": "token=hunter22",
-			"bytes":  int64(42),
-			"nested": map[string]any{"list": []any{"ok", "hunter22!"}},
-			"args":   []string{"-p", "hunter22"},
-		},
+	in := map[string]any{
+		"stdout": "token=hunter22",
+		"bytes":  int64(42),
+		"nested": map[string]any{"list": []any{"ok", "hunter22!"}},
+		"args":   []string{"-p", "hunter22"},
+		"clean":  map[string]any{"a": "b"},
 	}
-	orig := in.Outputs["stdout"]
-	got := r.Event(in)
-	want := in
-	want.Error = "exec ssh: password *** rejected"
-	want.Reason = "***"
-	want.Outputs = map[string]any{
+	got := r.Value(in)
+	want := map[string]any{
 		"stdout": "token=***",
 		"bytes":  int64(42),
 		"nested": map[string]any{"list": []any{"ok", "***!"}},
 		"args":   []string{"-p", "***"},
+		"clean":  map[string]any{"a": "b"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Event mismatch (-want +got):\n%s", diff)
+		t.Errorf("Value mismatch (-want +got):\n%s", diff)
 	}
-	if in.Outputs["stdout"] != orig {
-		t.Errorf("Event modified the caller's outputs: %v", in.Outputs["stdout"])
+	if in["stdout"] != "token=hunter22" || in["args"].([]string)[1] != "hunter22" {
+		t.Errorf("Value modified the caller's value: %v", in)
+	}
+}
+
+// TestValueKeys: a secret in a map key is redacted as in a value (a
+// command's JSON object names its outputs), at any depth; keys that
+// redact alike stay apart.
+func TestValueKeys(t *testing.T) {
+	r := New("hunter22", "tok3n-abc")
+	tests := map[string]struct {
+		in, want map[string]any
+	}{
+		"top-level key": {
+			in:   map[string]any{"hunter22": 1.0, "n": "x"},
+			want: map[string]any{"***": 1.0, "n": "x"},
+		},
+		"key holds a secret": {
+			in:   map[string]any{"pw-hunter22": "hunter22"},
+			want: map[string]any{"pw-***": "***"},
+		},
+		"nested key": {
+			in:   map[string]any{"n": map[string]any{"hunter22": 2.0}, "l": []any{map[string]any{"tok3n-abc": true}}},
+			want: map[string]any{"n": map[string]any{"***": 2.0}, "l": []any{map[string]any{"***": true}}},
+		},
+		"keys that redact alike": {
+			in:   map[string]any{"hunter22": 1.0, "tok3n-abc": 2.0, "***": 3.0},
+			want: map[string]any{"***": 3.0, "***#2": 1.0, "***#3": 2.0},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := r.Value(tc.in)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Value mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

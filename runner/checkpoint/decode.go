@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -161,8 +162,48 @@ func (d *fastDecoder) field(key []byte, e *Event) bool {
 			ok = json.Unmarshal(d.b[d.i:end], &e.Outputs) == nil && e.Outputs != nil
 		}
 		d.i = end
+	case "redacted":
+		end := objectEnd(d.b, d.i)
+		if end < 0 {
+			return false
+		}
+		sub := fastDecoder{b: d.b[d.i:end]}
+		var m map[string]string
+		switch m, ok = sub.stringObject(); {
+		case !ok: // encoding/json decides, into the map as it does
+			ok = json.Unmarshal(d.b[d.i:end], &e.Redacted) == nil && e.Redacted != nil
+		case e.Redacted == nil:
+			e.Redacted = m
+		default: // a key given twice: encoding/json adds to the map
+			maps.Copy(e.Redacted, m)
+		}
+		d.i = end
 	}
 	return ok
+}
+
+// stringObject reads an object whose values are strings without escapes.
+func (d *fastDecoder) stringObject() (map[string]string, bool) {
+	m := map[string]string{}
+	if !d.eat('{') {
+		return nil, false
+	}
+	if d.eat('}') {
+		return m, d.i == len(d.b)
+	}
+	for {
+		k, ok := d.str()
+		if !ok || !d.eat(':') {
+			return nil, false
+		}
+		if m[k], ok = d.str(); !ok {
+			return nil, false
+		}
+		if d.eat(',') {
+			continue
+		}
+		return m, d.eat('}') && d.i == len(d.b)
+	}
 }
 
 // objectEnd returns the index just past the JSON object starting at i, or

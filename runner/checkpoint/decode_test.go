@@ -12,7 +12,8 @@ import (
 func TestDecodeEventMatchesEncodingJSON(t *testing.T) {
 	written := Event{Version: 1, Seq: 42, Time: time.Date(2026, 11, 25, 19, 52, 57, 378890130, time.UTC), Run: "r", Type: StepSucceeded,
 		Step: "import[m1]", Kind: "import", Host: "new-guest", Batch: "models", Item: "m1", Attempt: 2, Fingerprint: "ab12",
-		Outputs: map[string]any{"path": "/x", "n": 3.0, "nested": map[string]any{"a": []any{"b", "}"}}}, Error: "", Reason: "r", Status: "ok", DurationMS: 8, DurationUS: 8123}
+		Outputs: map[string]any{"path": "/x", "n": 3.0, "nested": map[string]any{"a": []any{"b", "}"}}}, Redacted: map[string]string{"path": "redacted:ab12"},
+		Error: "", Reason: "r", Status: "ok", DurationMS: 8, DurationUS: 8123}
 	ours, _ := json.Marshal(written)
 	tests := map[string]string{
 		"as written":           string(ours),
@@ -34,6 +35,12 @@ func TestDecodeEventMatchesEncodingJSON(t *testing.T) {
 		"bad literal outputs":  `{"seq":2,"outputs":{"n":tru}}`,
 		"dangling exponent":    `{"seq":2,"outputs":{"n":1e}}`,
 		"nested outputs":       `{"seq":2,"outputs":{"a":{"b":[1,"c"]}}}`,
+		"redacted":             `{"seq":2,"outputs":{"t":"***"},"redacted":{"t":"redacted:ab"}}`,
+		"redacted twice":       `{"seq":2,"redacted":{"a":"x"},"redacted":{"b":"y","a":"z"}}`,
+		"redacted escapes":     `{"seq":2,"redacted":{"a\"b":"x\u0041"}}`,
+		"redacted empty":       `{"seq":2,"redacted":{}}`,
+		"redacted null":        `{"seq":2,"redacted":null}`,
+		"redacted not strings": `{"seq":2,"redacted":{"a":1}}`,
 		"bad time":             `{"time":"yesterday"}`,
 		"trailing garbage":     `{"seq":2}x`,
 		"torn":                 `{"seq":2,"ste`,

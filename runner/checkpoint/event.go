@@ -38,10 +38,16 @@ type Event struct {
 	Attempt     int            `json:"attempt,omitempty"`
 	Fingerprint string         `json:"fingerprint,omitempty"`
 	Outputs     map[string]any `json:"outputs,omitempty"`
-	Error       string         `json:"error,omitempty"`
-	Reason      string         `json:"reason,omitempty"`
-	Status      string         `json:"status,omitempty"`      // run_finished: the run's; step_skipped: the state the step keeps (succeeded, unknown)
-	DurationMS  int64          `json:"duration_ms,omitempty"` // whole milliseconds (truncated)
+	// Redacted names the Outputs that held a secret and are recorded
+	// masked, each with a digest of its value that stands for it in the
+	// fingerprints of the steps that use it (it gives no secret away: a
+	// guess costs an scrypt). A later run has these outputs' names and
+	// digests, not their values. Absent from events of older planruns.
+	Redacted   map[string]string `json:"redacted,omitempty"`
+	Error      string            `json:"error,omitempty"`
+	Reason     string            `json:"reason,omitempty"`
+	Status     string            `json:"status,omitempty"`      // run_finished: the run's; step_skipped: the state the step keeps (succeeded, unknown)
+	DurationMS int64             `json:"duration_ms,omitempty"` // whole milliseconds (truncated)
 	// DurationUS is the same duration in microseconds, precise enough to
 	// sum over thousands of short steps (bench/batch.sh does).
 	DurationUS int64 `json:"duration_us,omitempty"`

@@ -35,8 +35,12 @@ type StepState struct {
 	// Attempt is the number of the last recorded attempt.
 	Attempt     int
 	Fingerprint string
-	// Outputs are the outputs of the current success (Status succeeded).
+	// Outputs are the outputs of the current success (Status succeeded),
+	// as recorded: those named in Redacted are masked.
 	Outputs map[string]any
+	// Redacted are the outputs of the current success that held a secret:
+	// their names and digests (Event.Redacted).
+	Redacted map[string]string
 	// LastOutputs are the outputs of the last recorded success, even if the
 	// step was re-run since (a probe gets them).
 	LastOutputs map[string]any
@@ -73,7 +77,7 @@ func FoldOne(m map[string]*StepState, e *Event) {
 		s.Status = StatusUnknown
 		s.Attempt = e.Attempt
 		s.Fingerprint = e.Fingerprint
-		s.Outputs, s.Error, s.Reason, s.AlreadyDone = nil, "", "", false
+		s.Outputs, s.Redacted, s.Error, s.Reason, s.AlreadyDone = nil, nil, "", "", false
 		s.Started, s.Finished = e.Time, time.Time{}
 	case AttemptFailed:
 		s.Status = StatusRetrying
@@ -81,7 +85,7 @@ func FoldOne(m map[string]*StepState, e *Event) {
 		s.Attempt = max(s.Attempt, e.Attempt)
 	case StepSucceeded:
 		s.Status = StatusSucceeded
-		s.Outputs, s.LastOutputs = e.Outputs, e.Outputs
+		s.Outputs, s.LastOutputs, s.Redacted = e.Outputs, e.Outputs, e.Redacted
 		s.Fingerprint = e.Fingerprint
 		s.Error, s.Reason, s.AlreadyDone = "", e.Reason, false
 		s.Finished = e.Time
@@ -101,7 +105,7 @@ func FoldOne(m map[string]*StepState, e *Event) {
 			// done before (the skip keeps the success).
 			s.Status = StatusSucceeded
 			s.AlreadyDone = true
-			s.Outputs, s.LastOutputs = e.Outputs, e.Outputs
+			s.Outputs, s.LastOutputs, s.Redacted = e.Outputs, e.Outputs, e.Redacted
 			s.Fingerprint = e.Fingerprint
 			s.Attempt = max(s.Attempt, e.Attempt)
 			s.Error = ""

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/internal/redact"
 	"github.com/planrun/planrun/steps"
 )
 
@@ -115,14 +115,16 @@ func (*Exec) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs, e
 		return nil, fmt.Errorf("run command on %s: %w", h.Name(), err)
 	}
 	if res.ExitCode != 0 {
-		return nil, fmt.Errorf("exit status %d: %s", res.ExitCode, failureText(res.Stderr, res.Stdout))
+		return nil, fmt.Errorf("exit status %d: %s", res.ExitCode, failureText(env.Redactor, res))
 	}
 	if res.StdoutCut > 0 {
 		// Outputs live in the state (and in every event that carries
 		// them): a command that prints megabytes keeps its end there,
-		// and all of it in its log.
+		// and all of it in its log. The cut may fall inside a secret:
+		// its end is masked here, as the whole of one is when recorded.
+		kept := env.Redactor.Edges(string(res.Stdout), true, false)
 		return steps.Outputs{"stdout": fmt.Sprintf("[planrun: the first %d bytes of stdout are left out here; "+
-			"planrun logs %s has it all]\n%s", res.StdoutCut, env.StepID, strings.TrimSpace(string(res.Stdout)))}, nil
+			"planrun logs %s has it all]\n%s", res.StdoutCut, env.StepID, strings.TrimSpace(kept))}, nil
 	}
 	return outputs(res.Stdout), nil
 }
@@ -163,38 +165,50 @@ func outputs(stdout []byte) steps.Outputs {
 				out[k] = v.String()
 			}
 		default:
-			b, _ := json.Marshal(v)
-			out[k] = string(b)
+			out[k] = compactJSON(v)
 		}
 	}
 	return out
 }
 
+// compactJSON is v as compact JSON text, with <, > and & as they are
+// (json.Marshal writes them \u003c, \u003e, \u0026: a secret holding one
+// would no longer be found by the redactor).
+func compactJSON(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v) // decoded JSON: it encodes
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
 // failureText is what a failed command said: the end of its stderr, or
 // when that is empty the end of its stdout (nologin and sshd's
-// "This service allows sftp connections only." say why there).
-func failureText(stderr, stdout []byte) string {
-	if t := tail(stderr, 5, 2048); t != "" {
+// "This service allows sftp connections only." say why there). Each is
+// redacted before it is cut, and with what a cut while capturing it left
+// of a secret (the result holds the last megabyte).
+func failureText(red *redact.Redactor, res hosts.Result) string {
+	if t := tail(red.Cut(string(res.Stderr), res.StderrCut > 0, false), 5, 2048); t != "" {
 		return t
 	}
-	if t := tail(stdout, 3, 1024); t != "" {
+	if t := tail(red.Cut(string(res.Stdout), res.StdoutCut > 0, false), 3, 1024); t != "" {
 		return "(no stderr; stdout ends: " + t + ")"
 	}
 	return "(no output)"
 }
 
-// tail returns the last n lines of b (at most max bytes), trimmed; ""
-// when b holds nothing but white space.
-func tail(b []byte, n, max int) string {
-	b = bytes.TrimRight(b, "\n\r\t ")
-	if len(b) == 0 {
+// tail returns the last n lines of s (at most max bytes), trimmed; ""
+// when s holds nothing but white space.
+func tail(s string, n, max int) string {
+	s = strings.TrimRight(s, "\n\r\t ")
+	if s == "" {
 		return ""
 	}
-	lines := bytes.Split(b, []byte("\n"))
+	lines := strings.Split(s, "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}
-	s := string(bytes.Join(lines, []byte("\n")))
+	s = strings.Join(lines, "\n")
 	if len(s) > max {
 		s = "…" + s[len(s)-max:]
 	}

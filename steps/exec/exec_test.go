@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/planrun/planrun/hosts"
+	"github.com/planrun/planrun/internal/redact"
 	"github.com/planrun/planrun/steps"
 	"github.com/planrun/planrun/steps/exec"
 )
@@ -40,6 +41,14 @@ func TestRun(t *testing.T) {
 			want: steps.Outputs{
 				"stdout": `{"zip": "/x/m.zip", "n": 3, "ok": true, "f": 1.5, "list": [1,2], "nil": null}`,
 				"zip":    "/x/m.zip", "n": int64(3), "ok": true, "f": 1.5, "list": "[1,2]", "nil": "",
+			},
+		},
+		"json nested values as written": {
+			// Not "\u003c": a redactor looks for a secret as it is.
+			cfg: exec.Config{Command: `echo '{"a": {"tok": "p<ss&w0rd>42"}}'`},
+			want: steps.Outputs{
+				"stdout": `{"a": {"tok": "p<ss&w0rd>42"}}`,
+				"a":      `{"tok":"p<ss&w0rd>42"}`,
 			},
 		},
 		"json array is not fields": {
@@ -116,6 +125,47 @@ func TestLargeStdout(t *testing.T) {
 	}
 	if log.Len() != 3000000+1+15 {
 		t.Errorf("log has %d bytes, want all %d", log.Len(), 3000000+1+15)
+	}
+}
+
+// TestCutInsideSecret: where the end of what a command printed is kept
+// (its failure text, its stdout output) and the cut falls inside a secret,
+// the rest of the secret is masked, not left in the clear (the whole of
+// one is masked when events are recorded).
+func TestCutInsideSecret(t *testing.T) {
+	const secret = "hunter2222secretX"
+	piece := secret[5:] // what a cut 5 bytes into the secret leaves
+	tests := map[string]struct {
+		command string
+	}{
+		// The failure text keeps the last 2048 bytes of stderr, or 1024
+		// of stdout; the stdout output, the last 1 MiB.
+		"failure text":      {command: `printf "%0100d$T%02043d" 0 0 >&2; exit 1`},
+		"failure on stdout": {command: `printf "%0100d$T%01019d" 0 0; exit 1`},
+		"stdout output":     {command: `printf "%0100d$T" 0; head -c 1048571 /dev/zero | tr '\0' y`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			env, _ := newEnv(t)
+			env.Redactor = redact.New(secret)
+			cfg := exec.Config{Command: tc.command, Env: map[string]string{"T": secret}}
+			out, err := exec.New().Run(context.Background(), env, &cfg)
+			var got string
+			if err != nil {
+				got = err.Error()
+			} else {
+				got, _ = out["stdout"].(string)
+			}
+			if !strings.HasSuffix(got, "00") && !strings.HasSuffix(got, "00)") && !strings.HasSuffix(got, "yy") {
+				t.Fatalf("want the end of the output, got %.200q", got)
+			}
+			if strings.Contains(got, piece[len(piece)-redact.MinLen:]) {
+				t.Errorf("a piece of the secret is left: %.200q", got)
+			}
+			if !strings.Contains(got, redact.Mask) {
+				t.Errorf("no mask where the secret was cut: %.200q", got)
+			}
+		})
 	}
 }
 

@@ -345,9 +345,11 @@ func testFold(t *testing.T, s checkpoint.Store, reopen func() checkpoint.Store) 
 		ev(checkpoint.StepFailed, "e", 1),
 	}
 	evs[0].Fingerprint, evs[2].Fingerprint, evs[3].Fingerprint = "f1", "f1", "f1"
-	evs[3].Outputs = map[string]any{"x": "y"}
+	evs[1].Redacted = map[string]string{"x": "gone"} // only successes count
+	evs[3].Outputs, evs[3].Redacted = map[string]any{"x": "y", "t": "***"}, map[string]string{"t": "redacted:a1"}
 	evs[5].Reason = "upstream b failed"
-	evs[6].Reason, evs[6].Fingerprint, evs[6].Outputs = checkpoint.ReasonAlreadyDone, "fd", map[string]any{"k": "v"}
+	evs[6].Reason, evs[6].Fingerprint, evs[6].Outputs = checkpoint.ReasonAlreadyDone, "fd", map[string]any{"k": "***"}
+	evs[6].Redacted = map[string]string{"k": "redacted:d1"}
 	evs[8].Reason, evs[8].Error = checkpoint.ReasonUnknownOutcome, "step e: outcome unknown"
 	if err := r.Append(ctx, evs); err != nil {
 		t.Fatal(err)
@@ -358,14 +360,14 @@ func testFold(t *testing.T, s checkpoint.Store, reopen func() checkpoint.Store) 
 	}
 	got := map[string]string{}
 	for id, st := range checkpoint.Fold(d.Events) {
-		got[id] = fmt.Sprintf("%s attempt=%d fp=%s out=%v", st.Status, st.Attempt, st.Fingerprint, st.Outputs)
+		got[id] = fmt.Sprintf("%s attempt=%d fp=%s out=%v redacted=%v", st.Status, st.Attempt, st.Fingerprint, st.Outputs, st.Redacted)
 	}
 	want := map[string]string{
-		"a": "succeeded attempt=2 fp=f1 out=map[x:y]",
-		"b": "unknown attempt=1 fp= out=map[]",
-		"c": "skipped attempt=0 fp= out=map[]",
-		"d": "succeeded attempt=0 fp=fd out=map[k:v]",
-		"e": "unknown attempt=1 fp= out=map[]",
+		"a": "succeeded attempt=2 fp=f1 out=map[t:*** x:y] redacted=map[t:redacted:a1]",
+		"b": "unknown attempt=1 fp= out=map[] redacted=map[]",
+		"c": "skipped attempt=0 fp= out=map[] redacted=map[]",
+		"d": "succeeded attempt=0 fp=fd out=map[k:***] redacted=map[k:redacted:d1]",
+		"e": "unknown attempt=1 fp= out=map[] redacted=map[]",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("fold (-want +got):\n%s", diff)
