@@ -93,6 +93,14 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 	if x.out.junit != "" {
 		j := view.NewJUnit(x.out.junit)
 		j.SetName(x.plan.Name)
+		sel := x.selected()
+		var want []checkpoint.Event
+		for _, st := range x.plan.Steps {
+			if sel(st.ID) {
+				want = append(want, checkpoint.Event{Step: st.ID, Batch: st.Batch, Item: st.Item})
+			}
+		}
+		j.SetSteps(want)
 		obs = view.Multi(out, j)
 	}
 	if c, ok := obs.(view.Carrier); ok && x.priorInRun {

@@ -27,6 +27,8 @@ type JUnit struct {
 	order []string
 	start time.Time
 	end   time.Time
+	// steps the report must list, in plan order (SetSteps)
+	want []checkpoint.Event
 }
 
 type junitCase struct {
@@ -52,6 +54,15 @@ func (j *JUnit) SetName(plan string) {
 	if plan != "" {
 		j.name = plan
 	}
+}
+
+// SetSteps names every step the session covers (Step, Batch and Item of
+// each): a step that never got an event (the run was interrupted before
+// it started) is still listed, as an error "not started".
+func (j *JUnit) SetSteps(steps []checkpoint.Event) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.want = steps
 }
 
 // Event records e.
@@ -139,6 +150,9 @@ type xmlMessage struct {
 	Text    string `xml:",chardata"`
 }
 
+// notStarted is the state of a step SetSteps names that got no event.
+const notStarted = "not_started"
+
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", max(d, 0).Seconds()) }
 
 // report builds the XML document from what was recorded.
@@ -149,8 +163,23 @@ func (j *JUnit) report() xmlSuites {
 	index := map[string]int{}
 	var sums []time.Duration // per suite
 	var total time.Duration
-	for _, id := range j.order {
-		c := j.cases[id]
+	order := j.order
+	cases := j.cases
+	for _, w := range j.want {
+		if cases[w.Step] == nil {
+			if len(order) == len(j.order) { // copy before adding
+				order = append([]string(nil), j.order...)
+				cases = make(map[string]*junitCase, len(j.cases)+1)
+				for k, v := range j.cases {
+					cases[k] = v
+				}
+			}
+			cases[w.Step] = &junitCase{id: w.Step, batch: w.Batch, item: w.Item, state: notStarted}
+			order = append(order, w.Step)
+		}
+	}
+	for _, id := range order {
+		c := cases[id]
 		suite := j.name
 		if c.batch != "" {
 			suite = c.batch
@@ -187,6 +216,9 @@ func (j *JUnit) report() xmlSuites {
 			s.Skipped++
 		case checkpoint.StepInterrupted:
 			tc.Error = &xmlMessage{Message: "interrupted", Type: "step_interrupted", Text: c.message}
+			s.Errors++
+		case notStarted:
+			tc.Error = &xmlMessage{Message: "not started: the run ended before it could start (planrun resume runs it)", Type: "not_started"}
 			s.Errors++
 		default:
 			tc.Error = &xmlMessage{Message: "no result recorded", Type: "unfinished"}
