@@ -120,13 +120,8 @@ func (m *Migrate) probeFlow(ctx context.Context, env *steps.Env, c *Config, last
 	if err != nil || mc.UnifyModelVersion == "" {
 		return steps.ProbeResult{}, nil
 	}
-	var newID int64 = -1
-	for i, id := range mc.Role[party.Role] {
-		if id == party.PartyID && i < len(mc.MigrateRole[party.Role]) {
-			newID = mc.MigrateRole[party.Role][i]
-		}
-	}
-	if newID < 0 {
+	newID, mapped := mc.NewPartyID(party.Role, party.PartyID)
+	if !mapped {
 		return steps.ProbeResult{}, nil
 	}
 	cl, err := m.client(env, c.Host)
