@@ -353,7 +353,10 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 			ModelVersion: unify, InitRole: initRole, InitParty: strconv.FormatInt(initID, 10), Roles: newRoles}
 		s.mu.Unlock()
 	}
+	// The id in the message is the plain model id: 1.9+ prints
+	// migrate_model._model_id, 1.5–1.8 the job parameters' model_id. Only
+	// data (which /migrate drops) carries the party model id.
 	msg := fmt.Sprintf("Migrating model successfully. The configuration of model has been modified automatically. "+
-		"New model id is: %s, model version is: %s. Model files can be found at '%s'.", newPmid, unify, zipPath)
+		"New model id is: %s, model version is: %s. Model files can be found at '%s'.", newModelID, unify, zipPath)
 	return 0, msg, map[string]any{"model_id": newPmid, "model_version": unify, "path": zipPath}
 }
