@@ -90,6 +90,8 @@ func TestMigrateWholeRequestErrors(t *testing.T) {
 		"1.9+ missing keys":      {flowtest.Gen19, noRoles, 101, "required argument are missing: migrate_role,execute_party; "},
 		"1.5 missing keys":       {flowtest.Gen15, noRoles, 100, "required parameters are missing: migrate_role,execute_party;"},
 		"1.5 missing initiator":  {flowtest.Gen15, noInit, 100, "'migrate_initiator'"},
+		"1.7 missing keys":       {flowtest.Gen17, noRoles, 101, "required argument are missing: migrate_role,execute_party; "},
+		"1.7 missing initiator":  {flowtest.Gen17, noInit, 101, "required argument are missing: migrate_initiator; "},
 		"1.9+ nothing to change": {flowtest.Gen19, same, 100, "There is no need to migrate model."},
 		"1.9+ role structure":    {flowtest.Gen19, shape, 100, "The structure of roles data"},
 	}

@@ -94,7 +94,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestFlowOnePartyPerStep(t *testing.T) {
-	for _, gen := range []flowtest.Generation{flowtest.Gen19, flowtest.Gen15} {
+	for _, gen := range []flowtest.Generation{flowtest.Gen19, flowtest.Gen17, flowtest.Gen15} {
 		t.Run(gen.String(), func(t *testing.T) {
 			srv := flowtest.New(t, flowtest.Options{Generation: gen})
 			putOld(srv)

@@ -1,6 +1,7 @@
 // Package flowtest is an httptest FATE Flow 1.x server that answers as
-// ../shared/FATE.md §1 documents, for both server generations: Gen19
-// (1.9+) and Gen15 (1.5–1.8). No FATE Flow can run in planrun's tests, so
+// ../shared/FATE.md §1 documents, for the server generations: Gen19
+// (1.9+), Gen17 (1.7–1.8) and Gen15 (1.5–1.6), the last two alike but for
+// how missing arguments are answered. No FATE Flow can run in planrun's tests, so
 // this fake follows the documented contract to the letter instead: status
 // codes (error_response puts the retcode in the HTTP status), retcodes and
 // retmsgs per generation, multipart import parsed as FATE's server parses

@@ -127,6 +127,8 @@ func compareRoles(migrate, old any) (bool, error) {
 
 func (s *Server) migrate(c *call) {
 	conf := c.conf()
+	// 1.5/1.6 read migrate_initiator before checking the arguments; 1.7+
+	// check them first (validate_request).
 	if s.opts.Generation == Gen15 {
 		if _, ok := conf["migrate_initiator"]; !ok {
 			s.jsonResult(c, 100, "'migrate_initiator'", nil, "")
@@ -273,7 +275,7 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 	newPmid := fate.PartyModelID(role, newID, newModelID)
 	s.mu.Lock()
 	for k, row := range s.db {
-		if s.opts.Generation == Gen15 && row.ModelVersion == unify ||
+		if s.opts.Generation.pre19() && row.ModelVersion == unify ||
 			s.opts.Generation == Gen19 && k == newPmid+"/"+unify {
 			s.mu.Unlock()
 			return 100, fmt.Sprintf("Unify model version %s has been occupied in database. "+
@@ -331,7 +333,7 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 		p.RuntimeConfOnParty, _ = json.Marshal(map[string]any{"role": newRoles,
 			"initiator": trc["initiator"], "job_parameters": map[string]any{"model_id": newModelID, "model_version": unify}})
 	}
-	if err := writePipeline(dst, p, s.opts.Generation == Gen15); err != nil {
+	if err := writePipeline(dst, p, s.opts.Generation.pre19()); err != nil {
 		return 100, err.Error(), nil
 	}
 	zipPath := filepath.Join(s.TempDir(), newPmid+"_"+unify+".zip")
@@ -344,7 +346,7 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 	if err != nil {
 		return 100, err.Error(), nil
 	}
-	if s.opts.Generation == Gen15 {
+	if s.opts.Generation.pre19() {
 		writeSHA1(zipPath)
 		_ = os.RemoveAll(filepath.Join(s.CacheDir(), newPmid))
 	} else {

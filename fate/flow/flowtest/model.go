@@ -40,7 +40,7 @@ func (s *Server) importModel(c *call) {
 	if s.requireArgs(c, conf, modelArgs) {
 		return
 	}
-	if s.opts.Generation == Gen15 {
+	if s.opts.Generation.pre19() {
 		s.import15(c, conf)
 		return
 	}
@@ -196,7 +196,7 @@ func (s *Server) export(c *call) {
 	pmid, version := partyModelID(conf), str(conf["model_version"])
 	dir := filepath.Join(s.CacheDir(), pmid, version)
 	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(pipelinePath))); err != nil {
-		if s.opts.Generation == Gen15 {
+		if s.opts.Generation.pre19() {
 			errorResponse(c, 210, fmt.Sprintf("Model %s %s is not exist.", pmid, version))
 		} else {
 			errorResponse(c, 404, fmt.Sprintf("Model %s %s does not exist.", pmid, version))
@@ -214,7 +214,7 @@ func (s *Server) export(c *call) {
 }
 
 func (s *Server) packaging(c *call) {
-	if s.opts.Generation == Gen15 {
+	if s.opts.Generation.pre19() {
 		notFound(c)
 		return
 	}

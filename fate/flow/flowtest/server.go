@@ -25,16 +25,28 @@ type Generation int
 const (
 	// Gen19 is FATE Flow 1.9–1.11.
 	Gen19 Generation = iota + 1
-	// Gen15 is FATE 1.5–1.8.
+	// Gen15 is FATE 1.5–1.6 (fate_flow inside FATE): missing arguments
+	// are check_config's retcode 100 "required parameters are missing".
 	Gen15
+	// Gen17 is FATE Flow 1.7–1.8: as Gen15 but for validate_request's
+	// retcode 101 "required argument are missing", checked before the
+	// handler reads the body.
+	Gen17
 )
 
 func (g Generation) String() string {
-	if g == Gen15 {
-		return "1.5-1.8"
+	switch g {
+	case Gen15:
+		return "1.5-1.6"
+	case Gen17:
+		return "1.7-1.8"
 	}
 	return "1.9+"
 }
+
+// pre19 reports whether g is one of the generations before 1.9, which
+// share the model layout and most answers (FATE.md §1, "1.5–1.8").
+func (g Generation) pre19() bool { return g == Gen15 || g == Gen17 }
 
 // Fault is a misbehaviour injected into one operation's answers.
 type Fault int
