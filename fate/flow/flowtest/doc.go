@@ -12,8 +12,10 @@
 //
 // Models live in a real temporary model_local_cache. The fake's
 // /migrate/do copies the party's model directory, rewrites the pipeline
-// message's model_id, model_version and train_runtime_conf (role,
-// initiator, job_parameters) for the new parties, and zips it as FATE's
+// message as FATE does for the generation (model_id, model_version,
+// train_runtime_conf's role, initiator and job_parameters through the
+// runtime conf adapter, initiator_* above fate_version 1.5.0, and on 1.9+
+// roles and four keys of runtime_conf_on_party), and zips it as FATE's
 // make_archive does; component buffers are carried over unchanged (the
 // converters are the native engine's business, tested there). As FATE
 // 1.9+ takes the components from its database, a Gen19 server migrates a

@@ -300,38 +300,8 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 	if err != nil {
 		return 100, err.Error(), nil
 	}
-	init, _ := conf["migrate_initiator"].(map[string]any)
-	initID, _ := int64Of(init["party_id"])
-	initRole, _ := init["role"].(string)
-	var trc map[string]any
-	_ = json.Unmarshal(p.TrainRuntimeConf, &trc)
-	if trc == nil {
-		trc = map[string]any{}
-	}
-	trc["role"] = newRoles
-	trc["initiator"] = map[string]any{"role": initRole, "party_id": initID}
-	jp, _ := trc["job_parameters"].(map[string]any)
-	if jp == nil {
-		jp = map[string]any{}
-		trc["job_parameters"] = jp
-	}
-	target := jp
-	if fmt.Sprint(trc["dsl_version"]) == "2" {
-		if common, ok := jp["common"].(map[string]any); ok {
-			target = common
-		} else {
-			target = map[string]any{}
-			jp["common"] = target
-		}
-	}
-	target["model_id"], target["model_version"] = newModelID, unify
-	p.TrainRuntimeConf, _ = json.Marshal(trc)
-	p.ModelId, p.ModelVersion = newModelID, unify
-	p.InitiatorRole, p.InitiatorPartyId = initRole, int32(initID)
-	if s.opts.Generation == Gen19 {
-		p.Roles, _ = json.Marshal(newRoles)
-		p.RuntimeConfOnParty, _ = json.Marshal(map[string]any{"role": newRoles,
-			"initiator": trc["initiator"], "job_parameters": map[string]any{"model_id": newModelID, "model_version": unify}})
+	if err := s.opts.Generation.migratePipeline(p, conf, newModelID, unify); err != nil {
+		return 100, err.Error(), nil
 	}
 	if err := writePipeline(dst, p, s.opts.Generation.pre19()); err != nil {
 		return 100, err.Error(), nil
@@ -352,7 +322,7 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 	} else {
 		s.mu.Lock()
 		s.db[newPmid+"/"+unify] = &dbRow{Role: role, PartyID: strconv.FormatInt(newID, 10), ModelID: newModelID,
-			ModelVersion: unify, InitRole: initRole, InitParty: strconv.FormatInt(initID, 10), Roles: newRoles}
+			ModelVersion: unify, InitRole: p.InitiatorRole, InitParty: strconv.FormatInt(int64(p.InitiatorPartyId), 10), Roles: newRoles}
 		s.mu.Unlock()
 	}
 	// The id in the message is the plain model id: 1.9+ prints

@@ -30,7 +30,8 @@ const (
 	Gen15
 	// Gen17 is FATE Flow 1.7–1.8: as Gen15 but for validate_request's
 	// retcode 101 "required argument are missing", checked before the
-	// handler reads the body.
+	// handler reads the body, and the runtime conf adapter that adds
+	// job_parameters and job_parameters.common when they are missing.
 	Gen17
 )
 

@@ -70,8 +70,14 @@ func ModelFiles(m Model) map[string][]byte {
 	}
 	trcJSON, _ := json.Marshal(trc)
 	rolesJSON, _ := json.Marshal(m.Roles)
-	onParty, _ := json.Marshal(map[string]any{"role": m.Roles, "initiator": trc["initiator"],
-		"local": map[string]any{"role": m.Role, "party_id": m.PartyID}})
+	// runtime_conf_on_party as FATE keeps it: the party's own view of
+	// the job, with flat job_parameters.
+	onParty, _ := json.Marshal(map[string]any{
+		"dsl_version": 2, "role": m.Roles, "initiator": trc["initiator"],
+		"local":                map[string]any{"role": m.Role, "party_id": m.PartyID},
+		"job_parameters":       map[string]any{"job_type": "train", "model_id": m.ModelID, "model_version": m.ModelVersion},
+		"component_parameters": map[string]any{},
+	})
 	p := &pb.Pipeline{
 		TrainRuntimeConf: trcJSON, FateVersion: m.FateVersion, ModelId: m.ModelID,
 		ModelVersion: m.ModelVersion, Roles: rolesJSON, InitiatorRole: m.Initiator.Role,
