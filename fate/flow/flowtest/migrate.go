@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -56,25 +55,7 @@ func (s *Server) requireArgs(c *call, conf map[string]any, keys []string) bool {
 	return true
 }
 
-// pyKey renders a JSON id as Python's str() of it (dict keys in answers).
-func pyKey(v any) string {
-	switch x := v.(type) {
-	case json.Number:
-		return x.String()
-	case string:
-		return x
-	}
-	return fmt.Sprint(v)
-}
-
-// typedKey keeps Python's int/str distinction: 9999 and "9999" differ.
-func typedKey(v any) string {
-	if _, ok := v.(string); ok {
-		return "s:" + v.(string)
-	}
-	return "n:" + pyKey(v)
-}
-
+// rolesOf reads a role map whose every value is a list.
 func rolesOf(v any) (map[string][]any, bool) {
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -91,55 +72,126 @@ func rolesOf(v any) (map[string][]any, bool) {
 	return out, true
 }
 
-// compareRoles is FATE's compare_roles: an error for a structure mismatch,
-// true when every id set is equal (nothing to migrate).
-func compareRoles(migrate, old any) (bool, error) {
-	mr, ok1 := rolesOf(migrate)
-	or, ok2 := rolesOf(old)
-	if !ok1 || !ok2 || len(mr) != len(or) {
-		return false, fmt.Errorf("%s", msgStructure)
+// strSet is set(str(item) for item in v).
+func strSet(v any) (map[string]bool, error) {
+	items, err := pyIter(v)
+	if err != nil {
+		return nil, err
 	}
-	same := true
-	for k, l := range mr {
-		ol, ok := or[k]
-		if !ok || len(ol) != len(l) {
-			return false, fmt.Errorf("%s", msgStructure)
-		}
-		a, b := map[string]bool{}, map[string]bool{}
-		for _, x := range l {
-			a[typedKey(x)] = true
-		}
-		for _, x := range ol {
-			b[typedKey(x)] = true
-		}
-		if len(a) != len(b) {
-			same = false
-			continue
-		}
-		for x := range a {
-			if !b[x] {
-				same = false
-			}
-		}
+	out := map[string]bool{}
+	for _, x := range items {
+		out[pyObjStr(x)] = true
 	}
-	return same, nil
+	return out, nil
 }
 
+// compareRoles is FATE's compare_roles(migrate_role, role): the same role
+// names, and for each a list (on the migrate side) as long as the old
+// one, or the structure message; true when every role's ids are the same
+// once written with str() (9999 and "9999" are the same id there).
+// Python's own errors on the way (a role map that is not a dict, len()
+// or iteration of an id list that is neither) come out as they are.
+func compareRoles(migrate, old any) (bool, error) {
+	mr, ok := migrate.(map[string]any)
+	if !ok {
+		return false, pyErr{"AttributeError", fmt.Sprintf("'%s' object has no attribute 'keys'", pyType(migrate))}
+	}
+	or, ok := old.(map[string]any)
+	if !ok {
+		return false, pyErr{"AttributeError", fmt.Sprintf("'%s' object has no attribute 'keys'", pyType(old))}
+	}
+	if len(mr) != len(or) {
+		return false, fmt.Errorf("%s", msgStructure)
+	}
+	for k := range mr {
+		if _, ok := or[k]; !ok {
+			return false, fmt.Errorf("%s", msgStructure)
+		}
+	}
+	format, equal := true, true
+	for _, k := range sortedKeys(mr) {
+		if format {
+			a, err := pyLen(mr[k])
+			if err != nil {
+				return false, err
+			}
+			b, err := pyLen(or[k])
+			if err != nil {
+				return false, err
+			}
+			_, isList := mr[k].([]any)
+			format = a == b && isList
+		}
+		a, err := strSet(mr[k])
+		if err != nil {
+			return false, err
+		}
+		b, err := strSet(or[k])
+		if err != nil {
+			return false, err
+		}
+		equal = equal && len(a) == len(b)
+		for x := range a {
+			equal = equal && b[x]
+		}
+	}
+	if !format {
+		return false, fmt.Errorf("%s", msgStructure)
+	}
+	return equal, nil
+}
+
+// uncaught answers an exception that escapes a FATE Flow handler: retcode
+// 100 with str(e) before 1.9 (errorhandler(500)) and repr(e) from 1.9
+// (errorhandler(Exception)), no data.
+func (s *Server) uncaught(c *call, e pyErr) {
+	msg := e.str()
+	if s.opts.Generation == Gen19 {
+		msg = e.repr()
+	}
+	s.jsonResult(c, 100, msg, nil, "")
+}
+
+// subscript is v[key] for a str key, as the handler reads
+// migrate_initiator.
+func subscript(v any, key string) (any, error) {
+	switch x := v.(type) {
+	case map[string]any:
+		e, ok := x[key]
+		if !ok {
+			return nil, pyErr{"KeyError", key}
+		}
+		return e, nil
+	case []any:
+		return nil, pyErr{"TypeError", "list indices must be integers or slices, not str"}
+	case string:
+		return nil, pyErr{"TypeError", "string indices must be integers"}
+	}
+	return nil, pyErr{"TypeError", fmt.Sprintf("'%s' object is not subscriptable", pyType(v))}
+}
+
+// migrate is /v1/model/migrate (apps/model_app.py migrate_model_process).
 func (s *Server) migrate(c *call) {
 	conf := c.conf()
 	// 1.5/1.6 read migrate_initiator before checking the arguments; 1.7+
 	// check them first (validate_request).
 	if s.opts.Generation == Gen15 {
 		if _, ok := conf["migrate_initiator"]; !ok {
-			s.jsonResult(c, 100, "'migrate_initiator'", nil, "")
+			s.uncaught(c, pyErr{"KeyError", "migrate_initiator"})
 			return
 		}
 	}
 	if s.requireArgs(c, conf, migrateRequired) {
 		return
 	}
+	for _, k := range []string{"party_id", "role"} {
+		if _, err := subscript(conf["migrate_initiator"], k); err != nil {
+			s.uncaught(c, err.(pyErr))
+			return
+		}
+	}
 	jobID := s.newJobID()
-	if v, _ := conf["unify_model_version"].(string); v == "" {
+	if !truthy(conf["unify_model_version"]) {
 		conf["unify_model_version"] = jobID
 	}
 	same, err := compareRoles(conf["migrate_role"], conf["role"])
@@ -151,38 +203,74 @@ func (s *Server) migrate(c *call) {
 		s.jsonResult(c, 100, msgNoNeed, nil, "")
 		return
 	}
-	mr, _ := rolesOf(conf["migrate_role"])
-	or, _ := rolesOf(conf["role"])
+	res, perr := partyMap(conf)
+	if perr == nil {
+		perr = s.dispatch(c, conf, res, jobID)
+	}
+	if perr != nil {
+		s.uncaught(c, *perr)
+	}
+}
+
+// partyMap is the handler's res_dict: role → old id (as a dict key) →
+// the local block sent to that party, pairing role and migrate_role by
+// position.
+func partyMap(conf map[string]any) (map[string]map[string]map[string]any, *pyErr) {
+	mr := conf["migrate_role"].(map[string]any)
+	or := conf["role"].(map[string]any)
 	res := map[string]map[string]map[string]any{}
-	for role, ids := range mr {
-		for i, id := range ids {
+	for _, role := range sortedKeys(mr) {
+		// compare_roles checked both are lists of one length.
+		news, olds := mr[role].([]any), or[role].([]any)
+		for i, id := range news {
+			k, err := pyHashKey(olds[i])
+			if err != nil {
+				e := err.(pyErr)
+				return nil, &e
+			}
 			if res[role] == nil {
 				res[role] = map[string]map[string]any{}
 			}
-			res[role][typedKey(or[role][i])] = map[string]any{"role": role, "party_id": or[role][i], "migrate_party_id": id}
+			res[role][k] = map[string]any{"role": role, "party_id": olds[i], "migrate_party_id": id}
 		}
 	}
-	exec, ok := rolesOf(conf["execute_party"])
+	return res, nil
+}
+
+// dispatch sends /migrate/do to every executing party and answers with
+// their codes and details; a Python error outside the per-party try is
+// returned instead.
+func (s *Server) dispatch(c *call, conf map[string]any, res map[string]map[string]map[string]any, jobID string) *pyErr {
+	exec, ok := conf["execute_party"].(map[string]any)
 	if !ok {
-		s.jsonResult(c, 100, "'execute_party' is not a role map", nil, jobID)
-		return
+		return &pyErr{"AttributeError", fmt.Sprintf("'%s' object has no attribute 'items'", pyType(conf["execute_party"]))}
 	}
 	jp, _ := conf["job_parameters"].(map[string]any)
 	_, hasMode := jp["federated_mode"]
 	status, statusMsg := 0, "success"
 	data := map[string]any{}
 	detail := map[string]any{}
-	roles := make([]string, 0, len(exec))
-	for r := range exec {
-		roles = append(roles, r)
-	}
-	sort.Strings(roles)
-	for _, role := range roles {
+	data["detail"] = detail
+	for _, role := range sortedKeys(exec) {
 		codes := map[string]any{}
 		details := map[string]any{}
 		data[role], detail[role] = codes, details
-		for _, id := range exec[role] {
-			key := pyKey(id)
+		ids, err := pyIter(exec[role])
+		if err != nil {
+			e := err.(pyErr)
+			return &e
+		}
+		for _, id := range ids {
+			if res[role] == nil {
+				// res_dict.get(role) is None.
+				return &pyErr{"AttributeError", "'NoneType' object has no attribute 'get'"}
+			}
+			k, err := pyHashKey(id)
+			if err != nil {
+				e := err.(pyErr)
+				return &e
+			}
+			key := pyJSONKey(id)
 			s.mu.Lock()
 			raise := s.raises[role+":"+key]
 			s.mu.Unlock()
@@ -191,17 +279,13 @@ func (s *Server) migrate(c *call) {
 				codes[key] = 100
 				continue
 			}
-			var local map[string]any
-			if m := res[role]; m != nil {
-				local = m[typedKey(id)]
-			}
-			code, msg, _ := s.migrateDo(conf, local)
+			code, msg, _ := s.migrateDo(conf, res[role][k])
 			codes[key] = code
 			details[key] = map[string]any{"retcode": code, "retmsg": msg}
 		}
 	}
-	data["detail"] = detail
 	s.jsonResult(c, status, statusMsg, data, jobID)
+	return nil
 }
 
 func (s *Server) migrateDoHTTP(c *call) {
@@ -249,7 +333,7 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 		return 100, "'NoneType' object is not subscriptable", nil
 	}
 	role, _ := local["role"].(string)
-	key := role + ":" + pyKey(local["party_id"])
+	key := role + ":" + pyJSONKey(local["party_id"])
 	s.mu.Lock()
 	failMsg := s.failures[key]
 	s.mu.Unlock()

@@ -3,8 +3,6 @@ package flowtest
 import (
 	"encoding/json"
 	"fmt"
-	"math"
-	"math/big"
 	"strconv"
 	"strings"
 
@@ -172,7 +170,7 @@ func (g Generation) migratePipeline(p *pb.Pipeline, conf map[string]any, modelID
 	pid, ok := ini["party_id"].(json.Number)
 	n, err := pid.Int64()
 	if !ok || err != nil {
-		return fmt.Errorf("%s has type %s, but expected one of: int", pyRepr(ini["party_id"]), pyType(ini["party_id"]))
+		return fmt.Errorf("%s has type %s, but expected one of: int", pyObjRepr(ini["party_id"]), pyType(ini["party_id"]))
 	}
 	if n != int64(int32(n)) {
 		return fmt.Errorf("Value out of range: %d", n)
@@ -207,74 +205,4 @@ func unmarshalNumbers(b []byte, v *map[string]any) error {
 		return fmt.Errorf("'NoneType' object does not support item assignment")
 	}
 	return nil
-}
-
-// pyType is the Python type name of a decoded JSON value.
-func pyType(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NoneType"
-	case bool:
-		return "bool"
-	case string:
-		return "str"
-	case json.Number:
-		if _, err := x.Int64(); err == nil {
-			return "int"
-		}
-		return "float"
-	case []any:
-		return "list"
-	case map[string]any:
-		return "dict"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// pyRepr is Python's repr() of a decoded JSON scalar.
-func pyRepr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case string:
-		return "'" + strings.ReplaceAll(x, "'", `\'`) + "'"
-	case json.Number:
-		return pyStr(x)
-	}
-	return fmt.Sprint(v)
-}
-
-// pyStr is Python's str() of a decoded JSON number: json.loads makes an
-// int of a number without fraction or exponent, a float of any other.
-func pyStr(n json.Number) string {
-	if i, ok := new(big.Int).SetString(n.String(), 10); ok {
-		return i.String()
-	}
-	f, err := strconv.ParseFloat(n.String(), 64)
-	if err != nil && !math.IsInf(f, 0) {
-		return n.String()
-	}
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	// repr(float): the shortest digits, in positional notation when the
-	// decimal exponent is in [-4, 16), with ".0" on an integral value.
-	e := strconv.FormatFloat(f, 'e', -1, 64)
-	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
-	if exp < -4 || exp >= 16 {
-		return e
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsRune(s, '.') {
-		s += ".0"
-	}
-	return s
 }

@@ -262,3 +262,62 @@ func TestMigrateJobParametersAdapter(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateRequestAsPython: /v1/model/migrate's checks run on the
+// decoded JSON as FATE's Python does: compare_roles compares ids by str()
+// and answers Python's own error (retcode 100, str(e)) for a role map or
+// id list of the wrong type; a KeyError or AttributeError outside the
+// handler's try is retcode 100 with str(e) before 1.9 and repr(e) after.
+func TestMigrateRequestAsPython(t *testing.T) {
+	base := func(edit func(m map[string]any)) []byte {
+		m := map[string]any{"job_parameters": map[string]any{"federated_mode": "SINGLE"},
+			"role": map[string]any{"guest": []any{9999}, "host": []any{10000}}, "execute_party": map[string]any{"guest": []any{9999}},
+			"migrate_role": map[string]any{"guest": []any{99}, "host": []any{100}}, "migrate_initiator": map[string]any{"role": "guest", "party_id": 99},
+			"model_id": "guest-9999#host-10000#model", "model_version": "1"}
+		edit(m)
+		b, _ := json.Marshal(m)
+		return b
+	}
+	cases := map[string]struct {
+		gen  flowtest.Generation
+		body []byte
+		want map[string]any
+	}{
+		"ids as strings are the same ids": {flowtest.Gen19, base(func(m map[string]any) {
+			m["migrate_role"] = map[string]any{"guest": []any{"9999"}, "host": []any{"10000"}}
+		}), map[string]any{"retcode": 100.0, "retmsg": "The config of previous roles is the same with that of migrate roles. There is no need to migrate model. Migration process aborting."}},
+		"an id list that is a number": {flowtest.Gen19, base(func(m map[string]any) {
+			m["migrate_role"] = map[string]any{"guest": 99, "host": []any{100}}
+		}), map[string]any{"retcode": 100.0, "retmsg": "object of type 'int' has no len()"}},
+		"a role map that is a list": {flowtest.Gen17, base(func(m map[string]any) {
+			m["migrate_role"] = []any{99, 100}
+		}), map[string]any{"retcode": 100.0, "retmsg": "'list' object has no attribute 'keys'"}},
+		"ids of another length": {flowtest.Gen19, base(func(m map[string]any) {
+			m["migrate_role"] = map[string]any{"guest": []any{99}, "host": []any{100, 101}}
+		}), map[string]any{"retcode": 100.0, "retmsg": "The structure of roles data of local configuration is different from model runtime configuration's. Migration aborting."}},
+		"1.9+ executing role not in migrate_role": {flowtest.Gen19, base(func(m map[string]any) {
+			m["execute_party"] = map[string]any{"arbiter": []any{10000}}
+		}), map[string]any{"retcode": 100.0, "retmsg": `AttributeError("'NoneType' object has no attribute 'get'")`}},
+		"1.7 executing role not in migrate_role": {flowtest.Gen17, base(func(m map[string]any) {
+			m["execute_party"] = map[string]any{"arbiter": []any{10000}}
+		}), map[string]any{"retcode": 100.0, "retmsg": "'NoneType' object has no attribute 'get'"}},
+		"1.9+ initiator without party_id": {flowtest.Gen19, base(func(m map[string]any) {
+			m["migrate_initiator"] = map[string]any{"role": "guest"}
+		}), map[string]any{"retcode": 100.0, "retmsg": "KeyError('party_id')"}},
+		"1.5 initiator without party_id": {flowtest.Gen15, base(func(m map[string]any) {
+			m["migrate_initiator"] = map[string]any{"role": "guest"}
+		}), map[string]any{"retcode": 100.0, "retmsg": "'party_id'"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			srv := flowtest.New(t, flowtest.Options{Generation: tc.gen})
+			status, got, raw := post(t, srv, "/v1/model/migrate", "application/json", tc.body)
+			if status != 200 {
+				t.Errorf("HTTP %d %s", status, raw)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
