@@ -279,7 +279,14 @@ func (s *Server) dispatch(c *call, conf map[string]any, res map[string]map[strin
 				codes[key] = 100
 				continue
 			}
-			code, msg, _ := s.migrateDo(conf, res[role][k])
+			// request_config["local"] = res_dict.get(role).get(party_id):
+			// None for an id that is not in role.
+			var local any
+			if l, ok := res[role][k]; ok {
+				local = l
+			}
+			conf["local"] = local
+			code, msg, _ := s.migrateDo(conf)
 			codes[key] = code
 			details[key] = map[string]any{"retcode": code, "retmsg": msg}
 		}
@@ -290,8 +297,7 @@ func (s *Server) dispatch(c *call, conf map[string]any, res map[string]map[strin
 
 func (s *Server) migrateDoHTTP(c *call) {
 	conf := c.conf()
-	local, _ := conf["local"].(map[string]any)
-	code, msg, data := s.migrateDo(conf, local)
+	code, msg, data := s.migrateDo(conf)
 	var d any
 	if data != nil {
 		d = data
@@ -327,10 +333,47 @@ func int64Roles(v any) (map[string][]int64, error) {
 	return out, nil
 }
 
-// migrateDo is /migrate/do for one party: copy, rewrite the pipeline, zip.
-func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, string, map[string]any) {
-	if local == nil {
-		return 100, "'NoneType' object is not subscriptable", nil
+// readArgs reads what migration() reads before its try (1.9+), in its
+// order: model_id, model_version, local's role, party_id and
+// migrate_party_id, migrate_role, unify_model_version. Before 1.9 the
+// same reads are inside the try.
+func readArgs(conf map[string]any) (map[string]any, *pyErr) {
+	get := func(v any, k string) *pyErr {
+		if _, err := subscript(v, k); err != nil {
+			e := err.(pyErr)
+			return &e
+		}
+		return nil
+	}
+	for _, k := range []string{"model_id", "model_version", "local"} {
+		if e := get(conf, k); e != nil {
+			return nil, e
+		}
+	}
+	for _, k := range []string{"role", "party_id", "migrate_party_id"} {
+		if e := get(conf["local"], k); e != nil {
+			return nil, e
+		}
+	}
+	for _, k := range []string{"migrate_role", "unify_model_version"} {
+		if e := get(conf, k); e != nil {
+			return nil, e
+		}
+	}
+	return conf["local"].(map[string]any), nil
+}
+
+// migrateDo is /migrate/do for one party (conf["local"] names it): copy,
+// rewrite the pipeline, zip. A failure is retcode 100 with str(e) and
+// data {} (migration() returns {} for data); a read that fails before
+// 1.9+'s try has no data and repr(e).
+func (s *Server) migrateDo(conf map[string]any) (int, string, map[string]any) {
+	local, perr := readArgs(conf)
+	if perr != nil {
+		if s.opts.Generation == Gen19 {
+			return 100, perr.repr(), nil
+		}
+		return 100, perr.str(), map[string]any{}
 	}
 	role, _ := local["role"].(string)
 	key := role + ":" + pyJSONKey(local["party_id"])
@@ -338,14 +381,14 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 	failMsg := s.failures[key]
 	s.mu.Unlock()
 	if failMsg != "" {
-		return 100, failMsg, nil
+		return 100, failMsg, map[string]any{}
 	}
 	oldID, err1 := int64Of(local["party_id"])
 	newID, err2 := int64Of(local["migrate_party_id"])
 	newRoles, err3 := int64Roles(conf["migrate_role"])
 	for _, err := range []error{err1, err2, err3} {
 		if err != nil {
-			return 100, err.Error(), nil
+			return 100, err.Error(), map[string]any{}
 		}
 	}
 	modelID, _ := conf["model_id"].(string)
@@ -353,7 +396,13 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 	unify, _ := conf["unify_model_version"].(string)
 	src := filepath.Join(s.CacheDir(), fate.PartyModelID(role, oldID, modelID), version)
 	if _, err := os.Stat(src); err != nil {
-		return 100, fmt.Sprintf("Can not found %s %s model local cache", modelID, version), nil
+		// 1.9+ raise FileNotFoundError(f"... local cache."), 1.5–1.8
+		// Exception("... local cache").
+		msg := fmt.Sprintf("Can not found %s %s model local cache", modelID, version)
+		if s.opts.Generation == Gen19 {
+			msg += "."
+		}
+		return 100, msg, map[string]any{}
 	}
 	newModelID := fate.GenModelID(newRoles)
 	newPmid := fate.PartyModelID(role, newID, newModelID)
@@ -363,7 +412,7 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 			s.opts.Generation == Gen19 && k == newPmid+"/"+unify {
 			s.mu.Unlock()
 			return 100, fmt.Sprintf("Unify model version %s has been occupied in database. "+
-				"Please choose another unify model version and try again.", unify), nil
+				"Please choose another unify model version and try again.", unify), map[string]any{}
 		}
 	}
 	s.mu.Unlock()
@@ -375,20 +424,20 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 		// 1.9+ takes the components from its database: a model that was
 		// only copied into model_local_cache migrates with the pipeline alone.
 		if err := copyPipelineOnly(src, dst); err != nil {
-			return 100, err.Error(), nil
+			return 100, err.Error(), map[string]any{}
 		}
 	} else if err := copyDir(src, dst); err != nil {
-		return 100, err.Error(), nil
+		return 100, err.Error(), map[string]any{}
 	}
 	p, err := readPipeline(dst)
 	if err != nil {
-		return 100, err.Error(), nil
+		return 100, err.Error(), map[string]any{}
 	}
 	if err := s.opts.Generation.migratePipeline(p, conf, newModelID, unify); err != nil {
-		return 100, err.Error(), nil
+		return 100, err.Error(), map[string]any{}
 	}
 	if err := writePipeline(dst, p, s.opts.Generation.pre19()); err != nil {
-		return 100, err.Error(), nil
+		return 100, err.Error(), map[string]any{}
 	}
 	zipPath := filepath.Join(s.TempDir(), newPmid+"_"+unify+".zip")
 	if s.opts.Generation == Gen19 {
@@ -398,7 +447,7 @@ func (s *Server) migrateDo(conf map[string]any, local map[string]any) (int, stri
 	}
 	_, err = packDir(dst, zipPath)
 	if err != nil {
-		return 100, err.Error(), nil
+		return 100, err.Error(), map[string]any{}
 	}
 	if s.opts.Generation.pre19() {
 		writeSHA1(zipPath)

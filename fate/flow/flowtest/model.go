@@ -225,7 +225,8 @@ func (s *Server) packaging(c *call) {
 	pmid, version := str(conf["party_model_id"]), str(conf["model_version"])
 	dir := filepath.Join(s.CacheDir(), pmid, version)
 	if _, err := os.Stat(dir); err != nil {
-		errorResponse(c, 404, fmt.Sprintf("Model %s %s does not exist.", pmid, version))
+		// FF@v1.11.2 apps/model_app.py packaging_model.
+		errorResponse(c, 404, "Model not found.")
 		return
 	}
 	zipPath := filepath.Join(s.TempDir(), pmid+"_"+version+".zip")

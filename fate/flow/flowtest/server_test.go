@@ -321,3 +321,59 @@ func TestMigrateRequestAsPython(t *testing.T) {
 		})
 	}
 }
+
+// TestFailuresWordedAsFATE: whole answers for failures, compared exactly.
+func TestFailuresWordedAsFATE(t *testing.T) {
+	doNoModel := []byte(`{"model_id":"m","model_version":"1","unify_model_version":"2","migrate_role":{"guest":[2],"host":[3]},` +
+		`"migrate_initiator":{"role":"guest","party_id":2},"local":{"role":"guest","party_id":1,"migrate_party_id":2}}`)
+	doNoLocal := []byte(`{"model_id":"m","model_version":"1","unify_model_version":"2","migrate_role":{"guest":[2],"host":[3]},` +
+		`"migrate_initiator":{"role":"guest","party_id":2},"local":null}`)
+	// execute_party names the guest as "9999" where role has 9999: the
+	// handler finds no local block for it.
+	strID := []byte(`{"job_parameters":{"federated_mode":"SINGLE"},"role":{"guest":[9999],"host":[10000]},"execute_party":{"guest":["9999"]},` +
+		`"migrate_role":{"guest":[99],"host":[100]},"migrate_initiator":{"role":"guest","party_id":99},"model_id":"m","model_version":"1"}`)
+	cases := map[string]struct {
+		gen    flowtest.Generation
+		path   string
+		body   []byte
+		status int
+		want   map[string]any
+	}{
+		// FileNotFoundError(f"Can not found {model_id} {model_version} model local cache.") inside
+		// migration()'s try, whose failure data is {}.
+		"1.9+ migrate/do no model": {flowtest.Gen19, "/v1/model/migrate/do", doNoModel, 200,
+			map[string]any{"retcode": 100.0, "retmsg": "Can not found m 1 model local cache.", "data": map[string]any{}}},
+		"1.7 migrate/do no model": {flowtest.Gen17, "/v1/model/migrate/do", doNoModel, 200,
+			map[string]any{"retcode": 100.0, "retmsg": "Can not found m 1 model local cache", "data": map[string]any{}}},
+		// 1.9+ read config_data['local']['role'] before the try: the
+		// TypeError reaches server_error_response (repr, no data).
+		"1.9+ migrate/do no local": {flowtest.Gen19, "/v1/model/migrate/do", doNoLocal, 200,
+			map[string]any{"retcode": 100.0, "retmsg": `TypeError("'NoneType' object is not subscriptable")`}},
+		"1.7 migrate/do no local": {flowtest.Gen17, "/v1/model/migrate/do", doNoLocal, 200,
+			map[string]any{"retcode": 100.0, "retmsg": "'NoneType' object is not subscriptable", "data": map[string]any{}}},
+		"1.9+ packaging no model": {flowtest.Gen19, "/v1/model/archive/packaging", []byte(`{"party_model_id":"guest#1#m","model_version":"1"}`), 404,
+			map[string]any{"retcode": 404.0, "retmsg": "Model not found."}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			srv := flowtest.New(t, flowtest.Options{Generation: tc.gen})
+			status, got, raw := post(t, srv, tc.path, "application/json", tc.body)
+			if status != tc.status {
+				t.Errorf("HTTP %d %s, want %d", status, raw, tc.status)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("1.9+ executing id of another type", func(t *testing.T) {
+		srv := flowtest.New(t, flowtest.Options{})
+		_, got, raw := post(t, srv, "/v1/model/migrate", "application/json", strID)
+		d, _ := got["data"].(map[string]any)
+		want := map[string]any{"guest": map[string]any{"9999": 100.0}, "detail": map[string]any{"guest": map[string]any{
+			"9999": map[string]any{"retcode": 100.0, "retmsg": `TypeError("'NoneType' object is not subscriptable")`}}}}
+		if diff := cmp.Diff(want, d); diff != "" || got["retcode"] != 0.0 {
+			t.Errorf("answer %s; data (-want +got):\n%s", raw, diff)
+		}
+	})
+}
