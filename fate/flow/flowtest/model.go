@@ -214,10 +214,6 @@ func (s *Server) export(c *call) {
 }
 
 func (s *Server) packaging(c *call) {
-	if s.opts.Generation.pre19() {
-		notFound(c)
-		return
-	}
 	conf := c.conf()
 	if s.requireArgs(c, conf, []string{"party_model_id", "model_version"}) {
 		return

@@ -202,16 +202,6 @@ func (s *Server) Imported() int {
 	return s.imported
 }
 
-func opOf(p string) string {
-	switch p {
-	case "/v1/model/migrate", "/v1/model/import", "/v1/model/export", "/v1/model/deploy", "/v1/model/migrate/do":
-		return strings.TrimPrefix(p, "/v1/model/")
-	case "/v1/model/archive/packaging":
-		return "packaging"
-	}
-	return "other"
-}
-
 // call is one request being answered.
 type call struct {
 	w       http.ResponseWriter
@@ -226,7 +216,11 @@ type call struct {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	op := opOf(r.URL.Path)
+	route, answer, allow := s.opts.Generation.route(r.URL.Path, r.Method)
+	op := route
+	if strings.HasPrefix(op, "operate:") || op == "unmodelled" {
+		op = "other"
+	}
 	rec := Request{Op: op, Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone()}
 	s.mu.Lock()
 	fault := s.faults[op]
@@ -288,21 +282,27 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	switch op {
-	case "migrate":
+	switch {
+	case answer == routeNotFound:
+		s.notFound(c)
+	case answer == routeMethodNotAllowed:
+		s.methodNotAllowed(c, allow)
+	case route == "migrate":
 		s.migrate(c)
-	case "migrate/do":
+	case route == "migrate/do":
 		s.migrateDoHTTP(c)
-	case "import":
+	case route == "import":
 		s.importModel(c)
-	case "export":
+	case route == "export":
 		s.export(c)
-	case "packaging":
+	case route == "packaging":
 		s.packaging(c)
-	case "deploy":
+	case route == "deploy":
 		s.deploy(c)
+	case strings.HasPrefix(route, "operate:"):
+		s.operate(c, strings.TrimPrefix(route, "operate:"))
 	default:
-		notFound(c)
+		unmodelled(c)
 	}
 	setAnswer(sw.code)
 }
@@ -451,13 +451,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(b)
-}
-
-// notFound is Flask's 404 page for an unknown route.
-func notFound(c *call) {
-	c.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	c.w.WriteHeader(http.StatusNotFound)
-	io.WriteString(c.w, "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n")
 }
 
 // resetConn drops the connection with a TCP reset.
