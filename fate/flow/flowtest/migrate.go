@@ -418,7 +418,7 @@ func (s *Server) migrateDo(conf map[string]any) (int, string, map[string]any) {
 	s.mu.Unlock()
 	dst := filepath.Join(s.CacheDir(), newPmid, unify)
 	s.mu.Lock()
-	_, registered := s.db[fate.PartyModelID(role, oldID, modelID)+"/"+version]
+	registered := s.defineMeta[fate.PartyModelID(role, oldID, modelID)+"/"+version]
 	s.mu.Unlock()
 	if s.opts.Generation == Gen19 && !registered {
 		// 1.9+ takes the components from its database: a model that was
@@ -454,6 +454,7 @@ func (s *Server) migrateDo(conf map[string]any) (int, string, map[string]any) {
 		_ = os.RemoveAll(filepath.Join(s.CacheDir(), newPmid))
 	} else {
 		s.mu.Lock()
+		s.defineMeta[newPmid+"/"+unify] = true
 		s.db[newPmid+"/"+unify] = &dbRow{Role: role, PartyID: strconv.FormatInt(newID, 10), ModelID: newModelID,
 			ModelVersion: unify, InitRole: p.InitiatorRole, InitParty: strconv.FormatInt(int64(p.InitiatorPartyId), 10), Roles: newRoles}
 		s.mu.Unlock()

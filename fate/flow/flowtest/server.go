@@ -101,8 +101,11 @@ type Server struct {
 	failures map[string]string // "role:old_id" → retmsg of a failing /migrate/do
 	raises   map[string]bool   // "role:old_id" → the federated call raises
 	db       map[string]*dbRow // registered models by "pmid/version"
-	imported int
-	jobSeq   int
+	// defineMeta marks the models with rows in 1.9+'s
+	// t_pipeline_component_meta (their define_meta), by "pmid/version".
+	defineMeta map[string]bool
+	imported   int
+	jobSeq     int
 }
 
 // New starts a server; it is closed when the test ends.
@@ -118,7 +121,8 @@ func New(t testing.TB, opts Options) *Server {
 		opts.Dir = t.TempDir()
 	}
 	s := &Server{t: t, opts: opts, root: opts.Dir, faults: map[string]Fault{},
-		failures: map[string]string{}, raises: map[string]bool{}, db: map[string]*dbRow{}}
+		failures: map[string]string{}, raises: map[string]bool{}, db: map[string]*dbRow{},
+		defineMeta: map[string]bool{}}
 	for _, d := range []string{s.CacheDir(), s.TempDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)

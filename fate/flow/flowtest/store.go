@@ -117,6 +117,7 @@ func (s *Server) PutModel(m Model) string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.defineMeta[pmid+"/"+m.ModelVersion] = true
 	s.db[pmid+"/"+m.ModelVersion] = &dbRow{Role: m.Role, PartyID: strconv.FormatInt(m.PartyID, 10),
 		ModelID: m.ModelID, ModelVersion: m.ModelVersion, InitRole: m.Initiator.Role,
 		InitParty: strconv.FormatInt(m.Initiator.PartyID, 10), Roles: m.Roles}
@@ -205,7 +206,8 @@ func packDir(dir, zipPath string) (string, error) {
 func unpack(data []byte, dir string) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return fmt.Errorf("zipfile.BadZipFile: %v", err)
+		// str() of zipfile.BadZipFile, which shutil.unpack_archive raises.
+		return fmt.Errorf("File is not a zip file")
 	}
 	for _, f := range zr.File {
 		name := path.Clean(f.Name)
