@@ -262,6 +262,16 @@ func (c *MigrateConfig) Mapping() convert.Mapping {
 	return m
 }
 
+// NewPartyID is the new id of role's old party oldID: the id at the same
+// position in migrate_role, which is how FATE Flow's /migrate pairs them
+// (res_dict in apps/model_app.py; when an old id repeats, its last
+// position wins there and here). ok is false when oldID is not in role or
+// has no counterpart.
+func (c *MigrateConfig) NewPartyID(role string, oldID int64) (newID int64, ok bool) {
+	newID, ok = c.Mapping()[role][oldID]
+	return newID, ok
+}
+
 // Changed lists, per role, the old party ids that get a different id: the
 // ids a migrated model must no longer contain.
 func (c *MigrateConfig) Changed() map[string][]int64 {

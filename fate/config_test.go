@@ -50,6 +50,31 @@ func TestParseMigrateConfig(t *testing.T) {
 	}
 }
 
+func TestNewPartyID(t *testing.T) {
+	c := &MigrateConfig{Role: map[string][]int64{"guest": {9999}, "host": {10000, 10001, 10000}},
+		MigrateRole: map[string][]int64{"guest": {99}, "host": {100, 101, 102}}}
+	cases := map[string]struct {
+		role   string
+		old    int64
+		want   int64
+		wantOK bool
+	}{
+		"by position":            {"guest", 9999, 99, true},
+		"second position":        {"host", 10001, 101, true},
+		"repeated: last wins":    {"host", 10000, 102, true},
+		"not an old id":          {"host", 100, 0, false},
+		"role not in the config": {"arbiter", 10000, 0, false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, ok := c.NewPartyID(tc.role, tc.old)
+			if got != tc.want || ok != tc.wantOK {
+				t.Errorf("NewPartyID(%s, %d) = %d, %v; want %d, %v", tc.role, tc.old, got, ok, tc.want, tc.wantOK)
+			}
+		})
+	}
+}
+
 func TestParseMigrateConfigErrors(t *testing.T) {
 	tests := map[string]struct {
 		in   string

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"encoding/json"
+	"path"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -9,10 +10,10 @@ import (
 
 // FuzzParseMigrateData: any "data" of a /v1/model/migrate answer is read
 // without a panic, to per-party results that each name their party, or
-// an error.
+// an error; a party model id is only ever the archive's name taken apart.
 func FuzzParseMigrateData(f *testing.F) {
 	for _, s := range []string{
-		`{"guest": {"99": 0}, "detail": {"guest": {"99": {"retcode": 0, "retmsg": "Migrating model successfully. The configuration of model has been modified automatically. New model id is: guest#99#arbiter-100#guest-99#host-100#model, model version is: 202311251200000000001. Model files can be found at '/data/projects/fate/model_local_cache/guest#99#arbiter-100#guest-99#host-100#model_202311251200000000001.zip'."}}}}`,
+		`{"guest": {"99": 0}, "detail": {"guest": {"99": {"retcode": 0, "retmsg": "Migrating model successfully. The configuration of model has been modified automatically. New model id is: arbiter-100#guest-99#host-100#model, model version is: 202311251200000000001. Model files can be found at '/data/projects/fate/fateflow/temp/guest#99#arbiter-100#guest-99#host-100#model_202311251200000000001.zip'."}}}}`,
 		`{"host": {"100": 100}}`, `null`, `{"detail": {"arbiter": {"100": {"retmsg": "x"}}}}`, `[]`, `{"guest": "x"}`,
 	} {
 		f.Add([]byte(s))
@@ -26,8 +27,9 @@ func FuzzParseMigrateData(f *testing.F) {
 			if p.Role == "" && p.PartyID == "" {
 				t.Fatalf("%q: a result names no party: %+v", raw, p)
 			}
-			if p.RetCode == 0 && p.Zip != "" && p.PartyModelID == "" {
-				t.Fatalf("%q: a zip without its party model id: %+v", raw, p)
+			if p.PartyModelID != "" && (!strings.HasPrefix(p.PartyModelID, p.Role+"#") || !strings.HasSuffix(p.PartyModelID, "#"+p.ModelID) ||
+				path.Base(p.Zip) != p.PartyModelID+"_"+p.ModelVersion+".zip") {
+				t.Fatalf("%q: party model id %q is not <role>#<id>#<model id> of the zip's name: %+v", raw, p.PartyModelID, p)
 			}
 		}
 	})

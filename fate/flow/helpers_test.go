@@ -70,6 +70,6 @@ func mustJSON(v any) json.RawMessage {
 	return b
 }
 
-var gens = map[string]flowtest.Generation{"1.9+": flowtest.Gen19, "1.5-1.8": flowtest.Gen15}
+var gens = map[string]flowtest.Generation{"1.9+": flowtest.Gen19, "1.7-1.8": flowtest.Gen17, "1.5-1.6": flowtest.Gen15}
 
 func writeFile(p string, b []byte) error { return os.WriteFile(p, b, 0o644) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -27,12 +28,21 @@ type PartyResult struct {
 	PartyID string // the old party id as the server wrote it
 	RetCode int
 	RetMsg  string
-	// From a successful /migrate/do retmsg ("New model id is: ..., model
-	// version is: .... Model files can be found at '...'.").
-	PartyModelID string // new <role>#<new id>#<model_id>
-	ModelID      string // new model id (PartyModelID without role#id#)
+	// From a successful /migrate/do retmsg ("New model id is: X, model
+	// version is: V. Model files can be found at 'P'."). X is the plain
+	// new model id, not the party's: FATE 1.9+ prints the migrated
+	// model's _model_id, 1.5–1.8 the job parameters' model_id. The
+	// party model id appears only in /migrate/do's data, which /migrate
+	// does not pass on.
+	ModelID      string // new model id, as the server wrote it
 	ModelVersion string
 	Zip          string // path of the archive on the executing machine
+	// PartyModelID is the new <role>#<new id>#<model_id>, read from the
+	// archive's name (FATE names it <party model id>_<version>.zip); ""
+	// when the name does not have that form. The new party id is known
+	// only to the config that was submitted (migrate_role at the old
+	// id's position in role).
+	PartyModelID string
 }
 
 // Party is "role:party_id".
@@ -62,14 +72,40 @@ func (r *MigrateResponse) Party(role, partyID string) (PartyResult, bool) {
 
 var migratedRE = regexp.MustCompile(`New model id is: (.+?), model version is: (.+?)\. Model files can be found at '(.*)'`)
 
-// ParseMigratedMessage extracts the new party model id, version and zip
-// path from a successful /migrate/do retmsg.
-func ParseMigratedMessage(msg string) (partyModelID, version, zip string, ok bool) {
+// ParseMigratedMessage extracts the new model id (the plain one, see
+// PartyResult), the version and the archive's path from a successful
+// /migrate/do retmsg.
+func ParseMigratedMessage(msg string) (modelID, version, zip string, ok bool) {
 	m := migratedRE.FindStringSubmatch(msg)
 	if m == nil {
 		return "", "", "", false
 	}
 	return m[1], m[2], m[3], true
+}
+
+// PartyModelIDOfZip reads the party model id from the name of the archive
+// FATE made for role's migrated model: shutil.make_archive(TEMP/<party
+// model id>_<version>, "zip") in every version, so the name is
+// "<role>#<new id>#<modelID>_<version>.zip". It returns "" when the name
+// is not of that form (a path FATE would not write).
+func PartyModelIDOfZip(role, modelID, version, zip string) string {
+	if role == "" || modelID == "" || version == "" {
+		return ""
+	}
+	base := path.Base(zip)
+	pmid, ok := strings.CutSuffix(base, "_"+version+".zip")
+	if !ok {
+		return ""
+	}
+	id, ok := strings.CutPrefix(pmid, role+"#")
+	if !ok {
+		return ""
+	}
+	id, ok = strings.CutSuffix(id, "#"+modelID)
+	if !ok || id == "" || strings.Contains(id, "#") {
+		return ""
+	}
+	return pmid
 }
 
 // Migrate posts FATE's migrate_model.json (cfg: json.RawMessage, []byte of
@@ -147,9 +183,9 @@ func parseMigrateData(raw json.RawMessage) ([]PartyResult, error) {
 				p.RetCode = *d.RetCode
 			}
 			if p.RetCode == 0 {
-				if pmid, v, zip, ok := ParseMigratedMessage(d.RetMsg); ok {
-					p.PartyModelID, p.ModelVersion, p.Zip = pmid, v, zip
-					p.ModelID = modelIDOf(pmid)
+				if mid, v, zip, ok := ParseMigratedMessage(d.RetMsg); ok {
+					p.ModelID, p.ModelVersion, p.Zip = mid, v, zip
+					p.PartyModelID = PartyModelIDOfZip(role, mid, v, zip)
 				}
 			}
 			byKey[role+":"+id] = p
@@ -194,13 +230,4 @@ func parseMigrateData(raw json.RawMessage) ([]PartyResult, error) {
 		return out[i].PartyID < out[j].PartyID
 	})
 	return out, nil
-}
-
-// modelIDOf strips "role#party#" from a party model id.
-func modelIDOf(partyModelID string) string {
-	parts := strings.SplitN(partyModelID, "#", 3)
-	if len(parts) == 3 {
-		return parts[2]
-	}
-	return partyModelID
 }

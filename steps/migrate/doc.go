@@ -20,11 +20,16 @@
 // from the /migrate/do message on 1.5–1.8, sha256 then unknown); without
 // `party` and with several executing parties, the outputs are per party:
 // zip_<role>_<id>, party_model_id_<role>_<id>, sha256_<role>_<id>.
+// FATE's answer names the new plain model id (model_id); party_model_id
+// is read from the archive's name (<party model id>_<version>.zip), or
+// else built from the config: migrate_role's id at the old id's position
+// in role.
 // When the host's fate_base is set and both the source and the migrated
 // model are in its model_local_cache, the step also compares their
 // component lists: FATE 1.9+ migrates a model it never imported with the
 // pipeline alone and still reports success (FATE.md §6); the step fails
-// and says so.
+// and says so. A side that is absent is logged as not compared; one that
+// is there but unreadable fails the step.
 // Not idempotent (a second submission may be refused as "occupied"); the
 // probe reports done when the migrated model exists on that server, or,
 // for 1.5–1.8 which do not keep it, when the recorded zip is still on the

@@ -57,6 +57,9 @@ func (m *Migrate) runFlow(ctx context.Context, env *steps.Env, c *Config, mc *fa
 		return nil, fmt.Errorf("migrate on %s (job %s): %d of %d parties failed: %s", c.Host, resp.JobID,
 			len(failed), len(resp.Parties), strings.Join(msgs, "; "))
 	}
+	for i := range resp.Parties {
+		fillPartyModelID(mc, &resp.Parties[i])
+	}
 	for _, p := range resp.Parties {
 		if err := checkComponents(ctx, env, c.Host, mc, p); err != nil {
 			return nil, err
@@ -83,6 +86,23 @@ func (m *Migrate) runFlow(ctx context.Context, env *steps.Env, c *Config, mc *fa
 		}
 	}
 	return out, nil
+}
+
+// fillPartyModelID gives a migrated party its new party model id when the
+// archive's name did not (FATE's answer names only the plain model id):
+// role#<new id>#<model id>, the new id being migrate_role's at the old
+// id's position in role, as FATE pairs them.
+func fillPartyModelID(mc *fate.MigrateConfig, p *flow.PartyResult) {
+	if p.RetCode != 0 || p.PartyModelID != "" || p.ModelID == "" {
+		return
+	}
+	oldID, err := strconv.ParseInt(p.PartyID, 10, 64)
+	if err != nil {
+		return
+	}
+	if newID, ok := mc.NewPartyID(p.Role, oldID); ok {
+		p.PartyModelID = fate.PartyModelID(p.Role, newID, p.ModelID)
+	}
 }
 
 // partyOutputs are one migrated party's outputs. On 1.9+ servers the
@@ -120,13 +140,8 @@ func (m *Migrate) probeFlow(ctx context.Context, env *steps.Env, c *Config, last
 	if err != nil || mc.UnifyModelVersion == "" {
 		return steps.ProbeResult{}, nil
 	}
-	var newID int64 = -1
-	for i, id := range mc.Role[party.Role] {
-		if id == party.PartyID && i < len(mc.MigrateRole[party.Role]) {
-			newID = mc.MigrateRole[party.Role][i]
-		}
-	}
-	if newID < 0 {
+	newID, mapped := mc.NewPartyID(party.Role, party.PartyID)
+	if !mapped {
 		return steps.ProbeResult{}, nil
 	}
 	cl, err := m.client(env, c.Host)

@@ -2,7 +2,10 @@ package migrate_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,7 +94,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestFlowOnePartyPerStep(t *testing.T) {
-	for _, gen := range []flowtest.Generation{flowtest.Gen19, flowtest.Gen15} {
+	for _, gen := range []flowtest.Generation{flowtest.Gen19, flowtest.Gen17, flowtest.Gen15} {
 		t.Run(gen.String(), func(t *testing.T) {
 			srv := flowtest.New(t, flowtest.Options{Generation: gen})
 			putOld(srv)
@@ -207,22 +210,106 @@ func TestNative(t *testing.T) {
 
 // TestFlowPipelineOnlyPitfall: a 1.9+ FATE Flow migrates a model that was
 // only copied into its model_local_cache (never imported) with the
-// pipeline alone and still answers success; the step catches it.
+// pipeline alone and still answers success; the step catches it. The
+// comparison runs for the imported source too (the log says nothing was
+// skipped), and on 1.5–1.8, which delete the migrated directory, the log
+// says why there was nothing to compare.
 func TestFlowPipelineOnlyPitfall(t *testing.T) {
-	for name, registered := range map[string]bool{"imported source": true, "copied source": false} {
+	cases := map[string]struct {
+		gen        flowtest.Generation
+		registered bool
+		wantErr    string
+		wantLog    string
+	}{
+		"imported source": {flowtest.Gen19, true, "", ""},
+		"copied source":   {flowtest.Gen19, false, "lacks the components dataio_0: FATE 1.9+ migrates only what its database lists", ""},
+		"1.5-1.8":         {flowtest.Gen15, true, "", "guest:9999: components not compared: the migrated model is not in "},
+	}
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			srv := flowtest.New(t, flowtest.Options{Dir: dir})
+			srv := flowtest.New(t, flowtest.Options{Dir: dir, Generation: tc.gen})
 			srv.PutModel(flowtest.Model{Role: "guest", PartyID: 9999, ModelID: oldModelID, ModelVersion: version,
-				Roles: oldRoles, Initiator: fate.Party{Role: "guest", PartyID: 9999}, Unregistered: !registered})
+				Roles: oldRoles, Initiator: fate.Party{Role: "guest", PartyID: 9999}, Unregistered: !tc.registered})
 			env := newEnv(t, map[string]hosts.Spec{"new-guest": {Flow: srv.URL, FateBase: dir}})
+			var log strings.Builder
+			env.Log = &log
 			_, err := migrate.New().Run(context.Background(), env, &migrate.Config{Engine: "flow", Host: "new-guest", Config: conf(), Party: "guest:9999"})
-			if registered && err != nil {
+			switch {
+			case tc.wantErr == "" && err != nil:
 				t.Fatal(err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("err = %v, want %q", err, tc.wantErr)
 			}
-			if !registered && (err == nil || !strings.Contains(err.Error(), "lacks the components dataio_0: FATE 1.9+ migrates only what its database lists")) {
-				t.Errorf("err = %v", err)
+			notCompared := strings.Contains(log.String(), "components not compared")
+			if tc.wantLog == "" && notCompared || tc.wantLog != "" && !strings.Contains(log.String(), tc.wantLog) {
+				t.Errorf("log:\n%s\nwant %q", log.String(), tc.wantLog)
 			}
 		})
+	}
+}
+
+// fateMigrateServer answers /v1/model/migrate for the guest 9999 as FATE
+// Flow does, the archive at zip, and every other request with FATE
+// 1.9+'s 404 for a model it cannot package.
+func fateMigrateServer(t *testing.T, zip string) *httptest.Server {
+	msg := "Migrating model successfully. The configuration of model has been modified automatically. " +
+		"New model id is: " + newModelID + ", model version is: " + unify + ". Model files can be found at '" + zip + "'."
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path != "/v1/model/migrate" {
+			w.WriteHeader(404)
+			io.WriteString(w, `{"retcode": 404, "retmsg": "Model not found."}`)
+			return
+		}
+		fmt.Fprintf(w, `{"data": {"detail": {"guest": {"9999": {"retcode": 0, "retmsg": %q}}}, "guest": {"9999": 0}}, `+
+			`"jobId": "202601010000000000001", "retcode": 0, "retmsg": "success"}`, msg)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestFlowPartyModelIDFromConfig: when the archive's name does not carry
+// the party model id, the step takes the new party id from the config
+// (migrate_role at the old id's position), and the component comparison
+// reads that model.
+func TestFlowPartyModelIDFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	factory := flowtest.New(t, flowtest.Options{Dir: dir})
+	factory.PutModel(flowtest.Model{Role: "guest", PartyID: 9999, ModelID: oldModelID, ModelVersion: version,
+		Roles: oldRoles, Initiator: fate.Party{Role: "guest", PartyID: 9999}})
+	migrated := filepath.Join(dir, "model_local_cache", "guest#99#"+newModelID, unify, "define", "define_meta.yaml")
+	cfg := &migrate.Config{Engine: "flow", Host: "new-guest", Config: conf(), Party: "guest:9999"}
+	srv := fateMigrateServer(t, "/data/projects/fate/fateflow/temp/renamed.zip")
+
+	// Without fate_base: the outputs.
+	env := newEnv(t, map[string]hosts.Spec{"new-guest": {Flow: srv.URL}})
+	out, err := migrate.New().Run(context.Background(), env, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := steps.Outputs{"party": "guest:9999", "model_id": newModelID, "party_model_id": "guest#99#" + newModelID,
+		"model_version": unify, "zip": "/data/projects/fate/fateflow/temp/renamed.zip", "sha256": ""}
+	if diff := cmp.Diff(want, out); diff != "" {
+		t.Errorf("outputs (-want +got):\n%s", diff)
+	}
+
+	// With fate_base: the comparison reads guest#99#<new model id>.
+	env = newEnv(t, map[string]hosts.Spec{"new-guest": {Flow: srv.URL, FateBase: dir}})
+	var log strings.Builder
+	env.Log = &log
+	os.MkdirAll(filepath.Dir(migrated), 0o755)
+	os.WriteFile(migrated, []byte("component_define:\n  pipeline:\n    module_name: Pipeline\n"), 0o644)
+	_, err = migrate.New().Run(context.Background(), env, cfg)
+	if err == nil || !strings.Contains(err.Error(), "migrated model guest#99#"+newModelID+" "+unify+" lacks the components dataio_0") {
+		t.Errorf("pipeline-only migrated model: err = %v\nlog:\n%s", err, log.String())
+	}
+
+	// A define_meta.yaml that cannot be read is reported, not skipped.
+	os.WriteFile(migrated, []byte("component_define: [\n"), 0o644)
+	_, err = migrate.New().Run(context.Background(), env, cfg)
+	if err == nil || !strings.Contains(err.Error(), "FATE Flow reported success; compare the components of guest#99#"+newModelID) ||
+		!strings.Contains(err.Error(), "parse "+migrated) {
+		t.Errorf("unreadable define_meta.yaml: err = %v", err)
 	}
 }

@@ -25,16 +25,29 @@ type Generation int
 const (
 	// Gen19 is FATE Flow 1.9–1.11.
 	Gen19 Generation = iota + 1
-	// Gen15 is FATE 1.5–1.8.
+	// Gen15 is FATE 1.5–1.6 (fate_flow inside FATE): missing arguments
+	// are check_config's retcode 100 "required parameters are missing".
 	Gen15
+	// Gen17 is FATE Flow 1.7–1.8: as Gen15 but for validate_request's
+	// retcode 101 "required argument are missing", checked before the
+	// handler reads the body, and the runtime conf adapter that adds
+	// job_parameters and job_parameters.common when they are missing.
+	Gen17
 )
 
 func (g Generation) String() string {
-	if g == Gen15 {
-		return "1.5-1.8"
+	switch g {
+	case Gen15:
+		return "1.5-1.6"
+	case Gen17:
+		return "1.7-1.8"
 	}
 	return "1.9+"
 }
+
+// pre19 reports whether g is one of the generations before 1.9, which
+// share the model layout and most answers (FATE.md §1, "1.5–1.8").
+func (g Generation) pre19() bool { return g == Gen15 || g == Gen17 }
 
 // Fault is a misbehaviour injected into one operation's answers.
 type Fault int
@@ -88,8 +101,11 @@ type Server struct {
 	failures map[string]string // "role:old_id" → retmsg of a failing /migrate/do
 	raises   map[string]bool   // "role:old_id" → the federated call raises
 	db       map[string]*dbRow // registered models by "pmid/version"
-	imported int
-	jobSeq   int
+	// defineMeta marks the models with rows in 1.9+'s
+	// t_pipeline_component_meta (their define_meta), by "pmid/version".
+	defineMeta map[string]bool
+	imported   int
+	jobSeq     int
 }
 
 // New starts a server; it is closed when the test ends.
@@ -105,7 +121,8 @@ func New(t testing.TB, opts Options) *Server {
 		opts.Dir = t.TempDir()
 	}
 	s := &Server{t: t, opts: opts, root: opts.Dir, faults: map[string]Fault{},
-		failures: map[string]string{}, raises: map[string]bool{}, db: map[string]*dbRow{}}
+		failures: map[string]string{}, raises: map[string]bool{}, db: map[string]*dbRow{},
+		defineMeta: map[string]bool{}}
 	for _, d := range []string{s.CacheDir(), s.TempDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -189,16 +206,6 @@ func (s *Server) Imported() int {
 	return s.imported
 }
 
-func opOf(p string) string {
-	switch p {
-	case "/v1/model/migrate", "/v1/model/import", "/v1/model/export", "/v1/model/deploy", "/v1/model/migrate/do":
-		return strings.TrimPrefix(p, "/v1/model/")
-	case "/v1/model/archive/packaging":
-		return "packaging"
-	}
-	return "other"
-}
-
 // call is one request being answered.
 type call struct {
 	w       http.ResponseWriter
@@ -213,7 +220,11 @@ type call struct {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	op := opOf(r.URL.Path)
+	route, answer, allow := s.opts.Generation.route(r.URL.Path, r.Method)
+	op := route
+	if strings.HasPrefix(op, "operate:") || op == "unmodelled" {
+		op = "other"
+	}
 	rec := Request{Op: op, Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone()}
 	s.mu.Lock()
 	fault := s.faults[op]
@@ -275,21 +286,27 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	switch op {
-	case "migrate":
+	switch {
+	case answer == routeNotFound:
+		s.notFound(c)
+	case answer == routeMethodNotAllowed:
+		s.methodNotAllowed(c, allow)
+	case route == "migrate":
 		s.migrate(c)
-	case "migrate/do":
+	case route == "migrate/do":
 		s.migrateDoHTTP(c)
-	case "import":
+	case route == "import":
 		s.importModel(c)
-	case "export":
+	case route == "export":
 		s.export(c)
-	case "packaging":
+	case route == "packaging":
 		s.packaging(c)
-	case "deploy":
+	case route == "deploy":
 		s.deploy(c)
+	case strings.HasPrefix(route, "operate:"):
+		s.operate(c, strings.TrimPrefix(route, "operate:"))
 	default:
-		notFound(c)
+		unmodelled(c)
 	}
 	setAnswer(sw.code)
 }
@@ -438,13 +455,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(b)
-}
-
-// notFound is Flask's 404 page for an unknown route.
-func notFound(c *call) {
-	c.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	c.w.WriteHeader(http.StatusNotFound)
-	io.WriteString(c.w, "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n")
 }
 
 // resetConn drops the connection with a TCP reset.

@@ -70,8 +70,14 @@ func ModelFiles(m Model) map[string][]byte {
 	}
 	trcJSON, _ := json.Marshal(trc)
 	rolesJSON, _ := json.Marshal(m.Roles)
-	onParty, _ := json.Marshal(map[string]any{"role": m.Roles, "initiator": trc["initiator"],
-		"local": map[string]any{"role": m.Role, "party_id": m.PartyID}})
+	// runtime_conf_on_party as FATE keeps it: the party's own view of
+	// the job, with flat job_parameters.
+	onParty, _ := json.Marshal(map[string]any{
+		"dsl_version": 2, "role": m.Roles, "initiator": trc["initiator"],
+		"local":                map[string]any{"role": m.Role, "party_id": m.PartyID},
+		"job_parameters":       map[string]any{"job_type": "train", "model_id": m.ModelID, "model_version": m.ModelVersion},
+		"component_parameters": map[string]any{},
+	})
 	p := &pb.Pipeline{
 		TrainRuntimeConf: trcJSON, FateVersion: m.FateVersion, ModelId: m.ModelID,
 		ModelVersion: m.ModelVersion, Roles: rolesJSON, InitiatorRole: m.Initiator.Role,
@@ -111,6 +117,7 @@ func (s *Server) PutModel(m Model) string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.defineMeta[pmid+"/"+m.ModelVersion] = true
 	s.db[pmid+"/"+m.ModelVersion] = &dbRow{Role: m.Role, PartyID: strconv.FormatInt(m.PartyID, 10),
 		ModelID: m.ModelID, ModelVersion: m.ModelVersion, InitRole: m.Initiator.Role,
 		InitParty: strconv.FormatInt(m.Initiator.PartyID, 10), Roles: m.Roles}
@@ -199,7 +206,8 @@ func packDir(dir, zipPath string) (string, error) {
 func unpack(data []byte, dir string) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return fmt.Errorf("zipfile.BadZipFile: %v", err)
+		// str() of zipfile.BadZipFile, which shutil.unpack_archive raises.
+		return fmt.Errorf("File is not a zip file")
 	}
 	for _, f := range zr.File {
 		name := path.Clean(f.Name)
