@@ -15,15 +15,16 @@ import (
 // TestFlowStoryPartyFailureThenResume is the issue 4 story, end to end
 // through the CLI: `planrun init --engine flow` (SINGLE: each old cluster's
 // FATE Flow migrates its own party) for two target clusters, one FATE
-// 1.9+ and one 1.5–1.8 (both ways round), then apply. The host party's
+// 1.9+ and one older (1.5–1.6 both ways round, and 1.7–1.8), then apply. The host party's
 // migration fails on its server (FATE answers retcode 0 with the failure
 // only in data.detail): the run fails at that step, the guest chain
 // completes. After the server is fixed, resume finishes without importing
 // the guest model again.
 func TestFlowStoryPartyFailureThenResume(t *testing.T) {
 	for name, gens := range map[string][2]flowtest.Generation{
-		"guest 1.9+, host 1.5-1.8": {flowtest.Gen19, flowtest.Gen15},
-		"guest 1.5-1.8, host 1.9+": {flowtest.Gen15, flowtest.Gen19},
+		"guest 1.9+, host 1.5-1.6": {flowtest.Gen19, flowtest.Gen15},
+		"guest 1.5-1.6, host 1.9+": {flowtest.Gen15, flowtest.Gen19},
+		"guest 1.7-1.8, host 1.9+": {flowtest.Gen17, flowtest.Gen19},
 	} {
 		t.Run(name, func(t *testing.T) { flowStory(t, gens[0], gens[1]) })
 	}
