@@ -46,6 +46,7 @@ type node struct {
 	outputs plan.Upstream
 	err     string // the failure message
 	checked bool   // kept as done after Refresh checked it
+	unknown bool   // failed because its last outcome is unknown (check it)
 }
 
 type runner struct {

@@ -159,6 +159,7 @@ func (r *runner) fail(n *node, attempt int, fp, msg, reason string) error {
 	}
 	r.mu.Lock()
 	n.err = r.opts.Redactor.String(e.Error)
+	n.unknown = reason == checkpoint.ReasonUnknownOutcome
 	r.mu.Unlock()
 	r.markStop(n)
 	return r.finish(n, stateFailed, plan.Upstream{}, "upstream "+n.s.ID+" failed")

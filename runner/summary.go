@@ -34,8 +34,12 @@ type Summary struct {
 	// not run (unfinished).
 	ItemsOk, ItemsFailed, ItemsUnfinished int
 	// Errors are the failed steps' messages, in plan order.
-	Errors   []string
-	Duration time.Duration
+	Errors []string
+	// Unchecked are the failed steps whose last outcome is unknown: a
+	// plain resume fails them again until someone checks whether they
+	// took effect and runs them with --from.
+	Unchecked []string
+	Duration  time.Duration
 }
 
 // String is the one-line summary: "N steps ok, M failed, K skipped" and,
@@ -95,6 +99,9 @@ func (r *runner) summary() *Summary {
 		case stateFailed:
 			s.Failed++
 			s.Errors = append(s.Errors, n.err)
+			if n.unknown {
+				s.Unchecked = append(s.Unchecked, n.s.ID)
+			}
 			worst = 2
 		case stateSkipped:
 			s.Skipped++

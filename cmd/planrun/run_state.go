@@ -266,6 +266,24 @@ func summaryExit(sum *runner.Summary, stderr io.Writer, dir, edited string) erro
 	case runner.StatusInterrupted:
 		return &exitError{Code: exitInterrupted, Err: fmt.Errorf("interrupted: run `%s` to continue", stateCommand("resume", dir))}
 	}
+	if n := len(sum.Unchecked); n > 0 {
+		// A plain resume would fail these again: they must be checked.
+		ids := strings.Join(sum.Unchecked[:min(n, 5)], ",")
+		more := ""
+		if n > 5 {
+			more = fmt.Sprintf(" (and %d more: `%s --filter failed` lists them)", n-5, stateCommand("status", dir))
+		}
+		others := ""
+		if len(sum.Errors) > n {
+			others = "; fix the cause of the other failures"
+		}
+		it := "it"
+		if n > 1 {
+			it = "they"
+		}
+		return &exitError{Code: exitStepFailed, Err: fmt.Errorf("run failed: %s; the outcome of %s%s is unknown: check whether %s took effect, then run `%s --from %s`%s%s",
+			sum, strings.ReplaceAll(ids, ",", ", "), more, it, stateCommand("resume", dir), ids, others, editedHint(edited, dir))}
+	}
 	return &exitError{Code: exitStepFailed, Err: fmt.Errorf("run failed: %s; fix the cause and run `%s`%s", sum, stateCommand("resume", dir), editedHint(edited, dir))}
 }
 
