@@ -132,10 +132,12 @@ func (l *loader) readStep(s *source, n *yaml.Node, d defaults, b *batch) *rawSte
 	}
 	if first, ok := l.ids[st.id]; ok {
 		l.c.add(posOf(s.name, st.idNode), "duplicate step id %q (first defined at %s)", st.id, posOf(first.src.name, first.idNode))
+		l.shadowed = append(l.shadowed, st) // checked all the same
 		return nil
 	}
 	if b, ok := l.batches[st.id]; ok {
 		l.c.add(posOf(s.name, st.idNode), "step id %q is also a batch name at %s", st.id, posOf(b.src.name, b.nameNode))
+		l.shadowed = append(l.shadowed, st)
 		return nil
 	}
 	l.ids[st.id] = st

@@ -29,12 +29,15 @@ type loader struct {
 	poolPos map[string]Pos
 	entries []*entry
 	ids     map[string]*rawStep // top-level steps and batch templates
-	batches map[string]*batch
-	copies  map[string]bool // every expanded batch step id
-	nsteps  int             // raw steps seen, including malformed ones
-	steps   map[*Step]*rawStep
-	lines   map[string][]string // each file's lines, for expression columns
-	dir     string              // the first plan file's directory, as given
+	// shadowed are steps left out for their id (a duplicate, a batch's
+	// name): not in the plan, but checked for every other problem
+	shadowed []*rawStep
+	batches  map[string]*batch
+	copies   map[string]bool // every expanded batch step id
+	nsteps   int             // raw steps seen, including malformed ones
+	steps    map[*Step]*rawStep
+	lines    map[string][]string // each file's lines, for expression columns
+	dir      string              // the first plan file's directory, as given
 }
 
 // entry is one element of a file's steps: a step or a batch block.
@@ -114,6 +117,10 @@ func Load(files []string, opts Options) (*Plan, error) {
 		for _, t := range e.batch.steps {
 			l.checkStep(t)
 		}
+	}
+	// Steps left out for their id are checked too: every problem at once.
+	for _, st := range l.shadowed {
+		l.checkStep(st)
 	}
 	l.expand()
 	l.checkGraph()

@@ -89,6 +89,14 @@ steps:
 			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - {id: a, kind: echo}\n  - {id: a, kind: echo}\n"},
 			want:  []string{`plan.yaml:4:10: duplicate step id "a" (first defined at plan.yaml:3:10)`},
 		},
+		"a duplicate is checked too": {
+			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - {id: a, kind: echo}\n  - {id: a, kind: echo, needs: [zz], with: {text: '${{ vars.q }}'}}\n"},
+			want: []string{
+				`plan.yaml:4:10: duplicate step id "a" (first defined at plan.yaml:3:10)`,
+				`plan.yaml:4:33: step "a": needs: unknown step "zz"`,
+				`plan.yaml:4:52: step "a": unknown var "q"`,
+			},
+		},
 		"unknown kind lists known kinds": {
 			files: map[string]string{"plan.yaml": "version: 1\nsteps:\n  - {id: a, kind: teleport}\n"},
 			want:  []string{`plan.yaml:3:19: step "a": unknown kind "teleport" (known kinds: echo, xfer)`},
