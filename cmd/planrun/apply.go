@@ -51,17 +51,20 @@ runs; apply --only some steps, then the whole plan, and the rest is still done.`
 	return cmd
 }
 
-func runApply(ctx context.Context, s streams, f *applyFlags, file, command string) error {
+func runApply(ctx context.Context, s streams, f *applyFlags, file, command string) (err error) {
 	// Signals are handled from the start: one that comes while a large
 	// plan loads stops the command before anything is written (exit 130).
 	ctx, stop := interruptible(ctx, s.err)
 	defer stop()
 	tuneGC()
 	reg := kindRegistry()
-	p, err := loadPlan(file, reg, s.err)
+	early := stoppedEarly(s, f.out.junit)
+	defer func() { early.report(err) }()
+	p, err := loadPlan(file, reg, early.stderr)
 	if err != nil {
 		return err
 	}
+	early.name = p.Name
 	only, err := selectSteps(p, "--only", f.only)
 	if err != nil {
 		return err
@@ -114,6 +117,7 @@ func runApply(ctx context.Context, s streams, f *applyFlags, file, command strin
 	}
 	defer run.Close()
 	x := &execution{store: st, run: run, plan: p, reg: reg, prior: prior, force: force, only: only, sched: f.sched, out: f.out, command: command}
+	early.ran = true
 	return x.execute(ctx, s)
 }
 

@@ -66,9 +66,11 @@ for a later resume.`,
 	return cmd
 }
 
-func runResume(ctx context.Context, s streams, f *resumeFlags, command string) error {
+func runResume(ctx context.Context, s streams, f *resumeFlags, command string) (err error) {
 	ctx, stop := interruptible(ctx, s.err) // from the start, as apply
 	defer stop()
+	early := stoppedEarly(s, f.out.junit)
+	defer func() { early.report(err) }()
 	tuneGC()
 	reg := kindRegistry()
 	noRuns := &exitError{Code: exitUsage, Err: fmt.Errorf("nothing to resume: no run recorded in %s (start one with `planrun apply PLAN`)", f.state)}
@@ -95,6 +97,7 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		return stateError(err)
 	}
 	p := d.Plan
+	early.name = p.Name
 	var force []string
 	var newPlan *plan.Plan
 	edited := "" // the plan file, when it (or a file it reads) changed since the run started
@@ -104,7 +107,7 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		}
 		edited = noteEdited(p, reg, s.err)
 	} else {
-		np, err := loadPlan(f.planFile, reg, s.err)
+		np, err := loadPlan(f.planFile, reg, early.stderr)
 		if err != nil {
 			return err
 		}
@@ -115,7 +118,7 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 		}
 		drift := plan.Diff(p, np)
 		if drift.StructureChanged && !f.acceptDrift {
-			fmt.Fprint(s.err, drift.String())
+			fmt.Fprint(early.stderr, drift.String())
 			return &exitError{Code: exitDrift, Err: fmt.Errorf("the plan's structure changed since run %s was checkpointed (diff above): resume with --accept-drift to run the new plan", id)}
 		}
 		if !drift.Empty() {
@@ -163,6 +166,7 @@ func runResume(ctx context.Context, s streams, f *resumeFlags, command string) e
 			return stateError(err)
 		}
 	}
+	early.ran = true
 	x := &execution{store: st, run: run, plan: p, reg: reg, prior: prior, priorInRun: true, earlier: earlier,
 		force: force, only: only, sched: f.sched, out: f.out, command: command, edited: edited}
 	return x.execute(ctx, s)

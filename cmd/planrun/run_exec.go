@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -59,6 +61,46 @@ type execution struct {
 	// edited is the plan file of a resume whose plan changed since the
 	// run started (its advice then names --plan).
 	edited string
+}
+
+// early writes the JUnit report of an apply or resume that stops before
+// any step runs (an invalid plan, a locked or damaged state, drift), when
+// --junit asks for one: a CI job then shows why, not a missing report.
+type early struct {
+	junit, name string
+	stderr      io.Writer    // the command's stderr, also kept in problems
+	problems    bytes.Buffer // what loading the plan printed
+	ran         bool         // the session started: it writes its report
+	errw        io.Writer
+}
+
+func stoppedEarly(s streams, junit string) *early {
+	e := &early{junit: junit, stderr: s.err, errw: s.err}
+	if junit != "" {
+		e.stderr = io.MultiWriter(s.err, &e.problems)
+	}
+	return e
+}
+
+// report writes the report for err, the command's error, unless the
+// session ran or the error is a usage error (--junit itself may be what
+// is wrong).
+func (e *early) report(err error) {
+	var xe *exitError
+	if e.junit == "" || e.ran || !errors.As(err, &xe) {
+		return
+	}
+	stage := map[int]string{exitInvalidPlan: "plan", exitLocked: "state", exitBadState: "state",
+		exitDrift: "drift", exitInterrupted: "interrupted"}[xe.Code]
+	if stage == "" {
+		return
+	}
+	j := view.NewJUnit(e.junit)
+	j.SetName(e.name)
+	j.Stopped(stage, e.problems.String()+xe.Err.Error())
+	if cerr := j.Close(); cerr != nil {
+		fmt.Fprintln(e.errw, "planrun:", cerr)
+	}
 }
 
 // checkRunFlags checks what apply and resume are told; both call it

@@ -29,6 +29,8 @@ type JUnit struct {
 	end   time.Time
 	// steps the report must list, in plan order (SetSteps)
 	want []checkpoint.Event
+	// the command stopped before any step ran (Stopped)
+	stopStage, stopMsg string
 }
 
 type junitCase struct {
@@ -63,6 +65,15 @@ func (j *JUnit) SetSteps(steps []checkpoint.Event) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.want = steps
+}
+
+// Stopped records that the command stopped before any step could run (an
+// invalid plan, a locked or damaged state): the report is then the one
+// test case stage, an error with msg, so that a CI job shows why.
+func (j *JUnit) Stopped(stage, msg string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.stopStage, j.stopMsg = stage, msg
 }
 
 // Event records e.
@@ -160,6 +171,13 @@ func (j *JUnit) report() xmlSuites {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	doc := xmlSuites{Name: j.name}
+	if j.stopStage != "" {
+		tc := xmlCase{Name: j.stopStage, Classname: j.name, Time: seconds(0),
+			Error: &xmlMessage{Message: oneLine(j.stopMsg), Type: "planrun", Text: j.stopMsg}}
+		doc.Suites = []xmlSuite{{Name: j.name, Tests: 1, Errors: 1, Time: seconds(0), Cases: []xmlCase{tc}}}
+		doc.Tests, doc.Errors, doc.Time = 1, 1, seconds(0)
+		return doc
+	}
 	index := map[string]int{}
 	var sums []time.Duration // per suite
 	var total time.Duration
