@@ -109,6 +109,15 @@ func (*Exec) Run(ctx context.Context, env *steps.Env, cfg any) (steps.Outputs, e
 	}
 	if env.Log != nil {
 		cmd.Stdout, cmd.Stderr = env.Log, env.Log
+		if env.Redactor != nil {
+			// One redacting stream each: a secret written in pieces to
+			// one of them, with the other writing in between, is held
+			// back whole in its own stream, not flushed by the other's
+			// lines into the log in two parts.
+			out, errs := env.Redactor.Writer(env.Log), env.Redactor.Writer(env.Log)
+			cmd.Stdout, cmd.Stderr = out, errs
+			defer func() { out.Flush(); errs.Flush() }()
+		}
 	}
 	res, err := h.Exec(ctx, cmd)
 	if err != nil {

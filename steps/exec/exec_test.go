@@ -169,6 +169,32 @@ func TestCutInsideSecret(t *testing.T) {
 	}
 }
 
+// TestLogSecretAcrossStreams: a secret written to stdout in two pieces,
+// with stderr writing in between, is masked in the log (the log's one
+// redacting stream flushed the held-back first piece when stderr wrote).
+func TestLogSecretAcrossStreams(t *testing.T) {
+	const secret = "hunter2222secretX"
+	env, _ := newEnv(t)
+	red := redact.New(secret)
+	var log bytes.Buffer
+	runLog := red.Writer(&log) // as the runner writes an attempt's log
+	env.Log, env.Redactor = runLog, red
+	cmd := `printf 'token: %s' "${T%????????????}"; sleep 0.2; echo warning >&2; sleep 0.2; printf '%s\n' "${T#?????}"`
+	if _, err := exec.New().Run(context.Background(), env, &exec.Config{Command: cmd, Env: map[string]string{"T": secret}}); err != nil {
+		t.Fatal(err)
+	}
+	runLog.Flush()
+	got := log.String()
+	if !strings.Contains(got, "warning") || !strings.Contains(got, "token: ") {
+		t.Fatalf("log = %q", got)
+	}
+	for _, piece := range []string{secret[:5], secret[5:]} {
+		if strings.Contains(got, piece) {
+			t.Errorf("log %q holds %q, a piece of the secret", got, piece)
+		}
+	}
+}
+
 func TestLogStreams(t *testing.T) {
 	env, log := newEnv(t)
 	if _, err := exec.New().Run(context.Background(), env, &exec.Config{Command: "echo out; echo err >&2"}); err != nil {
