@@ -123,6 +123,15 @@ func TestMigrateBadInput(t *testing.T) {
 			},
 			want: []string{"ratio.zip", `entry "pipeline.pb": unpacks to 17825792 bytes from`, "over 200 times its packed size"},
 		},
+		"zip bomb in many entries just under the entry bound": {
+			setup: func(t *testing.T, dir string) string {
+				p := filepath.Join(dir, "many.zip")
+				writeTestZip(t, p, [][2]string{{"define/define_meta.yaml", "x"},
+					{"a", strings.Repeat(" ", 15<<20)}, {"b", strings.Repeat(" ", 15<<20)}})
+				return p
+			},
+			want: []string{"many.zip", "the archive unpacks to 31457281 bytes from", "over 200 times its packed size"},
+		},
 		"zip with a file that is also a directory": {
 			setup: func(t *testing.T, dir string) string {
 				p := filepath.Join(dir, "filedir.zip")

@@ -63,15 +63,16 @@ func openZip(path string, lim ZipLimits) (*zip.ReadCloser, error) {
 // CheckZipEntries checks an archive's entries before anything is
 // unpacked or read from it: no absolute, "..", backslash or drive-letter
 // names, no symlinks or special files, no name twice, no file that is
-// also another entry's directory, no entry unpacking to over 200 times
-// its packed size (above 16 MiB), and the declared sizes and entry count
+// also another entry's directory, no entry (nor the whole archive)
+// unpacking to over 200 times its packed size (above 16 MiB), and the
+// declared sizes and entry count
 // within lim (zero fields: DefaultZipLimits').
 func CheckZipEntries(files []*zip.File, lim ZipLimits) error {
 	lim = lim.orDefault()
 	if len(files) > lim.MaxEntries {
 		return fmt.Errorf("%d entries exceed the limit of %d (zip bomb?)", len(files), lim.MaxEntries)
 	}
-	var total uint64
+	var total, packed uint64
 	isFile := make(map[string]bool, len(files)) // every name: is it a file?
 	for _, f := range files {
 		if err := checkZipName(f.Name); err != nil {
@@ -95,9 +96,15 @@ func CheckZipEntries(files []*zip.File, lim ZipLimits) error {
 		}
 		isFile[name] = !strings.HasSuffix(f.Name, "/")
 		total += f.UncompressedSize64
+		packed += f.CompressedSize64
 		if total > uint64(lim.MaxBytes) {
 			return fmt.Errorf("uncompressed size exceeds the limit of %d bytes (zip bomb?)", lim.MaxBytes)
 		}
+	}
+	// The same bound for the whole archive: many entries each just under
+	// ratioFloor would pass one by one.
+	if total > ratioFloor && total/max(packed, 1) > maxRatio {
+		return fmt.Errorf("the archive unpacks to %d bytes from %d, over %d times its packed size (zip bomb?)", total, packed, maxRatio)
 	}
 	// A file must not also be a directory of another entry ("a" and
 	// "a/b"): unpacked, one would replace or fail on the other.
