@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/planrun/planrun/internal/redact"
 	"github.com/planrun/planrun/plan"
 	"github.com/planrun/planrun/runner/checkpoint"
 	"github.com/planrun/planrun/steps"
@@ -302,10 +304,30 @@ func (r *runner) fresh(out steps.Outputs) plan.Upstream {
 }
 
 // Recorded is what expressions get of the outputs of a success kept from
-// the state: those that held a secret are masked there.
+// the state: those that held a secret are masked there. A state written
+// before outputs named their secrets (no Redacted) may hold masked values
+// all the same: a string output with the mask in it counts as masked, so
+// that no step runs with "***" for a secret.
 func Recorded(pr *checkpoint.StepState) plan.Upstream {
-	return plan.Upstream{Outputs: pr.Outputs, Redacted: pr.Redacted, Recorded: true}
+	up := plan.Upstream{Outputs: pr.Outputs, Redacted: pr.Redacted, Recorded: true}
+	if pr.Redacted != nil {
+		return up
+	}
+	for name, v := range pr.Outputs {
+		if s, ok := v.(string); ok && strings.Contains(s, redact.Mask) {
+			if up.Redacted == nil {
+				up.Redacted = map[string]string{}
+			}
+			up.Redacted[name] = maskedEarlier
+		}
+	}
+	return up
 }
+
+// maskedEarlier stands for the digest of an output recorded masked by a
+// planrun that kept no digest: it matches no fingerprint, so a step that
+// uses it is not kept as done on its strength, and cannot run.
+const maskedEarlier = "masked (recorded by an earlier planrun, without its digest)"
 
 // event returns an event about n with its identifying fields set.
 func (r *runner) event(n *node, typ string, attempt int) checkpoint.Event {

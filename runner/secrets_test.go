@@ -172,3 +172,41 @@ func TestSecretOutputsUnknownOutcome(t *testing.T) {
 		t.Errorf("down ran with %q", got)
 	}
 }
+
+// TestSecretOutputsOlderState: a state written before outputs named their
+// secrets has the token masked but no digest: a step that needs it does
+// not run with "***", it fails and says why.
+func TestSecretOutputsOlderState(t *testing.T) {
+	use := &useKind{}
+	h := newHarness(t, use, &fake{name: "login"})
+	marker := filepath.Join(t.TempDir(), "ok")
+	os.WriteFile(marker, nil, 0o644)
+	down := step("down", "use", "login")
+	down.With = map[string]any{"token": "${{ steps.login.outputs.token }}", "marker": marker}
+	p := &plan.Plan{Steps: []*plan.Step{step("login", "login"), down}}
+	ctx := context.Background()
+	run, err := h.store.CreateRun(ctx, "r", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := []checkpoint.Event{
+		{Type: checkpoint.StepStarted, Step: "login", Attempt: 1, Fingerprint: "f-login"},
+		{Type: checkpoint.StepSucceeded, Step: "login", Attempt: 1, Fingerprint: "f-login",
+			Outputs: map[string]any{"token": "***", "user": "ann"}},
+		{Type: checkpoint.StepFailed, Step: "down", Attempt: 1, Fingerprint: "f-down-old", Error: "boom"},
+	}
+	if err := run.Append(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	run.Close()
+	sum := h.resume(ctx, "r", func(o *runner.Options) {
+		o.Resolve = plan.Resolve
+		o.Fingerprint = func(s *plan.Step, _ int, _ map[string]any) string { return "f-" + s.ID }
+	})
+	if sum.Failed != 1 || len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0], "output token of step login held a secret") {
+		t.Fatalf("resume: %s %q", sum, sum.Errors)
+	}
+	if got := use.tokens(); len(got) != 0 {
+		t.Errorf("down ran with %q", got)
+	}
+}
