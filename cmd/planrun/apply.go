@@ -141,8 +141,8 @@ func priorOf(ctx context.Context, st checkpoint.Store, p *plan.Plan) (map[string
 
 // addPrior reads runs newest first (see priorOf), adding to prior the state
 // of each step of p that it has none for yet, until every step has one. It
-// returns the plan of the newest run that recorded any step. The newest
-// run must be readable; an older one that is not ends the search.
+// returns the plan of the newest run that recorded any step. A run it must
+// read that cannot be read is an error (its successes would be run again).
 func addPrior(ctx context.Context, st checkpoint.Store, runs []string, p *plan.Plan, prior map[string]*checkpoint.StepState) (*plan.Plan, error) {
 	missing := 0
 	for _, s := range p.Steps {
@@ -154,10 +154,7 @@ func addPrior(ctx context.Context, st checkpoint.Store, runs []string, p *plan.P
 	for i := len(runs) - 1; i >= 0 && missing > 0; i-- {
 		d, err := st.LoadRun(ctx, runs[i])
 		if err != nil {
-			if i == len(runs)-1 {
-				return nil, err
-			}
-			break // an older run that cannot be read gives nothing more
+			return nil, err
 		}
 		folded := checkpoint.Fold(d.Events)
 		if len(folded) > 0 && last == nil {

@@ -84,12 +84,11 @@ func runLogs(ctx context.Context, s streams, f *logsFlags, args []string) error 
 	var notes []string
 	for _, step := range ids {
 		ss := fold[step]
-		run, last := id, 0
-		if ss != nil {
-			last = ss.Attempt
-		}
-		if last == 0 && ss != nil && ss.AlreadyDone {
-			// Carried over: the run where it last ran has its logs.
+		run, last := id, startedIn(d.Events, step)
+		if last == 0 {
+			// Not run in this run (carried over as already done, kept
+			// through a skip, or left to earlier runs by an apply --only):
+			// the run where it last ran has its logs.
 			run, last = ranIn(ctx, st, runs, id, step)
 		}
 		if last == 0 {
@@ -165,12 +164,23 @@ func ranIn(ctx context.Context, st checkpoint.Store, runs []string, run, step st
 		if err != nil {
 			continue
 		}
-		ss := checkpoint.Fold(d.Events)[step]
-		if ss != nil && ss.Attempt > 0 {
-			return runs[i], ss.Attempt
+		if last := startedIn(d.Events, step); last > 0 {
+			return runs[i], last
 		}
 	}
 	return run, 0
+}
+
+// startedIn is the last attempt of step started in events, or 0: a step
+// carried over or skipped in a run has an attempt number, but no log there.
+func startedIn(evs []checkpoint.Event, step string) int {
+	last := 0
+	for _, e := range evs {
+		if e.Type == checkpoint.StepStarted && e.Step == step {
+			last = max(last, e.Attempt)
+		}
+	}
+	return last
 }
 
 // pickRun returns the run --run names (the latest when run is ""), and

@@ -114,6 +114,10 @@ func FoldOne(m map[string]*StepState, e *Event) {
 			// unknown: it must be checked before it runs again.
 			s.Status = StatusUnknown
 			s.Attempt = max(s.Attempt, e.Attempt)
+		case s.Status == StatusUnknown:
+			// A skip without the state it keeps (written by an earlier
+			// planrun) over an outcome this run left unknown: still
+			// unknown, never simply run again.
 		default:
 			s.Status = StatusSkipped
 		}

@@ -343,7 +343,16 @@ func testFold(t *testing.T, s checkpoint.Store, reopen func() checkpoint.Store) 
 		ev(checkpoint.StepSkipped, "d", 0),
 		ev(checkpoint.StepStarted, "e", 1),
 		ev(checkpoint.StepFailed, "e", 1),
+		// skips after an upstream failed: an earlier planrun's, over an
+		// unknown outcome; and this one's, carrying the state kept
+		ev(checkpoint.StepStarted, "f", 1),
+		ev(checkpoint.StepSkipped, "f", 0),
+		ev(checkpoint.StepSkipped, "g", 2),
+		ev(checkpoint.StepSkipped, "h", 3),
 	}
+	evs[10].Reason = "upstream b failed"
+	evs[11].Reason, evs[11].Status, evs[11].Fingerprint, evs[11].Outputs = "upstream b failed", checkpoint.StatusSucceeded, "fg", map[string]any{"o": "v"}
+	evs[12].Reason, evs[12].Status, evs[12].Fingerprint = "upstream b failed", checkpoint.StatusUnknown, "fh"
 	evs[0].Fingerprint, evs[2].Fingerprint, evs[3].Fingerprint = "f1", "f1", "f1"
 	evs[1].Redacted = map[string]string{"x": "gone"} // only successes count
 	evs[3].Outputs, evs[3].Redacted = map[string]any{"x": "y", "t": "***"}, map[string]string{"t": "redacted:a1"}
@@ -368,6 +377,9 @@ func testFold(t *testing.T, s checkpoint.Store, reopen func() checkpoint.Store) 
 		"c": "skipped attempt=0 fp= out=map[] redacted=map[]",
 		"d": "succeeded attempt=0 fp=fd out=map[k:***] redacted=map[k:redacted:d1]",
 		"e": "unknown attempt=1 fp= out=map[] redacted=map[]",
+		"f": "unknown attempt=1 fp= out=map[] redacted=map[]",
+		"g": "succeeded attempt=2 fp=fg out=map[o:v] redacted=map[]",
+		"h": "unknown attempt=3 fp=fh out=map[] redacted=map[]",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("fold (-want +got):\n%s", diff)
