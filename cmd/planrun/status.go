@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -158,19 +159,37 @@ func loadStatus(ctx context.Context, st *checkpoint.FileStore, id string, latest
 		}
 	}
 	fold := checkpoint.Fold(d.Events)
+	// Steps this run has no record of (an apply --only, or one killed
+	// before it recorded what was already done) show their state in the
+	// runs before it, as resume and apply take it.
+	earlier := map[string]bool{}
+	if runs, err := st.Runs(ctx); err == nil {
+		if i := slices.Index(runs, id); i > 0 {
+			own := len(fold)
+			merged := maps.Clone(fold)
+			if _, err := addPrior(ctx, st, runs[:i], d.Plan, merged); err == nil && len(merged) > own {
+				for k := range merged {
+					if fold[k] == nil {
+						earlier[k] = true
+					}
+				}
+				fold = merged
+			}
+		}
+	}
 	for _, step := range d.Plan.Steps {
 		ss := view.StepStatus{ID: step.ID, Kind: step.Kind, Host: step.Host, Batch: step.Batch, Item: step.Item, State: checkpoint.StatusPending}
 		if f, ok := fold[step.ID]; ok {
 			ss.State, ss.Attempts, ss.Started, ss.Finished, ss.Outputs, ss.Error = f.Status, f.Attempt, f.Started, f.Finished, f.Outputs, f.Error
 			switch f.Status {
 			case checkpoint.StatusUnknown, checkpoint.StatusRetrying:
-				if live {
+				if live && !earlier[step.ID] {
 					ss.State = "running"
 				} else if f.Status == checkpoint.StatusRetrying {
 					ss.State = checkpoint.StatusFailed
 				}
 			}
-			if f.AlreadyDone {
+			if f.AlreadyDone || earlier[step.ID] && f.Status == checkpoint.StatusSucceeded {
 				ss.Error, ss.AlreadyDone = "", true
 			}
 		}
