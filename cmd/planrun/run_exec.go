@@ -131,6 +131,15 @@ func (x *execution) execute(ctx context.Context, s streams) error {
 	if err != nil {
 		return &exitError{Code: exitUsage, Err: err}
 	}
+	if lo, ok := out.(interface{ LeftOut(int) }); ok && len(x.only) > 0 {
+		sel, n := x.selected(), 0
+		for _, st := range x.plan.Steps {
+			if !sel(st.ID) {
+				n++
+			}
+		}
+		lo.LeftOut(n)
+	}
 	var obs runner.Observer = out
 	if x.out.junit != "" {
 		j := view.NewJUnit(x.out.junit)

@@ -46,6 +46,9 @@ func NewLines(w io.Writer) *Lines {
 // Carry counts e, a success kept from the run resumed, in the summary.
 func (l *Lines) Carry(e checkpoint.Event) { l.summary.Event(e) }
 
+// LeftOut counts the steps --only left out, in the summary.
+func (l *Lines) LeftOut(n int) { l.summary.SetLeftOut(n) }
+
 // Event writes the line for e.
 func (l *Lines) Event(e checkpoint.Event) {
 	l.mu.Lock()

@@ -109,6 +109,9 @@ func NewLive(w io.Writer, opts LiveOptions) *Live {
 // Carry counts e, a success kept from the run resumed, in the summary.
 func (l *Live) Carry(e checkpoint.Event) { l.summary.Event(e) }
 
+// LeftOut counts the steps --only left out, in the summary.
+func (l *Live) LeftOut(n int) { l.summary.SetLeftOut(n) }
+
 // Event records e: a started step joins the running set, a finished one
 // leaves it and its line is queued for the next frame.
 func (l *Live) Event(e checkpoint.Event) {

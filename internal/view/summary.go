@@ -31,6 +31,15 @@ type Summary struct {
 	run     string
 	status  string
 	elapsed time.Duration
+	leftOut int // steps --only left out of the session
+}
+
+// SetLeftOut records how many steps --only left out of the session (they
+// keep their state); the line says so.
+func (s *Summary) SetLeftOut(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.leftOut = n
 }
 
 type stepOutcome struct {
@@ -281,6 +290,12 @@ func (s *Summary) Line() string {
 	}
 	if c.Unknown > 0 {
 		line += fmt.Sprintf(", %d unfinished", c.Unknown)
+	}
+	s.mu.Lock()
+	leftOut := s.leftOut
+	s.mu.Unlock()
+	if leftOut > 0 {
+		line += fmt.Sprintf("; %d left out by --only", leftOut)
 	}
 	if c.Items > 0 {
 		line += fmt.Sprintf("\nitems: %d ok, %d failed", c.ItemsOK, c.ItemsFailed)
