@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"path"
 	"strings"
 	"sync"
@@ -194,6 +195,15 @@ func copyAll(ctx context.Context, src Host, srcPath string, dst Host, dstPath st
 	if err != nil {
 		return CopyResult{}, err
 	}
+	if l, ok := src.(*Local); ok {
+		// The tree's files are opened beneath its root, so that one
+		// swapped for a link out of the tree after the walk is refused
+		// when it is opened (the walk's verdict on links holds).
+		if root, err := os.OpenRoot(l.Resolve(srcPath)); err == nil {
+			c.srcFS = root
+			defer root.Close()
+		}
+	}
 	di, err := ds.fi, ds.err
 	switch {
 	case err == nil && !di.IsDir():
@@ -230,6 +240,9 @@ type copier struct {
 	haveDirs         map[string]bool
 	rootInfo         fs.FileInfo // an existing tree destination's root (Stat)
 	srcSums, dstSums sums
+	// srcFS is a local source tree's root: its files are opened beneath
+	// it (os.Root refuses a path that leaves it, through a link or "..").
+	srcFS *os.Root
 }
 
 func (c *copier) srcPath(e treeEntry) string {

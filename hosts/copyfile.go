@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -32,16 +33,29 @@ func isPlanrunName(name string) bool {
 type put struct {
 	src     Host
 	srcPath string
-	dst     Host
-	path    string
-	fi      fs.FileInfo
-	p       Progress
+	// srcFS, when set, is the local source tree's root, and srcRel the
+	// file's path beneath it: the file is opened through it.
+	srcFS  *os.Root
+	srcRel string
+	dst    Host
+	path   string
+	fi     fs.FileInfo
+	p      Progress
 	// verify checks the sha256 of what dst stored before returning
 	// (else the caller does, in a batch).
 	verify bool
 	// trustCreate skips the chmod when Create was asked for the final
 	// mode already; the caller then checks modes by listing (checkAttrs).
 	trustCreate bool
+}
+
+// openLocal opens the local source file: beneath the tree's root when
+// there is one, else by its path.
+func (u put) openLocal(l *Local) func() (*os.File, error) {
+	if u.srcFS != nil {
+		return func() (*os.File, error) { return u.srcFS.Open(u.srcRel) }
+	}
+	return func() (*os.File, error) { return os.Open(l.Resolve(u.srcPath)) }
 }
 
 // sendFile streams a file to a temp name beside final, verifies it,
@@ -75,9 +89,18 @@ func (u put) writeOnce(ctx context.Context) (string, error) {
 	sl, srcLocal := u.src.(*Local)
 	dl, dstLocal := u.dst.(*Local)
 	if srcLocal && dstLocal {
-		return copyLocal(ctx, sl, u.srcPath, dl, u.path, u.fi, u.p)
+		return copyLocal(ctx, u.openLocal(sl), u.srcPath, dl, u.path, u.fi, u.p)
 	}
-	r, err := u.src.Open(ctx, u.srcPath)
+	var r io.ReadCloser
+	var err error
+	if srcLocal {
+		var f *os.File
+		if f, err = u.openLocal(sl)(); err == nil {
+			r = wrapLocal(ctx, f)
+		}
+	} else {
+		r, err = u.src.Open(ctx, u.srcPath)
+	}
 	if err != nil {
 		return "", fmt.Errorf("open %s: %w", u.srcPath, err)
 	}

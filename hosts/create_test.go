@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -89,6 +90,62 @@ func TestTempSwappedForLinkMidCopy(t *testing.T) {
 			if fi, err := os.Stat(victim); err != nil || fi.Mode().Perm() != 0o600 {
 				t.Errorf("victim: mode %v, %v; want 0600 (chmodded through the link)", fi.Mode(), err)
 			}
+		})
+	}
+}
+
+// TestSourceSwappedForLinkAfterWalk: a local source tree's files are
+// opened beneath its root, so a file swapped for a link out of the tree
+// after the walk (while an earlier file is sent) is refused when opened,
+// and what the link leads to is not copied, to a local or an SFTP
+// destination.
+func TestSourceSwappedForLinkAfterWalk(t *testing.T) {
+	srv := sshtest.StartInProcess(t)
+	for name, dst := range map[string]struct {
+		h   hosts.Host
+		dir string // the destination's directory on this machine
+	}{
+		"local": {hosts.NewLocal("dst", ""), t.TempDir()},
+		"sftp":  {srv.Host(t, "sftp"), srv.Dir},
+	} {
+		t.Run(name, func(t *testing.T) {
+			base := t.TempDir()
+			secret := filepath.Join(base, "secret")
+			if err := os.WriteFile(secret, []byte("TOPSECRET\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			tree := filepath.Join(base, "src")
+			os.MkdirAll(tree, 0o755)
+			os.WriteFile(filepath.Join(tree, "a.bin"), make([]byte, 256<<10), 0o644)
+			z := filepath.Join(tree, "z.txt")
+			os.WriteFile(z, []byte("plain txt\n"), 0o644) // the secret's size: a size check does not tell
+			// a.bin takes about a second at this rate; z.txt is swapped
+			// for a link to the secret well after the walk, before it is
+			// opened.
+			swapped := make(chan struct{})
+			go func() {
+				defer close(swapped)
+				time.Sleep(300 * time.Millisecond)
+				os.Remove(z)
+				os.Symlink(secret, z)
+			}()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			out := filepath.Join(dst.dir, "out")
+			_, err := hosts.Copy(ctx, hosts.NewLocal("local", ""), tree, dst.h, out,
+				hosts.CopyOptions{Parallel: 1, BytesPerSecond: 256 << 10})
+			<-swapped
+			if err == nil {
+				t.Errorf("copy succeeded, want the swapped file refused")
+			}
+			filepath.Walk(dst.dir, func(p string, fi os.FileInfo, err error) error {
+				if err == nil && fi.Mode().IsRegular() {
+					if b, _ := os.ReadFile(p); strings.Contains(string(b), "TOPSECRET") {
+						t.Errorf("%s holds the secret", p)
+					}
+				}
+				return nil
+			})
 		})
 	}
 }

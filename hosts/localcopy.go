@@ -61,11 +61,11 @@ const localChunk = 64 << 10
 // sha256 is returned (that digest is its sha256), without hashing the
 // same data twice. A difference, or a source whose size changed, is an
 // error.
-func copyLocal(ctx context.Context, src *Local, srcPath string, dst *Local, p string, fi fs.FileInfo, pr Progress) (string, error) {
+func copyLocal(ctx context.Context, open func() (*os.File, error), srcPath string, dst *Local, p string, fi fs.FileInfo, pr Progress) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", context.Cause(ctx)
 	}
-	in, err := os.Open(src.Resolve(srcPath))
+	in, err := open()
 	if err != nil {
 		return "", fmt.Errorf("open %s: %w", srcPath, err)
 	}

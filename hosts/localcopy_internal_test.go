@@ -40,7 +40,8 @@ func TestCopyLocal(t *testing.T) {
 				}
 				fi := listed{name: "src", size: size, mode: mode, mtime: mtime}
 				l := NewLocal("local", dir)
-				sum, err := copyLocal(context.Background(), l, "src", l, "dst", fi, nopProgress{})
+				open := func() (*os.File, error) { return os.Open(l.Resolve("src")) }
+				sum, err := copyLocal(context.Background(), open, "src", l, "dst", fi, nopProgress{})
 				if delta != 0 {
 					want := fmt.Sprintf("read src: size changed while copying (%d bytes, expected %d)", size+delta, size)
 					if delta > 0 {

@@ -33,7 +33,7 @@ func (c *copier) send(ctx context.Context, idx []int, shas []string, sent *atomi
 		i := idx[k]
 		f := c.t.files[i]
 		final := c.dstPath(f.rel)
-		u := put{src: c.src, srcPath: c.srcPath(f), dst: c.dst, path: final, fi: f.info, p: c.data,
+		u := put{src: c.src, srcPath: c.srcPath(f), srcFS: c.srcFS, srcRel: f.srcRel, dst: c.dst, path: final, fi: f.info, p: c.data,
 			verify: true, trustCreate: c.staged}
 		if !c.staged {
 			u.path = TempName(final)
