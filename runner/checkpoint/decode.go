@@ -151,59 +151,51 @@ func (d *fastDecoder) field(key []byte, e *Event) bool {
 	case "status":
 		e.Status, ok = d.str()
 	case "outputs":
-		end := objectEnd(d.b, d.i)
-		if end < 0 {
-			return false
-		}
-		e.Outputs = nil
-		sub := fastDecoder{b: d.b[d.i:end]}
-		if e.Outputs, ok = sub.flatObject(); !ok {
-			e.Outputs = nil
-			ok = json.Unmarshal(d.b[d.i:end], &e.Outputs) == nil && e.Outputs != nil
-		}
-		d.i = end
+		ok = objectField(d, &e.Outputs, (*fastDecoder).flatObject)
 	case "redacted":
-		end := objectEnd(d.b, d.i)
-		if end < 0 {
-			return false
-		}
-		sub := fastDecoder{b: d.b[d.i:end]}
-		var m map[string]string
-		switch m, ok = sub.stringObject(); {
-		case !ok: // encoding/json decides, into the map as it does
-			ok = json.Unmarshal(d.b[d.i:end], &e.Redacted) == nil && e.Redacted != nil
-		case e.Redacted == nil:
-			e.Redacted = m
-		default: // a key given twice: encoding/json adds to the map
-			maps.Copy(e.Redacted, m)
-		}
-		d.i = end
+		ok = objectField(d, &e.Redacted, (*fastDecoder).stringObject)
 	}
 	return ok
 }
 
-// stringObject reads an object whose values are strings without escapes.
+// objectField decodes the object at d.i into *dst as encoding/json would:
+// with read when it can, else with encoding/json. An object given twice in
+// one event adds to the map, as encoding/json does.
+func objectField[V any](d *fastDecoder, dst *map[string]V, read func(*fastDecoder) (map[string]V, bool)) bool {
+	end := objectEnd(d.b, d.i)
+	if end < 0 {
+		return false
+	}
+	raw := d.b[d.i:end]
+	d.i = end
+	sub := fastDecoder{b: raw}
+	m, ok := read(&sub)
+	switch {
+	case !ok:
+		return json.Unmarshal(raw, dst) == nil && *dst != nil
+	case *dst == nil:
+		*dst = m
+	default:
+		maps.Copy(*dst, m)
+	}
+	return true
+}
+
+// stringObject reads an object whose values are all strings.
 func (d *fastDecoder) stringObject() (map[string]string, bool) {
-	m := map[string]string{}
-	if !d.eat('{') {
+	flat, ok := d.flatObject()
+	if !ok {
 		return nil, false
 	}
-	if d.eat('}') {
-		return m, d.i == len(d.b)
-	}
-	for {
-		k, ok := d.str()
-		if !ok || !d.eat(':') {
+	m := make(map[string]string, len(flat))
+	for k, v := range flat {
+		s, isStr := v.(string)
+		if !isStr {
 			return nil, false
 		}
-		if m[k], ok = d.str(); !ok {
-			return nil, false
-		}
-		if d.eat(',') {
-			continue
-		}
-		return m, d.eat('}') && d.i == len(d.b)
+		m[k] = s
 	}
+	return m, true
 }
 
 // objectEnd returns the index just past the JSON object starting at i, or
