@@ -80,16 +80,17 @@ func runLogs(ctx context.Context, s streams, f *logsFlags, args []string) error 
 		ids = append(ids, sel...)
 	}
 	fold := checkpoint.Fold(d.Events)
+	earlier := earlierStarts{ctx: ctx, st: st, runs: runs, started: map[string]map[string]int{id: lastStarted(d.Events)}}
 	var logs []stepLog
 	var notes []string
 	for _, step := range ids {
 		ss := fold[step]
-		run, last := id, startedIn(d.Events, step)
+		run, last := id, earlier.started[id][step]
 		if last == 0 {
 			// Not run in this run (carried over as already done, kept
 			// through a skip, or left to earlier runs by an apply --only):
 			// the run where it last ran has its logs.
-			run, last = ranIn(ctx, st, runs, id, step)
+			run, last = earlier.ranIn(id, step)
 		}
 		if last == 0 {
 			state := checkpoint.StatusPending
@@ -155,32 +156,45 @@ func runLogs(ctx context.Context, s streams, f *logsFlags, args []string) error 
 	return nil
 }
 
-// ranIn finds the run before run (in runs, oldest first) where step last
-// ran, and its last attempt there; 0 when none has it.
-func ranIn(ctx context.Context, st checkpoint.Store, runs []string, run, step string) (string, int) {
-	i := slices.Index(runs, run)
+// earlierStarts finds where a step last ran, reading each earlier run at
+// most once.
+type earlierStarts struct {
+	ctx     context.Context
+	st      checkpoint.Store
+	runs    []string
+	started map[string]map[string]int // run -> step -> last attempt started
+}
+
+// ranIn returns the latest run before run in which step started, and its
+// last attempt there, or run and 0.
+func (e *earlierStarts) ranIn(run, step string) (string, int) {
+	i := slices.Index(e.runs, run)
 	for i--; i >= 0; i-- {
-		d, err := st.LoadRun(ctx, runs[i])
-		if err != nil {
-			continue
+		r := e.runs[i]
+		m, ok := e.started[r]
+		if !ok {
+			if d, err := e.st.LoadRun(e.ctx, r); err == nil {
+				m = lastStarted(d.Events)
+			}
+			e.started[r] = m // nil for a run that cannot be read
 		}
-		if last := startedIn(d.Events, step); last > 0 {
-			return runs[i], last
+		if last := m[step]; last > 0 {
+			return r, last
 		}
 	}
 	return run, 0
 }
 
-// startedIn is the last attempt of step started in events, or 0: a step
+// lastStarted is the last attempt started of each step in events: a step
 // carried over or skipped in a run has an attempt number, but no log there.
-func startedIn(evs []checkpoint.Event, step string) int {
-	last := 0
+func lastStarted(evs []checkpoint.Event) map[string]int {
+	m := map[string]int{}
 	for _, e := range evs {
-		if e.Type == checkpoint.StepStarted && e.Step == step {
-			last = max(last, e.Attempt)
+		if e.Type == checkpoint.StepStarted {
+			m[e.Step] = max(m[e.Step], e.Attempt)
 		}
 	}
-	return last
+	return m
 }
 
 // pickRun returns the run --run names (the latest when run is ""), and
