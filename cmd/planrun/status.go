@@ -162,20 +162,10 @@ func loadStatus(ctx context.Context, st *checkpoint.FileStore, id string, latest
 	// Steps this run has no record of (an apply --only, or one killed
 	// before it recorded what was already done) show their state in the
 	// runs before it, as resume and apply take it.
-	earlier := map[string]bool{}
-	if runs, err := st.Runs(ctx); err == nil {
-		if i := slices.Index(runs, id); i > 0 {
-			own := len(fold)
-			merged := maps.Clone(fold)
-			if _, err := addPrior(ctx, st, runs[:i], d.Plan, merged); err == nil && len(merged) > own {
-				for k := range merged {
-					if fold[k] == nil {
-						earlier[k] = true
-					}
-				}
-				fold = merged
-			}
-		}
+	merged := maps.Clone(fold)
+	earlier, err := earlierPrior(ctx, st, id, d.Plan, merged)
+	if err == nil {
+		fold = merged
 	}
 	for _, step := range d.Plan.Steps {
 		ss := view.StepStatus{ID: step.ID, Kind: step.Kind, Host: step.Host, Batch: step.Batch, Item: step.Item, State: checkpoint.StatusPending}
