@@ -53,6 +53,7 @@ type execution struct {
 	prior      map[string]*checkpoint.StepState
 	priorInRun bool
 	earlier    map[string]bool // resume: steps whose prior is from an earlier run
+	inSession  map[string]bool // with --only: the steps selected (selected)
 	only       []string
 	force      []string
 	sched      runFlags
@@ -230,11 +231,13 @@ func (x *execution) selected() func(id string) bool {
 	if len(x.only) == 0 {
 		return func(string) bool { return true }
 	}
-	in := map[string]bool{}
-	for _, id := range plan.UpstreamOf(x.plan, x.only) {
-		in[id] = true
+	if x.inSession == nil {
+		x.inSession = map[string]bool{}
+		for _, id := range plan.UpstreamOf(x.plan, x.only) {
+			x.inSession[id] = true
+		}
 	}
-	return func(id string) bool { return in[id] }
+	return func(id string) bool { return x.inSession[id] }
 }
 
 // unwrapPathErr is a path error's cause (the caller names the path).

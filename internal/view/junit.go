@@ -4,8 +4,10 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -181,17 +183,10 @@ func (j *JUnit) report() xmlSuites {
 	index := map[string]int{}
 	var sums []time.Duration // per suite
 	var total time.Duration
-	order := j.order
-	cases := j.cases
+	// Steps named but never seen come last, as not started.
+	order, cases := slices.Clone(j.order), maps.Clone(j.cases)
 	for _, w := range j.want {
 		if cases[w.Step] == nil {
-			if len(order) == len(j.order) { // copy before adding
-				order = append([]string(nil), j.order...)
-				cases = make(map[string]*junitCase, len(j.cases)+1)
-				for k, v := range j.cases {
-					cases[k] = v
-				}
-			}
 			cases[w.Step] = &junitCase{id: w.Step, batch: w.Batch, item: w.Item, state: notStarted}
 			order = append(order, w.Step)
 		}
